@@ -1,0 +1,122 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { PRESET_NAMES } from '../contracts/agent-config';
+import { METHOD_NAMES } from '../core/search/strategy';
+import { BenchmarkFileError } from '../node/benchmark-csv';
+import { BACKEND_ORDER } from '../node/backend';
+import { runConfigFromOptions, UsageError } from './run-config-from-options';
+import { searchCommand } from './commands/search';
+import { doctorCommand } from './commands/doctor';
+import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
+
+/** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+function int(name: string, min: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+function num(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('must be a number');
+  return n;
+}
+const backendOption = () => new Option('--backend <name>', 'TF.js backend').choices(['auto', ...BACKEND_ORDER]).default('auto');
+
+export function buildProgram(): Command {
+  const program = new Command('l2nas')
+    .description('L²NAS neural architecture search (Mills et al., CIKM 2021), headless')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('search')
+    .description('run one search on a benchmark table and write a run folder')
+    .addOption(new Option('--space <space>', 'search space').choices(['nb201']).default('nb201'))
+    .addOption(new Option('--method <method>', 'search method').choices([...METHOD_NAMES]).default('l2nas'))
+    .addOption(new Option('--preset <name>', 'agent preset (paper §4)').choices([...PRESET_NAMES]).default('nb201'))
+    .requiredOption('--benchmark <csv>', 'benchmark table (CSV with an arch column); repeat to join tables on arch', collect, [])
+    .requiredOption('--metric <column>', 'column to search on (accuracy, %)')
+    .option('--report <column>', 'column reported for the found architecture; repeatable', collect, [])
+    .option('--steps <n>', 'queries (default: the preset’s)', int('--steps', 1))
+    .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0), 0)
+    .option('--set <key=value>', 'override an agent setting, e.g. actorLr=1e-3; repeatable', (v: string, p: string[]) => [...p, v], [])
+    .option('--acc-env <percent>', 'use reward Eq. 7 with this Acc(Env) (transfer)', num)
+    .requiredOption('--out <dir>', 'run folder to create')
+    .addOption(backendOption())
+    .option('-q, --quiet', 'no progress bar or summary')
+    .action(async (o) => {
+      const config = runConfigFromOptions({ ...o, accEnv: o.accEnv });
+      await searchCommand(config, o.out, !!o.quiet);
+    });
+
+  program
+    .command('bench')
+    .description('Table-1-style benchmark: several methods × seeds × budgets on benchmark tables')
+    .argument('<space>', 'search space (nb201)')
+    .requiredOption('--benchmark <csv>', 'benchmark table; repeat to join tables on arch', collect, [])
+    .requiredOption('--metrics <cols>', 'columns to search on, comma-separated', list)
+    .option('--report <cols>', 'reported columns, paired with --metrics by position (default: the metric itself)', list)
+    .option('--seeds <n>', 'seeds 0..n-1', int('--seeds', 1), 10)
+    .option('--steps <list>', 'query budgets read off each run', (v: string) => list(v).map((s) => int('--steps', 1)(s)), [500, 1000])
+    .option('--methods <list>', `methods (${METHOD_NAMES.join(',')})`, list, ['l2nas', 'random', 'rea', 'reinforce'])
+    .option('--presets <list>', 'L²NAS presets to compare', list, ['nb201'])
+    .option('--set <key=value>', 'override a setting for every run; repeatable', (v: string, p: string[]) => [...p, v], [])
+    .option('--jobs <n>', 'parallel worker processes', int('--jobs', 1), 1)
+    .option('--json <file>', 'write the rows as JSON')
+    .option('--plot <dir>', 'write best-so-far-vs-queries SVG plots')
+    .addOption(backendOption())
+    .option('-q, --quiet', 'no progress bar')
+    .action(async (space: string, o) => {
+      if (space !== 'nb201') throw new UsageError(`bench supports the nb201 space (got "${space}")`);
+      const reports: string[] = o.report ?? o.metrics;
+      if (reports.length !== o.metrics.length) throw new UsageError(`--report lists ${reports.length} columns but --metrics lists ${o.metrics.length}; they pair by position`);
+      for (const m of o.methods) if (!(METHOD_NAMES as readonly string[]).includes(m)) throw new UsageError(`unknown method "${m}" (choose from ${METHOD_NAMES.join(', ')})`);
+      const configs = [];
+      for (let i = 0; i < o.metrics.length; i++) {
+        for (const method of o.methods) {
+          for (const preset of method === 'l2nas' ? o.presets : [o.presets[0]]) {
+            for (let seed = 0; seed < o.seeds; seed++) {
+              const config = runConfigFromOptions({ space, method, preset, benchmark: o.benchmark, metric: o.metrics[i], report: [reports[i]], seed, set: o.set, backend: o.backend });
+              configs.push({ config, report: reports[i] });
+            }
+          }
+        }
+      }
+      const out = await runBench({ configs, marks: o.steps, jobs: o.jobs, quiet: !!o.quiet });
+      console.log(formatBenchTable(out.rows));
+      console.log(`backend: ${out.backend}; q* = median queries until the table optimum of the search column was found`);
+      writeBenchOutputs(o.json, o.plot, out);
+    });
+
+  program
+    .command('doctor')
+    .description('show which TensorFlow.js backend runs here and why')
+    .option('--json', 'machine-readable output')
+    .action(async (o) => doctorCommand(!!o.json));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    const err = e as Error & { code?: string; exitCode?: number };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+    if (err.code?.startsWith('commander.')) return EXIT.usage; // commander already printed the message
+    if (err instanceof UsageError || err instanceof BenchmarkFileError) {
+      console.error(`l2nas: ${err.message}`);
+      return EXIT.usage;
+    }
+    console.error(`l2nas: ${err.message}`);
+    if (process.env.L2NAS_DEBUG) console.error(err.stack);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,89 @@
+import type { AgentConfig } from '../contracts/agent-config';
+import { AgentConfigSchema } from '../contracts/agent-config';
+import { RUN_FORMAT_VERSION, RunConfigSchema, type RunConfig } from '../contracts/run';
+import { PRESETS, resolveAgentConfig } from '../core/agent/presets';
+import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
+import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
+
+/** A usage error: bad flags or values. The CLI exits with code 2 and prints the message. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface SearchOptionsInput {
+  space: string;
+  method: string;
+  preset: string;
+  benchmark: string[];
+  metric?: string;
+  report: string[];
+  steps?: number;
+  seed: number;
+  set: string[];
+  backend: string;
+  accEnv?: number;
+}
+
+/** `--set key=value` overrides of agent (or `rea.`/`reinforce.`) settings, typed by the schema. */
+export function parseOverrides(pairs: readonly string[]): {
+  agent: Partial<AgentConfig>;
+  rea: Record<string, number>;
+  reinforce: Record<string, number>;
+} {
+  const agent: Record<string, unknown> = {};
+  const rea: Record<string, number> = {};
+  const reinforce: Record<string, number> = {};
+  const shape = AgentConfigSchema.shape as Record<string, unknown>;
+  for (const pair of pairs) {
+    const m = /^([A-Za-z.]+)=(.+)$/.exec(pair);
+    if (!m) throw new UsageError(`--set expects key=value, got "${pair}"`);
+    const [, key, raw] = m;
+    const num = Number(raw);
+    if (key.startsWith('rea.') || key.startsWith('reinforce.')) {
+      if (!Number.isFinite(num)) throw new UsageError(`--set ${key}: "${raw}" is not a number`);
+      (key.startsWith('rea.') ? rea : reinforce)[key.slice(key.indexOf('.') + 1)] = num;
+      continue;
+    }
+    if (!(key in shape)) {
+      throw new UsageError(`--set: unknown setting "${key}" (agent settings: ${Object.keys(shape).join(', ')}; or rea.population, rea.sample, reinforce.lr, reinforce.baselineMomentum)`);
+    }
+    if (raw === 'true' || raw === 'false') agent[key] = raw === 'true';
+    else if (Number.isFinite(num)) agent[key] = num;
+    else throw new UsageError(`--set ${key}: "${raw}" is not a number or boolean`);
+  }
+  return { agent: agent as Partial<AgentConfig>, rea, reinforce };
+}
+
+/** Builds and validates the run's config.json from CLI-style options. */
+export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
+  if (!o.metric) throw new UsageError('--metric <column> is required: the benchmark column to search on');
+  if (!(o.preset in PRESETS)) throw new UsageError(`unknown preset "${o.preset}" (choose one of ${Object.keys(PRESETS).join(', ')})`);
+  const ov = parseOverrides(o.set);
+  let agent: AgentConfig;
+  try {
+    agent = resolveAgentConfig(o.preset, ov.agent);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const candidate = {
+    version: RUN_FORMAT_VERSION,
+    space: o.space,
+    method: o.method,
+    preset: o.preset,
+    agent,
+    rea: { ...REA_DEFAULTS, ...ov.rea },
+    reinforce: { ...REINFORCE_DEFAULTS, ...ov.reinforce },
+    reward: o.accEnv !== undefined ? { kind: 'eq7', accEnv: o.accEnv } : { kind: 'eq3' },
+    steps: o.steps ?? PRESETS[o.preset as keyof typeof PRESETS].steps,
+    seed: o.seed,
+    estimator: { kind: 'table', files: o.benchmark, metric: o.metric, report: o.report.filter((r) => r !== o.metric) },
+    backend: o.backend,
+    createdAt: new Date().toISOString(),
+  };
+  const parsed = RunConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new UsageError(`invalid ${i.path.join('.') || 'config'}: ${i.message}`);
+  }
+  return parsed.data;
+}

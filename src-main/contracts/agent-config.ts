@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/**
+ * Every hyperparameter of the L²NAS agent (PRODUCT.md §1). Presets fill these; each value can be
+ * overridden from the CLI or the UI. Units: learning rates per Adam step, steps = queries.
+ */
+export const AgentConfigSchema = z
+  .object({
+    topK: z.number().int().min(1).describe('K: architectures averaged into the state s_t'),
+    tau: z.number().gt(0).lt(1).describe('τ: quantile of the critic check loss'),
+    batchSize: z.number().int().min(1).describe('|B_R|: replay batch size'),
+    xi: z.number().min(0).describe('ξ: half-width of the uniform action noise'),
+    cMax: z.number().int().min(1).describe('C_max: most training batches per step'),
+    epsilonStart: z.number().min(0).max(1).describe('ε at step 0'),
+    epsilonEnd: z.number().min(0).max(1).describe('ε after the cosine decay'),
+    epsilonDecaySteps: z.number().int().min(0).describe('steps of the cosine decay of ε'),
+    warmupSteps: z.number().int().min(0).describe('W: steps of uniformly random α before the actor acts'),
+    bufferSize: z.number().int().min(0).describe('replay buffer capacity (0 = keep everything)'),
+    hidden: z.number().int().min(1).describe('units per hidden layer of actor and critic'),
+    hiddenLayers: z.number().int().min(1).describe('hidden layers of actor and critic'),
+    actorLr: z.number().gt(0).describe('Adam learning rate of the actor'),
+    criticLr: z.number().gt(0).describe('Adam learning rate of the critic'),
+    beta1: z.number().min(0).lt(1),
+    beta2: z.number().min(0).lt(1),
+    dedupe: z.boolean().describe('never spend a query on an architecture already queried (tuned variant)'),
+  })
+  .strict();
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+
+export const PRESET_NAMES = ['nb201', 'nb201-tuned', 'darts', 'ofa', 'transfer-pretrain', 'transfer-finetune'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { AgentConfigSchema } from './agent-config';
+
+/** The run folder format shared by CLI, app and web UI (PRODUCT.md §5 "Run store"). */
+export const RUN_FORMAT_VERSION = 1;
+
+export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('table'),
+      files: z.array(z.string().min(1)).min(1),
+      metric: z.string().min(1),
+      report: z.array(z.string().min(1)),
+    })
+    .strict(),
+]);
+
+export const RunConfigSchema = z
+  .object({
+    version: z.literal(RUN_FORMAT_VERSION),
+    space: z.enum(['nb201', 'darts', 'ofa']),
+    method: z.enum(['l2nas', 'random', 'rea', 'reinforce']),
+    preset: z.string(),
+    agent: AgentConfigSchema,
+    rea: z.object({ population: z.number().int().min(1), sample: z.number().int().min(1) }).strict(),
+    reinforce: z.object({ lr: z.number().gt(0), baselineMomentum: z.number().min(0).lt(1) }).strict(),
+    reward: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('eq3') }).strict(),
+      z.object({ kind: z.literal('eq7'), accEnv: z.number().gt(0) }).strict(),
+    ]),
+    steps: z.number().int().min(1),
+    seed: z.number().int().min(0),
+    estimator: EstimatorConfigSchema,
+    backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+    createdAt: z.string(),
+  })
+  .strict();
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+/** One line of events.jsonl: one query. */
+export const RunEventSchema = z.object({
+  step: z.number().int().min(0),
+  arch: z.string(),
+  key: z.string(),
+  value: z.number(),
+  reward: z.number(),
+  best: z.number(),
+  phase: z.string(),
+  epsilon: z.number().nullable(),
+  criticLoss: z.number().nullable(),
+  actorLoss: z.number().nullable(),
+  seconds: z.number(),
+});
+export type RunEvent = z.infer<typeof RunEventSchema>;
+
+export const RunResultSchema = z.object({
+  version: z.literal(RUN_FORMAT_VERSION),
+  status: z.enum(['completed', 'cancelled']),
+  best: z.object({
+    arch: z.string(),
+    key: z.string(),
+    value: z.number(),
+    metrics: z.record(z.string(), z.number()),
+    step: z.number().int(),
+  }),
+  steps: z.number().int(),
+  seconds: z.number(),
+  backend: z.string(),
+  /** First step at which the table's best architecture (by the search metric) was queried. */
+  queriesToOptimum: z.number().int().nullable(),
+});
+export type RunResult = z.infer<typeof RunResultSchema>;

@@ -1,0 +1,198 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { AgentConfig } from '../../contracts/agent-config';
+import type { Rng } from '../rng';
+import type { SearchSpace } from '../spaces/space';
+import type { Proposal, SearchStrategy, StepInfo } from '../search/strategy';
+import { epsilonAt } from './exploration';
+import { FlatAdam, type AdamState } from './flat-adam';
+import { FlatMlp } from './flat-mlp';
+import { ReplayBuffer, type ReplaySnapshot } from './replay-buffer';
+import { TopKState } from './top-k-state';
+
+export interface L2nasSnapshot {
+  actor: Float32Array;
+  critic: Float32Array;
+  actorAdam: AdamState;
+  criticAdam: AdamState;
+  replay: ReplaySnapshot;
+  topK: { key: string; reward: number; onehot: number[] }[];
+  seen: string[];
+}
+
+/** Most single-choice mutations tried to turn a repeated architecture into an unseen one. */
+const DEDUPE_TRIES = 100;
+
+/**
+ * The L²NAS agent (paper §2, PRODUCT.md §1): a deterministic actor μ(s) proposes α, a
+ * quantile critic Q(α) — which does not see the state — learns the reward distribution's
+ * τ-quantile with the check loss, and the actor climbs Q. Off-policy (DDPG-like) training on
+ * a replay buffer, C batches per step.
+ */
+export class L2nasAgent<A> implements SearchStrategy<A> {
+  readonly method = 'l2nas' as const;
+  private readonly actor: FlatMlp;
+  private readonly critic: FlatMlp;
+  private readonly actorOpt: FlatAdam;
+  private readonly criticOpt: FlatAdam;
+  private replay: ReplayBuffer;
+  private topK: TopKState;
+  private seen = new Set<string>();
+  private readonly dim: number;
+  private readonly state: Float32Array;
+  private readonly onehot: Float32Array;
+  // Reused batch buffers: no per-step allocation on the hot path.
+  private readonly sBatch: Float32Array;
+  private readonly aBatch: Float32Array;
+  private readonly rBatch: Float32Array;
+  private readonly dQ: tf.Tensor2D;
+
+  constructor(
+    private readonly space: SearchSpace<A>,
+    readonly cfg: AgentConfig,
+    private readonly rng: Rng,
+  ) {
+    const D = (this.dim = space.dim);
+    const hidden = Array.from({ length: cfg.hiddenLayers }, () => cfg.hidden);
+    this.actor = new FlatMlp([D, ...hidden, D], 'sigmoid', rng);
+    this.critic = new FlatMlp([D, ...hidden, 1], 'linear', rng);
+    this.actorOpt = new FlatAdam(this.actor.numParams, cfg.actorLr, cfg.beta1, cfg.beta2);
+    this.criticOpt = new FlatAdam(this.critic.numParams, cfg.criticLr, cfg.beta1, cfg.beta2);
+    this.replay = new ReplayBuffer(D, cfg.bufferSize);
+    this.topK = new TopKState(cfg.topK, D);
+    this.state = new Float32Array(D);
+    this.onehot = new Float32Array(D);
+    this.sBatch = new Float32Array(cfg.batchSize * D);
+    this.aBatch = new Float32Array(cfg.batchSize * D);
+    this.rBatch = new Float32Array(cfg.batchSize);
+    // d(−mean Q)/dQ for the actor's objective; constant, so made once.
+    this.dQ = tf.keep(tf.fill([cfg.batchSize, 1], -1 / cfg.batchSize) as tf.Tensor2D);
+  }
+
+  /** μ(s) for one state. */
+  act(state: Float32Array): Float32Array {
+    return tf.tidy(() => {
+      const acts = this.actor.forward(tf.tensor2d(state, [1, this.dim]));
+      return acts[acts.length - 1].dataSync() as Float32Array;
+    });
+  }
+
+  propose(step: number): Proposal<A> {
+    const { cfg, rng } = this;
+    let alpha: Float32Array;
+    let phase: Proposal<A>['phase'];
+    const epsilon = step < cfg.warmupSteps ? 1 : epsilonAt(step, cfg.epsilonStart, cfg.epsilonEnd, cfg.epsilonDecaySteps);
+    if (step < cfg.warmupSteps) {
+      phase = 'warmup';
+      alpha = rng.fillUniform(new Float32Array(this.dim));
+    } else if (rng.next() < epsilon) {
+      phase = 'explore';
+      alpha = rng.fillUniform(new Float32Array(this.dim));
+    } else {
+      phase = 'exploit';
+      alpha = this.act(this.state);
+      for (let i = 0; i < alpha.length; i++) alpha[i] += rng.uniform(-cfg.xi, cfg.xi);
+    }
+    let arch = this.space.discretize(alpha);
+    let deduped = false;
+    if (cfg.dedupe && this.seen.has(this.space.key(arch))) {
+      for (let i = 0; i < DEDUPE_TRIES && this.seen.has(this.space.key(arch)); i++) {
+        arch = this.space.mutate(arch, rng);
+      }
+      deduped = true;
+      // Keep α consistent with the queried architecture: its entries become the row maxima.
+      let max = -Infinity;
+      for (const v of alpha) max = Math.max(max, v);
+      const onehot = this.space.encode(arch, this.onehot);
+      for (let i = 0; i < alpha.length; i++) if (onehot[i] === 1) alpha[i] = max + 1e-3;
+    }
+    return { arch, alpha, phase, epsilon, deduped };
+  }
+
+  observe(p: Proposal<A>, _value: number, reward: number): StepInfo {
+    if (!p.alpha) throw new Error('L2nasAgent.observe: the proposal has no α');
+    const key = this.space.key(p.arch);
+    this.seen.add(key);
+    this.replay.push(this.state, p.alpha, reward);
+    if (this.topK.offer(key, reward, this.space.encode(p.arch, this.onehot))) this.topK.state(this.state);
+    const B = this.cfg.batchSize;
+    if (this.replay.size < B) return { criticLoss: null, actorLoss: null };
+    const C = Math.min(Math.floor(this.replay.size / B), this.cfg.cMax);
+    let losses: [number, number] = [NaN, NaN];
+    for (let c = 0; c < C; c++) losses = this.trainBatch(c === C - 1) ?? losses;
+    return { criticLoss: losses[0], actorLoss: losses[1] };
+  }
+
+  /** One critic and one actor update on a batch sampled with replacement from R. */
+  private trainBatch(wantLoss: boolean): [number, number] | null {
+    const { cfg, dim: D } = this;
+    const B = cfg.batchSize;
+    const tau = cfg.tau;
+    this.replay.sample(this.rng, B, this.sBatch, this.aBatch, this.rBatch);
+    const losses = tf.tidy((): tf.Tensor | undefined => {
+      const S = tf.tensor2d(this.sBatch, [B, D]);
+      const A = tf.tensor2d(this.aBatch, [B, D]);
+      const R = tf.tensor2d(this.rBatch, [B, 1]);
+      // Critic: minimise mean ρ_τ(r − Q(α)), ρ_τ(d) = max(τd, (τ−1)d) (check loss, paper Eq. 5).
+      const cActs = this.critic.forward(A);
+      const d = tf.sub(R, cActs[cActs.length - 1]);
+      // dρ/dQ = −τ where d > 0, (1 − τ) elsewhere; averaged over the batch.
+      const dq = tf.mul(tf.sub(1 - tau, tf.step(d)), 1 / B) as tf.Tensor2D;
+      const { grad: cg } = this.critic.backward(cActs, dq);
+      this.critic.setTheta(this.criticOpt.step(this.critic.theta, cg));
+      // Actor: maximise mean Q(μ(s)) through the updated critic (paper Eq. 6).
+      const aActs = this.actor.forward(S);
+      const qActs = this.critic.forward(aActs[aActs.length - 1]);
+      const dmu = this.critic.inputGrad(qActs, this.dQ);
+      const { grad: ag } = this.actor.backward(aActs, dmu);
+      this.actor.setTheta(this.actorOpt.step(this.actor.theta, ag));
+      if (!wantLoss) return undefined;
+      const closs = tf.mean(tf.maximum(tf.mul(d, tau), tf.mul(d, tau - 1)));
+      const aloss = tf.neg(tf.mean(qActs[qActs.length - 1]));
+      return tf.stack([closs, aloss]);
+    });
+    if (!losses) return null;
+    const v = losses.dataSync();
+    losses.dispose();
+    return [v[0], v[1]];
+  }
+
+  /** The current state s_t (copy). */
+  currentState(): Float32Array {
+    return Float32Array.from(this.state);
+  }
+
+  topArchitectures(): readonly { key: string; reward: number }[] {
+    return this.topK.list();
+  }
+
+  snapshot(): L2nasSnapshot {
+    return {
+      actor: this.actor.theta.dataSync() as Float32Array,
+      critic: this.critic.theta.dataSync() as Float32Array,
+      actorAdam: this.actorOpt.getState(),
+      criticAdam: this.criticOpt.getState(),
+      replay: this.replay.snapshot(),
+      topK: this.topK.snapshot(),
+      seen: [...this.seen],
+    };
+  }
+
+  restore(s: L2nasSnapshot): void {
+    this.actor.setTheta(tf.tensor1d(s.actor));
+    this.critic.setTheta(tf.tensor1d(s.critic));
+    this.actorOpt.setState(s.actorAdam);
+    this.criticOpt.setState(s.criticAdam);
+    this.replay = ReplayBuffer.restore(s.replay);
+    this.topK = TopKState.restore(this.cfg.topK, this.dim, s.topK);
+    this.topK.state(this.state);
+    this.seen = new Set(s.seen);
+  }
+
+  dispose(): void {
+    this.actor.dispose();
+    this.critic.dispose();
+    this.actorOpt.dispose();
+    this.criticOpt.dispose();
+    this.dQ.dispose();
+  }
+}

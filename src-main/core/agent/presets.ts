@@ -1,0 +1,70 @@
+import { AgentConfigSchema, type AgentConfig, type PresetName } from '../../contracts/agent-config';
+
+/** Values shared by the paper's presets (paper §4): Adam β = (0.9, 0.99), lr actor 1e-8, critic 1e-4. */
+const PAPER_COMMON = {
+  hiddenLayers: 3,
+  actorLr: 1e-8,
+  criticLr: 1e-4,
+  beta1: 0.9,
+  beta2: 0.99,
+  dedupe: false,
+} as const;
+
+const WARMUP_ONLY = { epsilonStart: 0, epsilonEnd: 0, epsilonDecaySteps: 0 } as const;
+
+/** Paper §4 presets (PRODUCT.md §1 table), plus the documented tuned NAS-Bench-201 variant. */
+export const PRESETS: Record<PresetName, AgentConfig & { steps: number; description: string }> = {
+  nb201: {
+    ...PAPER_COMMON,
+    description: 'paper §4, NAS-Bench-201: K=64, τ=0.9, B=8, ξ=1e-4, C_max=10, ε 1.0→0.05 by step 175',
+    topK: 64, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 10,
+    epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 175, warmupSteps: 0,
+    bufferSize: 0, hidden: 128, steps: 1000,
+  },
+  'nb201-tuned': {
+    ...PAPER_COMMON,
+    description:
+      'nb201 with actor lr 1e-3 (the paper\'s 1e-8 leaves the actor untrained) and no query spent on a known architecture (a repeat is replaced by its nearest unseen mutation)',
+    topK: 64, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 10,
+    epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 175, warmupSteps: 0,
+    bufferSize: 0, hidden: 128, steps: 1000,
+    actorLr: 1e-3, dedupe: true,
+  },
+  darts: {
+    ...PAPER_COMMON, ...WARMUP_ONLY,
+    description: 'paper §4, DARTS space: K=500, τ=0.95, B=64, ξ=5e-5, C_max=1, warm-up 3000, buffer 5k',
+    topK: 500, tau: 0.95, batchSize: 64, xi: 5e-5, cMax: 1, warmupSteps: 3000,
+    bufferSize: 5000, hidden: 256, steps: 20000,
+  },
+  ofa: {
+    ...PAPER_COMMON, ...WARMUP_ONLY,
+    description: 'paper §4, OFA space: K=500, τ=0.95, B=64, ξ=1e-4, C_max=1, warm-up 3000, buffer 5k',
+    topK: 500, tau: 0.95, batchSize: 64, xi: 1e-4, cMax: 1, warmupSteps: 3000,
+    bufferSize: 5000, hidden: 256, steps: 10000,
+  },
+  'transfer-pretrain': {
+    ...PAPER_COMMON, ...WARMUP_ONLY,
+    description: 'paper §4.4, transfer pre-training: K=500, τ=0.95, B=64, ξ=1e-4, warm-up 3000, 10k steps',
+    topK: 500, tau: 0.95, batchSize: 64, xi: 1e-4, cMax: 1, warmupSteps: 3000,
+    bufferSize: 5000, hidden: 256, steps: 10000,
+  },
+  'transfer-finetune': {
+    ...PAPER_COMMON, ...WARMUP_ONLY,
+    description: 'paper §4.4, transfer fine-tuning: K=100, warm-up 500, 1k steps, reward Eq. 7',
+    topK: 100, tau: 0.95, batchSize: 64, xi: 1e-4, cMax: 1, warmupSteps: 500,
+    bufferSize: 5000, hidden: 256, steps: 1000,
+  },
+};
+
+/** A preset's agent settings with overrides applied and validated. */
+export function resolveAgentConfig(preset: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
+  const p = PRESETS[preset as PresetName];
+  if (!p) throw new Error(`unknown preset "${preset}" (choose one of ${Object.keys(PRESETS).join(', ')})`);
+  const { steps: _steps, description: _d, ...agent } = p;
+  const parsed = AgentConfigSchema.safeParse({ ...agent, ...overrides });
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new Error(`invalid agent setting "${i.path.join('.')}": ${i.message}`);
+  }
+  return parsed.data;
+}

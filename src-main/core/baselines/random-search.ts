@@ -1,0 +1,21 @@
+import type { Rng } from '../rng';
+import type { SearchSpace } from '../spaces/space';
+import type { Proposal, SearchStrategy, StepInfo } from '../search/strategy';
+
+const NO_LOSS: StepInfo = { criticLoss: null, actorLoss: null };
+
+/** Random search: each query an architecture drawn uniformly (with replacement, as usual). */
+export class RandomSearch<A> implements SearchStrategy<A> {
+  readonly method = 'random' as const;
+  constructor(
+    private readonly space: SearchSpace<A>,
+    private readonly rng: Rng,
+  ) {}
+  propose(): Proposal<A> {
+    return { arch: this.space.sample(this.rng), phase: 'random' };
+  }
+  observe(): StepInfo {
+    return NO_LOSS;
+  }
+  dispose(): void {}
+}

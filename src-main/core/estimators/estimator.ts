@@ -1,0 +1,27 @@
+/**
+ * A performance estimator (PRODUCT.md §3): the environment that answers a query for one
+ * discrete architecture. Accuracies are in percent.
+ */
+export interface Estimator<A> {
+  readonly kind: 'table' | 'supernet';
+  /** The column (or quantity) searched on. */
+  readonly metric: string;
+  /** Further columns reported for the found architecture. */
+  readonly reportColumns: readonly string[];
+  /** The search signal for `arch`. */
+  query(arch: A): number;
+  /** The metric and every report column for `arch`. */
+  report(arch: A): Record<string, number>;
+  /** The best value of the search metric over the whole space, when known (tables). */
+  optimum?(): { value: number; key: string };
+}
+
+/** Accuracy columns of an imported benchmark table, keyed by canonical architecture key. */
+export interface BenchmarkTable {
+  /** Numeric columns, in file order (joined tables: first file first). */
+  readonly columns: readonly string[];
+  /** key → one value per column. */
+  readonly rows: ReadonlyMap<string, Float64Array>;
+  /** Where the table came from, for messages. */
+  readonly sources: readonly string[];
+}

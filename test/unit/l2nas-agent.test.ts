@@ -1,0 +1,152 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { epsilonAt } from '../../src-main/core/agent/exploration';
+import { L2nasAgent } from '../../src-main/core/agent/l2nas-agent';
+import { PRESETS, resolveAgentConfig } from '../../src-main/core/agent/presets';
+import { TopKState } from '../../src-main/core/agent/top-k-state';
+import { reward } from '../../src-main/core/rewards';
+import { Rng } from '../../src-main/core/rng';
+import { nb201Space, type Nb201Arch } from '../../src-main/core/spaces/nb201';
+import { useBackend } from '../helpers/tf-backend';
+
+/** A synthetic NB201 landscape: accuracy grows with the number of nor_conv_3x3 edges. */
+const toyAccuracy = (a: Nb201Arch) => 60 + 5 * a.filter((op) => op === 3).length + a.filter((op) => op === 2).length;
+
+function run(seed: number, steps: number, overrides = {}, onStep?: (t: number) => void) {
+  const agent = new L2nasAgent(nb201Space, resolveAgentConfig('nb201', overrides), new Rng(seed));
+  const trace: { arch: string; r: number; closs: number | null }[] = [];
+  for (let t = 0; t < steps; t++) {
+    const p = agent.propose(t);
+    const acc = toyAccuracy(p.arch);
+    const info = agent.observe(p, acc, reward(acc));
+    trace.push({ arch: nb201Space.format(p.arch), r: reward(acc), closs: info.criticLoss });
+    onStep?.(t);
+  }
+  return { agent, trace };
+}
+
+beforeAll(() => useBackend('wasm'));
+
+describe('L²NAS agent', () => {
+  it('gives the same run for the same seed and another for another seed', () => {
+    const a = run(11, 60), b = run(11, 60), c = run(12, 60);
+    expect(b.trace).toEqual(a.trace);
+    expect(c.trace.map((x) => x.arch)).not.toEqual(a.trace.map((x) => x.arch));
+    [a, b, c].forEach((x) => x.agent.dispose());
+  });
+
+  it('leaks no tensors: numTensors after step 100 equals step 10', () => {
+    const counts: Record<number, number> = {};
+    const { agent } = run(1, 101, {}, (t) => {
+      if (t === 10 || t === 100) counts[t] = tf.memory().numTensors;
+    });
+    expect(counts[100]).toBe(counts[10]);
+    agent.dispose();
+  });
+
+  it('trains from the first full batch: C = min(⌊|R|/B⌋, C_max) batches, losses reported', () => {
+    const { agent, trace } = run(2, 20);
+    expect(trace.slice(0, 7).every((s) => s.closs === null)).toBe(true);
+    expect(trace.slice(7).every((s) => s.closs !== null && Number.isFinite(s.closs))).toBe(true);
+    agent.dispose();
+  });
+
+  it('with a trained actor (lr 1e-3) exploits toward the best region of a toy landscape', () => {
+    const { agent, trace } = run(3, 400, { actorLr: 1e-3 });
+    const late = trace.slice(300).map((s) => s.r);
+    const early = trace.slice(0, 100).map((s) => s.r);
+    const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+    expect(mean(late)).toBeGreaterThan(mean(early));
+    agent.dispose();
+  });
+
+  it('never re-queries a known architecture with dedupe on', () => {
+    const { agent, trace } = run(4, 300, { actorLr: 1e-3, dedupe: true });
+    expect(new Set(trace.map((s) => s.arch)).size).toBe(300);
+    agent.dispose();
+  });
+
+  it('restores a snapshot and continues exactly like the original', () => {
+    const rng = new Rng(9);
+    const cfg = resolveAgentConfig('nb201', { actorLr: 1e-3 });
+    const a = new L2nasAgent(nb201Space, cfg, rng);
+    const step = (ag: L2nasAgent<Nb201Arch>, t: number) => {
+      const p = ag.propose(t);
+      const acc = toyAccuracy(p.arch);
+      ag.observe(p, acc, reward(acc));
+      return nb201Space.format(p.arch);
+    };
+    for (let t = 0; t < 40; t++) step(a, t);
+    const snap = a.snapshot();
+    const rngState = rng.getState();
+    const cont = Array.from({ length: 30 }, (_, k) => step(a, 40 + k));
+    const rng2 = new Rng(rngState);
+    const b = new L2nasAgent(nb201Space, cfg, rng2);
+    rng2.setState(rngState); // construction drew initial weights; restore overwrites them
+    b.restore(snap);
+    expect(Array.from({ length: 30 }, (_, k) => step(b, 40 + k))).toEqual(cont);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('critic trained with the check loss learns the τ-quantile of the reward (paper Eq. 5)', () => {
+    // One fixed action whose reward is Uniform(0, 10): the 0.9-quantile is 9.
+    const cfg = resolveAgentConfig('nb201', { criticLr: 3e-3, tau: 0.9, cMax: 10 });
+    const rng = new Rng(5);
+    const agent = new L2nasAgent(nb201Space, cfg, rng);
+    const alpha = new Float32Array(30).fill(0.5);
+    const arch = nb201Space.discretize(alpha);
+    let loss = 0;
+    for (let t = 0; t < 400; t++) {
+      const info = agent.observe({ arch, alpha, phase: 'explore' }, 0, rng.uniform(0, 10));
+      loss = info.criticLoss ?? loss;
+    }
+    const q = (agent as unknown as { critic: { forward(x: tf.Tensor2D): tf.Tensor2D[] } }).critic;
+    const pred = tf.tidy(() => q.forward(tf.tensor2d(alpha, [1, 30])).at(-1)!.dataSync()[0]);
+    expect(pred).toBeGreaterThan(8);
+    expect(pred).toBeLessThan(10);
+    agent.dispose();
+  });
+});
+
+describe('ε schedule (paper §4.1)', () => {
+  it('is 1.0 at step 0, 0.05 from step 175 on, cosine in between', () => {
+    expect(epsilonAt(0, 1, 0.05, 175)).toBeCloseTo(1);
+    expect(epsilonAt(175, 1, 0.05, 175)).toBeCloseTo(0.05);
+    expect(epsilonAt(900, 1, 0.05, 175)).toBeCloseTo(0.05);
+    expect(epsilonAt(87.5, 1, 0.05, 175)).toBeCloseTo(0.525);
+  });
+});
+
+describe('rewards', () => {
+  it('Eq. 3: 100^acc; Eq. 7: 100^(acc/Acc(Env))/100 − 1 is 0 at Acc(Env)', () => {
+    expect(reward(94)).toBeCloseTo(100 ** 0.94);
+    expect(reward(82.316, { kind: 'eq7', accEnv: 82.316 })).toBeCloseTo(0);
+    expect(() => reward(50, { kind: 'eq7', accEnv: 0 })).toThrow('Acc(Env)');
+  });
+});
+
+describe('presets', () => {
+  it('carry the paper §4 values', () => {
+    expect(PRESETS.nb201).toMatchObject({ topK: 64, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 10, hidden: 128, actorLr: 1e-8, criticLr: 1e-4 });
+    expect(PRESETS.darts).toMatchObject({ topK: 500, tau: 0.95, batchSize: 64, xi: 5e-5, cMax: 1, warmupSteps: 3000, bufferSize: 5000, hidden: 256 });
+    expect(PRESETS['transfer-finetune']).toMatchObject({ topK: 100, warmupSteps: 500, steps: 1000 });
+    expect(() => resolveAgentConfig('nb201', { tau: 2 })).toThrow('tau');
+    expect(() => resolveAgentConfig('nope')).toThrow('unknown preset');
+  });
+});
+
+describe('top-K state', () => {
+  it('holds distinct architectures at their best reward and averages their α^d', () => {
+    const s = new TopKState(2, 3);
+    expect(Array.from(s.state())).toEqual([0, 0, 0]);
+    s.offer('a', 1, Float32Array.of(1, 0, 0));
+    s.offer('b', 3, Float32Array.of(0, 1, 0));
+    s.offer('a', 2, Float32Array.of(1, 0, 0)); // repeat: no second copy
+    expect(s.size).toBe(2);
+    expect(Array.from(s.state())).toEqual([0.5, 0.5, 0]);
+    s.offer('c', 5, Float32Array.of(0, 0, 1)); // evicts a (reward 2)
+    expect(s.list().map((e) => e.key)).toEqual(['c', 'b']);
+    expect(Array.from(s.state())).toEqual([0, 0.5, 0.5]);
+  });
+});

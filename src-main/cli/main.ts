@@ -3,9 +3,10 @@ import { PRESET_NAMES } from '../contracts/agent-config';
 import { METHOD_NAMES } from '../core/search/strategy';
 import { BenchmarkFileError } from '../node/benchmark-csv';
 import { BACKEND_ORDER } from '../node/backend';
-import { runConfigFromOptions, UsageError } from './run-config-from-options';
-import { searchCommand } from './commands/search';
+import { runConfigFromOptions, UsageError } from '../node/run-config';
+import { resumeCommand, searchCommand, DEFAULT_CHECKPOINT_EVERY } from './commands/search';
 import { doctorCommand } from './commands/doctor';
+import { serveCommand } from './commands/serve';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
@@ -47,12 +48,21 @@ export function buildProgram(): Command {
     .option('--set <key=value>', 'override an agent setting, e.g. actorLr=1e-3; repeatable', (v: string, p: string[]) => [...p, v], [])
     .option('--acc-env <percent>', 'use reward Eq. 7 with this Acc(Env) (transfer)', num)
     .requiredOption('--out <dir>', 'run folder to create')
+    .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1), DEFAULT_CHECKPOINT_EVERY)
     .addOption(backendOption())
     .option('-q, --quiet', 'no progress bar or summary')
     .action(async (o) => {
       const config = runConfigFromOptions({ ...o, accEnv: o.accEnv });
-      await searchCommand(config, o.out, !!o.quiet);
+      await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery);
     });
+
+  program
+    .command('resume')
+    .description('continue a run folder from its last checkpoint (after a crash, kill or pause)')
+    .argument('<run-dir>', 'the run folder')
+    .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1), DEFAULT_CHECKPOINT_EVERY)
+    .option('-q, --quiet', 'no progress bar or summary')
+    .action(async (dir: string, o) => resumeCommand(dir, !!o.quiet, o.checkpointEvery));
 
   program
     .command('bench')
@@ -92,6 +102,13 @@ export function buildProgram(): Command {
       console.log(`backend: ${out.backend}; q* = median queries until the table optimum of the search column was found`);
       writeBenchOutputs(o.json, o.plot, out);
     });
+
+  program
+    .command('serve')
+    .description('serve the Studio API and web UI on 127.0.0.1 (token-protected) for remote GPU boxes')
+    .option('--runs <dir>', 'folder holding the run folders', 'runs')
+    .option('--port <n>', 'port (default: a free one)', int('--port', 0))
+    .action(async (o) => serveCommand(o));
 
   program
     .command('doctor')

@@ -22,7 +22,11 @@ export const AgentConfigSchema = z
     criticLr: z.number().gt(0).describe('Adam learning rate of the critic'),
     beta1: z.number().min(0).lt(1),
     beta2: z.number().min(0).lt(1),
-    dedupe: z.boolean().describe('never spend a query on an architecture already queried (tuned variant)'),
+    dedupe: z
+      .enum(['off', 'proposal', 'top-k'])
+      .describe(
+        'never spend a query on a known architecture: replace a repeat by an unseen one-choice mutation of the proposal itself, or of a top-K architecture picked by a 3-way tournament (tuned variants)',
+      ),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;

@@ -3,7 +3,7 @@ import type { BenchmarkTable } from '../core/estimators/estimator';
 import { getSpace } from '../core/spaces';
 import type { SearchSpace } from '../core/spaces/space';
 import { loadBenchmarkTables } from './benchmark-csv';
-import { runSearchJob } from './search-job';
+import { runInMemory } from './search-session';
 
 /** One (method, preset, metric, seed) run of `l2nas bench`. */
 export interface BenchTask {
@@ -48,7 +48,7 @@ export async function runBenchTask(task: BenchTask): Promise<BenchTaskResult> {
   const curve: number[] = [];
   let bestValue = -Infinity;
   let bestReport = NaN;
-  const result = await runSearchJob(task.config, {
+  const result = await runInMemory(task.config, {
     table,
     onEvent: (e) => {
       if (e.value > bestValue) {

@@ -61,7 +61,7 @@ describe('L²NAS agent', () => {
   });
 
   it('never re-queries a known architecture with dedupe on', () => {
-    const { agent, trace } = run(4, 300, { actorLr: 1e-3, dedupe: true });
+    const { agent, trace } = run(4, 300, { actorLr: 1e-3, dedupe: 'proposal' as const });
     expect(new Set(trace.map((s) => s.arch)).size).toBe(300);
     agent.dispose();
   });

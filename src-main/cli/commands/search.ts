@@ -2,14 +2,14 @@ import type { RunConfig } from '../../contracts/run';
 import { TableEstimator } from '../../core/estimators/table-estimator';
 import { getSpace } from '../../core/spaces';
 import { loadBenchmarkTables } from '../../node/benchmark-csv';
-import { RunFolderWriter } from '../../node/run-folder';
-import { UsageError } from '../run-config-from-options';
-import { runSearchJob } from '../../node/search-job';
+import { createRunFolder, readRunConfig, readRunEvents, writeRunStatus } from '../../node/run-folder';
+import { UsageError } from '../../node/run-config';
+import { runFolder, type FolderOutcome } from '../../node/search-session';
 import { createProgress } from '../progress';
 
-/** `l2nas search`: one search, written to a run folder, best architecture printed. */
-export async function searchCommand(config: RunConfig, out: string, quiet: boolean): Promise<void> {
-  // Check every input before the run folder exists: a bad table leaves nothing behind.
+export const DEFAULT_CHECKPOINT_EVERY = 50;
+
+function loadCheckedTable(config: RunConfig) {
   const space = getSpace(config.space);
   const table = loadBenchmarkTables(config.estimator.files, space);
   try {
@@ -17,34 +17,67 @@ export async function searchCommand(config: RunConfig, out: string, quiet: boole
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const writer = RunFolderWriter.create(out, config);
+  return table;
+}
+
+/** Runs a run folder in this process, with a progress bar; Ctrl-C pauses (checkpoint) for `l2nas resume`. */
+async function drive(dir: string, config: RunConfig, resume: boolean, checkpointEvery: number, quiet: boolean): Promise<FolderOutcome> {
+  const table = loadCheckedTable(config);
+  const done = resume ? readRunEvents(dir).length : 0;
   const bar = createProgress(config.steps, !quiet, `${config.method}/${config.preset}`);
-  let interrupted = false;
-  const onSignal = () => (interrupted = true);
+  bar.update(done);
+  let stop: 'pause' | null = null;
+  const onSignal = () => (stop = 'pause');
   process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  writeRunStatus(dir, 'running', process.pid);
   try {
-    const result = await runSearchJob(config, {
+    const out = await runFolder(dir, {
+      resume,
+      checkpointEvery,
       table,
-      onEvent: (e) => {
-        writer.appendEvent(e);
-        bar.update(e.step + 1, { best: e.best.toFixed(2) });
-      },
-      shouldStop: () => interrupted,
+      onEvent: (e) => bar.update(e.step + 1, { best: e.best.toFixed(2) }),
+      shouldStop: () => stop,
     });
     bar.stop();
-    writer.finish(result);
+    writeRunStatus(dir, out.outcome, null);
     if (!quiet) {
-      const m = Object.entries(result.best.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ');
-      console.log(`${result.status}: ${result.steps} steps in ${result.seconds.toFixed(1)} s on ${result.backend}`);
-      console.log(`best (step ${result.best.step}): ${result.best.arch}`);
-      console.log(`  ${m}`);
-      console.log(`run folder: ${out}`);
+      if (out.outcome === 'paused') {
+        console.log(`paused at step ${out.step}; continue with: l2nas resume ${dir}`);
+      } else {
+        const r = out.result;
+        const m = Object.entries(r.best.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ');
+        console.log(`${r.status}: ${r.steps} steps in ${r.seconds.toFixed(1)} s on ${r.backend}`);
+        console.log(`best (step ${r.best.step}): ${r.best.arch}`);
+        console.log(`  ${m}`);
+        console.log(`run folder: ${dir}`);
+      }
     }
+    return out;
   } catch (e) {
     bar.stop();
-    writer.close();
+    writeRunStatus(dir, 'failed', null, (e as Error).message);
     throw e;
   } finally {
     process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
+}
+
+/** `l2nas search`: one search, written to a new run folder, best architecture printed. */
+export async function searchCommand(config: RunConfig, out: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY): Promise<void> {
+  loadCheckedTable(config); // every input is checked before the run folder exists
+  createRunFolder(out, config);
+  await drive(out, config, false, checkpointEvery, quiet);
+}
+
+/** `l2nas resume <dir>`: continues a run from its last checkpoint (or from the start if none). */
+export async function resumeCommand(dir: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY): Promise<void> {
+  let config: RunConfig;
+  try {
+    config = readRunConfig(dir);
+  } catch (e) {
+    throw new UsageError(`cannot resume: ${(e as Error).message}`);
+  }
+  await drive(dir, config, true, checkpointEvery, quiet);
 }

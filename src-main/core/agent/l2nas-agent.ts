@@ -21,6 +21,8 @@ export interface L2nasSnapshot {
 
 /** Most single-choice mutations tried to turn a repeated architecture into an unseen one. */
 const DEDUPE_TRIES = 100;
+/** Tournament size when a repeat is replaced from the top-K (as REA's sample size). */
+const TOURNAMENT = 3;
 
 /**
  * The L²NAS agent (paper §2, PRODUCT.md §1): a deterministic actor μ(s) proposes α, a
@@ -94,10 +96,8 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     }
     let arch = this.space.discretize(alpha);
     let deduped = false;
-    if (cfg.dedupe && this.seen.has(this.space.key(arch))) {
-      for (let i = 0; i < DEDUPE_TRIES && this.seen.has(this.space.key(arch)); i++) {
-        arch = this.space.mutate(arch, rng);
-      }
+    if (cfg.dedupe !== 'off' && this.seen.has(this.space.key(arch))) {
+      arch = cfg.dedupe === 'top-k' ? this.unseenFromTopK(arch) : this.unseenNear(arch);
       deduped = true;
       // Keep α consistent with the queried architecture: its entries become the row maxima.
       let max = -Infinity;
@@ -106,6 +106,27 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
       for (let i = 0; i < alpha.length; i++) if (onehot[i] === 1) alpha[i] = max + 1e-3;
     }
     return { arch, alpha, phase, epsilon, deduped };
+  }
+
+  /** A random walk of one-choice mutations from `arch` until an unseen architecture. */
+  private unseenNear(arch: A): A {
+    for (let i = 0; i < DEDUPE_TRIES && this.seen.has(this.space.key(arch)); i++) arch = this.space.mutate(arch, this.rng);
+    return arch;
+  }
+
+  /** An unseen one-choice mutation of the best of 3 top-K architectures drawn at random. */
+  private unseenFromTopK(fallback: A): A {
+    const top = this.topK.list();
+    for (let i = 0; i < DEDUPE_TRIES && top.length > 0; i++) {
+      let parent = top[this.rng.int(top.length)];
+      for (let k = 1; k < TOURNAMENT; k++) {
+        const c = top[this.rng.int(top.length)];
+        if (c.reward > parent.reward) parent = c;
+      }
+      const child = this.space.mutate(this.space.discretize(parent.onehot), this.rng);
+      if (!this.seen.has(this.space.key(child))) return child;
+    }
+    return this.unseenNear(fallback);
   }
 
   observe(p: Proposal<A>, _value: number, reward: number): StepInfo {
@@ -177,7 +198,8 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     };
   }
 
-  restore(s: L2nasSnapshot): void {
+  restore(snap: unknown): void {
+    const s = snap as L2nasSnapshot;
     this.actor.setTheta(tf.tensor1d(s.actor));
     this.critic.setTheta(tf.tensor1d(s.critic));
     this.actorOpt.setState(s.actorAdam);

@@ -7,7 +7,7 @@ const PAPER_COMMON = {
   criticLr: 1e-4,
   beta1: 0.9,
   beta2: 0.99,
-  dedupe: false,
+  dedupe: 'off',
 } as const;
 
 const WARMUP_ONLY = { epsilonStart: 0, epsilonEnd: 0, epsilonDecaySteps: 0 } as const;
@@ -28,7 +28,7 @@ export const PRESETS: Record<PresetName, AgentConfig & { steps: number; descript
     topK: 64, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 10,
     epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 175, warmupSteps: 0,
     bufferSize: 0, hidden: 128, steps: 1000,
-    actorLr: 1e-3, dedupe: true,
+    actorLr: 1e-3, dedupe: 'proposal',
   },
   darts: {
     ...PAPER_COMMON, ...WARMUP_ONLY,

@@ -17,5 +17,10 @@ export class RandomSearch<A> implements SearchStrategy<A> {
   observe(): StepInfo {
     return NO_LOSS;
   }
+  /** Stateless: the run's Rng carries everything. */
+  snapshot(): unknown {
+    return {};
+  }
+  restore(): void {}
   dispose(): void {}
 }

@@ -18,7 +18,7 @@ export const REA_DEFAULTS: ReaOptions = { population: 10, sample: 3 };
  */
 export class RegularizedEvolution<A> implements SearchStrategy<A> {
   readonly method = 'rea' as const;
-  private readonly members: { arch: A; value: number }[] = [];
+  private members: { arch: A; value: number }[] = [];
 
   constructor(
     private readonly space: SearchSpace<A>,
@@ -42,6 +42,15 @@ export class RegularizedEvolution<A> implements SearchStrategy<A> {
     this.members.push({ arch: p.arch, value });
     if (this.members.length > this.opts.population) this.members.shift();
     return { criticLoss: null, actorLoss: null };
+  }
+
+  snapshot(): { members: { arch: string; value: number }[] } {
+    return { members: this.members.map((m) => ({ arch: this.space.format(m.arch), value: m.value })) };
+  }
+
+  restore(s: unknown): void {
+    const { members } = s as ReturnType<RegularizedEvolution<A>['snapshot']>;
+    this.members = members.map((m) => ({ arch: this.space.parse(m.arch), value: m.value }));
   }
 
   dispose(): void {}

@@ -88,5 +88,18 @@ export class Reinforce<A> implements SearchStrategy<A> {
     return { criticLoss: null, actorLoss: null };
   }
 
+  snapshot(): { logits: Float64Array; m: Float64Array; v: Float64Array; t: number; baseline: number | null } {
+    return { logits: this.logits.slice(), m: this.m.slice(), v: this.v.slice(), t: this.t, baseline: this.baseline };
+  }
+
+  restore(s: unknown): void {
+    const r = s as ReturnType<Reinforce<A>['snapshot']>;
+    this.logits.set(r.logits);
+    this.m.set(r.m);
+    this.v.set(r.v);
+    this.t = r.t;
+    this.baseline = r.baseline;
+  }
+
   dispose(): void {}
 }

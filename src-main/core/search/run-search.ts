@@ -4,12 +4,25 @@ import { reward as rewardOf, type RewardSpec } from '../rewards';
 import type { SearchSpace } from '../spaces/space';
 import type { SearchStrategy } from './strategy';
 
-export interface SearchBest<A> {
-  arch: A;
+export interface SearchBest {
+  /** External form (arch string / genotype / config) of the best architecture. */
+  arch: string;
   key: string;
   value: number;
   step: number;
 }
+
+/** Where a loop stands between steps: saved in checkpoints, given back to resume. */
+export interface LoopState {
+  /** The next step to run (= steps done). */
+  step: number;
+  best: SearchBest | null;
+  queriesToOptimum: number | null;
+  /** Seconds spent so far (over every session of the run). */
+  seconds: number;
+}
+
+export type StopRequest = 'pause' | 'cancel' | null;
 
 export interface SearchOptions<A> {
   space: SearchSpace<A>;
@@ -17,54 +30,61 @@ export interface SearchOptions<A> {
   strategy: SearchStrategy<A>;
   steps: number;
   reward: RewardSpec;
+  /** Continue from here (resume); default: a fresh run. */
+  from?: LoopState;
   /** Called after every query (write events, update a progress bar). */
   onEvent?: (e: RunEvent) => void;
-  /** Polled between steps: return true to stop early (cancel). */
-  shouldStop?: () => boolean;
+  /** Called after step s when (s + 1) % every === 0, with the state to checkpoint. */
+  checkpoint?: { every: number; save: (state: LoopState) => void };
+  /** Polled between steps. */
+  shouldStop?: () => StopRequest;
+  /**
+   * Awaited between steps so that messages and signals (pause, cancel, Ctrl-C) can arrive while
+   * a long run goes (e.g. setImmediate in Node, a zero-delay timer in a browser).
+   */
+  yieldToEvents?: () => Promise<void>;
 }
 
-export interface SearchSummary<A> {
-  best: SearchBest<A>;
-  steps: number;
-  seconds: number;
-  cancelled: boolean;
-  /** First step whose architecture is the estimator's known optimum, or null. */
-  queriesToOptimum: number | null;
+export interface SearchSummary {
+  state: LoopState;
+  /** 'completed', or why the loop stopped early. */
+  outcome: 'completed' | 'paused' | 'cancelled';
 }
 
 /**
  * The search loop shared by every method: ask the strategy, query the estimator, compute the
  * reward (Eq. 3 / Eq. 7), tell the strategy. It knows only the interfaces.
  */
-export function runSearch<A>(o: SearchOptions<A>): SearchSummary<A> {
+export async function runSearch<A>(o: SearchOptions<A>): Promise<SearchSummary> {
   const t0 = performance.now();
   const optimumKey = o.estimator.optimum?.().key ?? null;
-  let best: SearchBest<A> | null = null;
-  let queriesToOptimum: number | null = null;
-  let step = 0;
-  for (; step < o.steps; step++) {
-    if (o.shouldStop?.()) break;
+  const state: LoopState = o.from ? { ...o.from } : { step: 0, best: null, queriesToOptimum: null, seconds: 0 };
+  const base = state.seconds;
+  const elapsed = () => base + (performance.now() - t0) / 1000;
+  while (state.step < o.steps) {
+    if (o.yieldToEvents) await o.yieldToEvents();
+    const stop = o.shouldStop?.() ?? null;
+    if (stop) {
+      state.seconds = elapsed();
+      return { state, outcome: stop === 'pause' ? 'paused' : 'cancelled' };
+    }
+    const step = state.step;
     const p = o.strategy.propose(step);
     const value = o.estimator.query(p.arch);
     const r = rewardOf(value, o.reward);
     const info = o.strategy.observe(p, value, r);
     const key = o.space.key(p.arch);
-    if (!best || value > best.value) best = { arch: p.arch, key, value, step };
-    if (queriesToOptimum === null && key === optimumKey) queriesToOptimum = step + 1;
+    const arch = o.space.format(p.arch);
+    if (!state.best || value > state.best.value) state.best = { arch, key, value, step };
+    if (state.queriesToOptimum === null && key === optimumKey) state.queriesToOptimum = step + 1;
+    state.step = step + 1;
+    state.seconds = elapsed();
     o.onEvent?.({
-      step,
-      arch: o.space.format(p.arch),
-      key,
-      value,
-      reward: r,
-      best: best.value,
-      phase: p.phase,
-      epsilon: p.epsilon ?? null,
-      criticLoss: info.criticLoss,
-      actorLoss: info.actorLoss,
-      seconds: (performance.now() - t0) / 1000,
+      step, arch, key, value, reward: r, best: state.best.value, phase: p.phase, epsilon: p.epsilon ?? null,
+      criticLoss: info.criticLoss, actorLoss: info.actorLoss, seconds: state.seconds,
     });
+    if (o.checkpoint && state.step % o.checkpoint.every === 0 && state.step < o.steps) o.checkpoint.save({ ...state });
   }
-  if (!best) throw new Error('the search stopped before its first query');
-  return { best, steps: step, seconds: (performance.now() - t0) / 1000, cancelled: step < o.steps, queriesToOptimum };
+  state.seconds = elapsed();
+  return { state, outcome: 'completed' };
 }

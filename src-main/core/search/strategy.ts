@@ -27,6 +27,10 @@ export interface SearchStrategy<A> {
   propose(step: number): Proposal<A>;
   /** `value`: the search metric (accuracy, %); `reward`: the paper's reward for it. */
   observe(p: Proposal<A>, value: number, reward: number): StepInfo;
+  /** Everything needed to continue exactly (plain data; typed arrays allowed). */
+  snapshot(): unknown;
+  /** Restores a snapshot taken by the same strategy class and settings. */
+  restore(s: unknown): void;
   dispose(): void;
 }
 

@@ -5,7 +5,7 @@ import { PRESETS, resolveAgentConfig } from '../core/agent/presets';
 import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
 
-/** A usage error: bad flags or values. The CLI exits with code 2 and prints the message. */
+/** A bad setting or input (flag, request field, table column). The CLI exits with code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -49,7 +49,7 @@ export function parseOverrides(pairs: readonly string[]): {
     }
     if (raw === 'true' || raw === 'false') agent[key] = raw === 'true';
     else if (Number.isFinite(num)) agent[key] = num;
-    else throw new UsageError(`--set ${key}: "${raw}" is not a number or boolean`);
+    else agent[key] = raw; // an enum setting; the schema names the allowed values
   }
   return { agent: agent as Partial<AgentConfig>, rea, reinforce };
 }

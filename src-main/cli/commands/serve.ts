@@ -1,0 +1,21 @@
+import * as path from 'node:path';
+import { RunManager } from '../../node/run-manager';
+import { startStudioServer } from '../../node/http-server';
+import { forkNodeWorker } from '../../node/worker-host';
+
+/** `l2nas serve`: the Studio API and renderer on 127.0.0.1 with a per-start token. */
+export async function serveCommand(o: { runs: string; port?: number }): Promise<void> {
+  const manager = new RunManager({ runsDir: path.resolve(o.runs), launch: forkNodeWorker });
+  const staticDir = path.join(__dirname, '..', '..', '..', 'renderer');
+  const server = await startStudioServer({ manager, port: o.port, staticDir });
+  console.log(`L²NAS Studio serving runs in ${path.resolve(o.runs)}`);
+  console.log(`open: ${server.url}`);
+  console.log('(loopback only; forward the port with ssh -L to use it from another machine)');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  manager.dispose();
+  await server.close();
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import type { RunConfig, RunEvent, RunResult } from './run';
+
+/**
+ * The one API the renderer sees — through the preload's contextBridge in the app, through
+ * HTTP + WebSocket from `l2nas serve`. Requests are plain data, validated in main / the server.
+ */
+export const RUN_ID = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a run id: letters, digits, . _ - (max 128)');
+
+export const StartSearchRequestSchema = z
+  .object({
+    space: z.enum(['nb201']),
+    method: z.enum(['l2nas', 'random', 'rea', 'reinforce']),
+    preset: z.string().min(1).max(64),
+    benchmark: z.array(z.string().min(1).max(4096)).min(1).max(8),
+    metric: z.string().min(1).max(256),
+    report: z.array(z.string().min(1).max(256)).max(16),
+    steps: z.number().int().min(1).max(1_000_000).optional(),
+    seed: z.number().int().min(0).max(2 ** 31),
+    /** `--set`-style overrides of agent settings, e.g. { actorLr: 1e-3 }. */
+    overrides: z.record(z.string().max(64), z.union([z.number(), z.boolean(), z.string().max(64)])).optional(),
+    checkpointEvery: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .strict();
+export type StartSearchRequest = z.infer<typeof StartSearchRequestSchema>;
+
+export type RunStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+
+export interface RunSummary {
+  id: string;
+  dir: string;
+  status: RunStatus;
+  /** Why a run failed (worker crash, bad input…). */
+  error: string | null;
+  space: string;
+  method: string;
+  preset: string;
+  metric: string;
+  steps: number;
+  stepsDone: number;
+  best: number | null;
+  seconds: number | null;
+  createdAt: string;
+}
+
+export interface RunDetail {
+  summary: RunSummary;
+  config: RunConfig;
+  result: RunResult | null;
+}
+
+/** What streams to the renderer while runs go. */
+export type StudioEvent =
+  | { kind: 'event'; runId: string; event: RunEvent }
+  | { kind: 'status'; runId: string; status: RunStatus; error: string | null };
+
+/** Every call the renderer may make: name → argument schema. */
+export const StudioCallSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('listRuns') }).strict(),
+  z.object({ method: z.literal('getRun'), id: RUN_ID }).strict(),
+  z.object({ method: z.literal('getEvents'), id: RUN_ID, from: z.number().int().min(0).optional() }).strict(),
+  z.object({ method: z.literal('startSearch'), request: StartSearchRequestSchema }).strict(),
+  z.object({ method: z.literal('pauseRun'), id: RUN_ID }).strict(),
+  z.object({ method: z.literal('resumeRun'), id: RUN_ID }).strict(),
+  z.object({ method: z.literal('cancelRun'), id: RUN_ID }).strict(),
+  z.object({ method: z.literal('deleteRun'), id: RUN_ID }).strict(),
+  z.object({ method: z.literal('doctor') }).strict(),
+]);
+export type StudioCall = z.infer<typeof StudioCallSchema>;
+
+export interface DoctorInfo {
+  chosen: string;
+  backends: { backend: string; ok: boolean; reason: string }[];
+}
+
+/** Result type of each call. */
+export interface StudioResults {
+  listRuns: RunSummary[];
+  getRun: RunDetail;
+  getEvents: RunEvent[];
+  startSearch: { id: string };
+  pauseRun: RunSummary;
+  resumeRun: RunSummary;
+  cancelRun: RunSummary;
+  deleteRun: { deleted: true };
+  doctor: DoctorInfo;
+}
+
+/** A call's reply: typed success, or a typed error that changed nothing. */
+export type StudioReply<M extends keyof StudioResults> =
+  | { ok: true; value: StudioResults[M] }
+  | { ok: false; error: { code: 'invalid-request' | 'not-found' | 'conflict' | 'failed'; message: string } };
+
+/** The API as the renderer uses it (window.api in the app, the serve client in a browser). */
+export interface StudioApi {
+  call<M extends StudioCall['method']>(call: Extract<StudioCall, { method: M }>): Promise<StudioReply<M>>;
+  onEvent(listener: (e: StudioEvent) => void): () => void;
+}
+
+/** Largest accepted IPC/HTTP request body, in bytes. */
+export const MAX_REQUEST_BYTES = 64 * 1024;

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { RunEventSchema, RunResultSchema } from './run';
+
+/**
+ * Messages between the run manager and a search worker (Electron utility process, or a Node
+ * child process for CLI / serve / tests). Both directions are validated.
+ */
+export const ToWorkerSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('start'),
+      runDir: z.string().min(1).max(4096),
+      /** Continue from the run folder's last checkpoint instead of starting fresh. */
+      resume: z.boolean(),
+      checkpointEvery: z.number().int().min(1).max(1_000_000),
+    })
+    .strict(),
+  /** Write a checkpoint and exit (pause). */
+  z.object({ type: z.literal('pause') }).strict(),
+  /** Stop, write result.json with status "cancelled", and exit. */
+  z.object({ type: z.literal('cancel') }).strict(),
+]);
+export type ToWorker = z.infer<typeof ToWorkerSchema>;
+
+export const FromWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }).strict(),
+  z.object({ type: z.literal('event'), event: RunEventSchema }).strict(),
+  z.object({ type: z.literal('checkpoint'), step: z.number().int().min(0) }).strict(),
+  z.object({ type: z.literal('paused'), step: z.number().int().min(0) }).strict(),
+  z.object({ type: z.literal('done'), result: RunResultSchema }).strict(),
+  z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean() }).strict(),
+]);
+export type FromWorker = z.infer<typeof FromWorkerSchema>;
+
+/** Largest message accepted on the worker channel (JSON length). */
+export const MAX_WORKER_MESSAGE_CHARS = 256 * 1024;
+
+/** Parses an untrusted message; returns a clear error instead of throwing. */
+export function parseMessage<T>(schema: z.ZodType<T>, raw: unknown, channel: string): { ok: true; msg: T } | { ok: false; error: string } {
+  let size: number;
+  try {
+    size = JSON.stringify(raw)?.length ?? 0;
+  } catch {
+    return { ok: false, error: `${channel}: message is not serialisable` };
+  }
+  if (size > MAX_WORKER_MESSAGE_CHARS) return { ok: false, error: `${channel}: message of ${size} characters exceeds ${MAX_WORKER_MESSAGE_CHARS}` };
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    return { ok: false, error: `${channel}: invalid message at ${i.path.join('.') || '(root)'}: ${i.message}` };
+  }
+  return { ok: true, msg: r.data };
+}

@@ -1,0 +1,211 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RunEvent } from '../contracts/run';
+import { RUN_ID, type RunDetail, type RunStatus, type RunSummary, type StartSearchRequest, type StudioEvent } from '../contracts/studio-api';
+import { FromWorkerSchema, parseMessage, type ToWorker } from '../contracts/worker-protocol';
+import { TableEstimator } from '../core/estimators/table-estimator';
+import { getSpace } from '../core/spaces';
+import { loadBenchmarkTables } from './benchmark-csv';
+import { runConfigFromOptions, UsageError } from './run-config';
+import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
+import { listRuns, runStatusOf, summarizeRun } from './run-store';
+import { SEARCH_WORKER_ENTRY, type WorkerChannel, type WorkerLauncher } from './worker-host';
+
+/** A request that names a run that is not there. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+/** A request that does not fit the run's state (pause a finished run, delete a running one…). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+export interface RunManagerOptions {
+  runsDir: string;
+  launch: WorkerLauncher;
+  workerEntry?: string;
+  checkpointEvery?: number;
+  /** Where worker diagnostics go (default: stderr). */
+  log?: (m: string) => void;
+}
+
+interface Live {
+  worker: WorkerChannel;
+  settled: boolean;
+}
+
+/**
+ * Starts, pauses, resumes and cancels runs, each in its own search worker, and streams their
+ * events. Main process (via IPC) and `l2nas serve` (via HTTP/WebSocket) share it. It writes
+ * status.json; the worker writes events, checkpoints and result.json.
+ */
+export class RunManager {
+  private readonly live = new Map<string, Live>();
+  private readonly listeners = new Set<(e: StudioEvent) => void>();
+  private readonly log: (m: string) => void;
+
+  constructor(private readonly opts: RunManagerOptions) {
+    fs.mkdirSync(opts.runsDir, { recursive: true });
+    this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
+  }
+
+  private dirOf(id: string): string {
+    if (!RUN_ID.safeParse(id).success) throw new NotFoundError(`"${id}" is not a run id`);
+    const dir = path.join(this.opts.runsDir, id);
+    if (!fs.existsSync(path.join(dir, 'config.json'))) throw new NotFoundError(`no run "${id}" in ${this.opts.runsDir}`);
+    return dir;
+  }
+
+  private liveIds(): Set<string> {
+    return new Set(this.live.keys());
+  }
+
+  onEvent(cb: (e: StudioEvent) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  private emit(e: StudioEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  list(): RunSummary[] {
+    return listRuns(this.opts.runsDir, this.liveIds(), this.log);
+  }
+
+  get(id: string): RunDetail {
+    const dir = this.dirOf(id);
+    return { summary: summarizeRun(dir, this.liveIds()), config: readRunConfig(dir), result: readRunResult(dir) };
+  }
+
+  events(id: string, from = 0): RunEvent[] {
+    return readRunEvents(this.dirOf(id), from);
+  }
+
+  /** Validates the request (table readable, columns present) before any folder exists. */
+  start(req: StartSearchRequest): { id: string } {
+    const overrides = Object.entries(req.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
+    const config = runConfigFromOptions({ ...req, set: overrides, backend: 'auto' });
+    const space = getSpace(config.space);
+    const table = loadBenchmarkTables(config.estimator.files, space);
+    try {
+      new TableEstimator(space, table, config.estimator.metric, config.estimator.report);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const id = `${stamp}-${config.method}-s${config.seed}-${crypto.randomBytes(2).toString('hex')}`;
+    const dir = path.join(this.opts.runsDir, id);
+    createRunFolder(dir, config);
+    this.launch(id, dir, false, req.checkpointEvery);
+    return { id };
+  }
+
+  private launch(id: string, dir: string, resume: boolean, checkpointEvery = this.opts.checkpointEvery ?? 50): void {
+    const worker = this.opts.launch(this.opts.workerEntry ?? SEARCH_WORKER_ENTRY);
+    const live: Live = { worker, settled: false };
+    this.live.set(id, live);
+    writeRunStatus(dir, 'running', worker.pid ?? null);
+    this.emit({ kind: 'status', runId: id, status: 'running', error: null });
+    const settle = (status: RunStatus, error: string | null) => {
+      if (live.settled) return;
+      live.settled = true;
+      this.live.delete(id);
+      if (status !== 'completed' && status !== 'cancelled') writeRunStatus(dir, status, null, error);
+      else writeRunStatus(dir, status, null);
+      this.emit({ kind: 'status', runId: id, status, error });
+    };
+    worker.onMessage((raw) => {
+      const p = parseMessage(FromWorkerSchema, raw, `worker of run ${id}`);
+      if (!p.ok) {
+        this.log(p.error);
+        return;
+      }
+      const m = p.msg;
+      if (m.type === 'event') this.emit({ kind: 'event', runId: id, event: m.event });
+      else if (m.type === 'done') settle(m.result.status, null);
+      else if (m.type === 'paused') settle('paused', null);
+      else if (m.type === 'error') {
+        if (m.fatal) settle('failed', m.message);
+        else this.log(m.message);
+      }
+    });
+    worker.onExit((code, signal) => {
+      if (!live.settled) settle('failed', `the search worker exited (${signal ? `signal ${signal}` : `code ${code}`}) before finishing; every written step is kept and resume continues from the last checkpoint`);
+    });
+    worker.send({ type: 'start', runDir: dir, resume, checkpointEvery } satisfies ToWorker);
+  }
+
+  private requireLive(id: string, action: string): Live {
+    const l = this.live.get(id);
+    if (!l) throw new ConflictError(`cannot ${action} run "${id}": it is not running (${runStatusOf(this.dirOf(id)).status})`);
+    return l;
+  }
+
+  /** Asks the worker to checkpoint and stop; resolves once it has. */
+  async pause(id: string): Promise<RunSummary> {
+    const l = this.requireLive(id, 'pause');
+    await this.untilSettled(id, l, { type: 'pause' });
+    return summarizeRun(this.dirOf(id), this.liveIds());
+  }
+
+  async cancel(id: string): Promise<RunSummary> {
+    const dir = this.dirOf(id);
+    const l = this.live.get(id);
+    if (l) await this.untilSettled(id, l, { type: 'cancel' });
+    else {
+      const st = runStatusOf(dir).status;
+      if (st === 'completed' || st === 'cancelled') throw new ConflictError(`run "${id}" has already ended (${st})`);
+      writeRunStatus(dir, 'cancelled', null);
+      this.emit({ kind: 'status', runId: id, status: 'cancelled', error: null });
+    }
+    return summarizeRun(dir, this.liveIds());
+  }
+
+  resume(id: string): RunSummary {
+    const dir = this.dirOf(id);
+    if (this.live.has(id)) throw new ConflictError(`run "${id}" is already running`);
+    const st = runStatusOf(dir).status;
+    if (st !== 'paused' && st !== 'failed') throw new ConflictError(`run "${id}" is ${st}; only paused or failed runs resume`);
+    this.launch(id, dir, true);
+    return summarizeRun(dir, this.liveIds());
+  }
+
+  delete(id: string): { deleted: true } {
+    const dir = this.dirOf(id);
+    if (this.live.has(id)) throw new ConflictError(`run "${id}" is running; pause or cancel it first`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { deleted: true };
+  }
+
+  private untilSettled(id: string, l: Live, msg: ToWorker): Promise<void> {
+    return new Promise((resolve) => {
+      const off = this.onEvent((e) => {
+        if (e.kind === 'status' && e.runId === id && e.status !== 'running') {
+          off();
+          resolve();
+        }
+      });
+      l.worker.send(msg);
+    });
+  }
+
+  /** Resolves when the run's worker has finished (any outcome). */
+  whenSettled(id: string): Promise<RunStatus> {
+    if (!this.live.has(id)) return Promise.resolve(runStatusOf(this.dirOf(id)).status);
+    return new Promise((resolve) => {
+      const off = this.onEvent((e) => {
+        if (e.kind === 'status' && e.runId === id && e.status !== 'running') {
+          off();
+          resolve(e.status);
+        }
+      });
+    });
+  }
+
+  /** Kills every worker (their runs stay resumable from the last checkpoint). */
+  dispose(): void {
+    for (const [, l] of this.live) l.worker.kill();
+  }
+}

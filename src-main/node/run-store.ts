@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RunStatus, RunSummary } from '../contracts/studio-api';
+import { readRunConfig, readRunEvents, readRunResult, readRunStatus, RUN_FILES } from './run-folder';
+
+/** True when a process with this id exists (signal 0 checks without touching it). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The status of a run folder, from its files: result.json says how it ended; otherwise
+ * status.json says running/paused/failed — and a "running" run whose process is gone (killed,
+ * crashed, machine rebooted) is failed, with every written step intact and resumable.
+ */
+export function runStatusOf(dir: string, liveIds: ReadonlySet<string> = new Set()): { status: RunStatus; error: string | null } {
+  const result = readRunResult(dir);
+  if (result) return { status: result.status, error: null };
+  const s = readRunStatus(dir);
+  if (!s) return { status: 'failed', error: 'no status.json: the run never started' };
+  if (s.status === 'running' && !liveIds.has(path.basename(dir)) && (s.pid === null || !processAlive(s.pid))) {
+    return { status: 'failed', error: `the process running it (pid ${s.pid ?? '?'}) ended without finishing; resume continues from the last checkpoint` };
+  }
+  return { status: s.status, error: s.error };
+}
+
+export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>): RunSummary {
+  const config = readRunConfig(dir);
+  const result = readRunResult(dir);
+  const { status, error } = runStatusOf(dir, liveIds);
+  let stepsDone = result?.steps ?? 0;
+  let best = result?.best.value ?? null;
+  let seconds = result?.seconds ?? null;
+  if (!result) {
+    const ev = readRunEvents(dir);
+    stepsDone = ev.length;
+    best = ev.length ? ev[ev.length - 1].best : null;
+    seconds = ev.length ? ev[ev.length - 1].seconds : null;
+  }
+  return {
+    id: path.basename(dir), dir, status, error,
+    space: config.space, method: config.method, preset: config.preset, metric: config.estimator.metric,
+    steps: config.steps, stepsDone, best, seconds, createdAt: config.createdAt,
+  };
+}
+
+/** Every run folder under `runsDir` (folders with a config.json), newest first; unreadable ones are skipped with a warning. */
+export function listRuns(runsDir: string, liveIds?: ReadonlySet<string>, warn: (m: string) => void = () => {}): RunSummary[] {
+  if (!fs.existsSync(runsDir)) return [];
+  const out: RunSummary[] = [];
+  for (const name of fs.readdirSync(runsDir)) {
+    const dir = path.join(runsDir, name);
+    if (!fs.existsSync(path.join(dir, RUN_FILES.config))) continue;
+    try {
+      out.push(summarizeRun(dir, liveIds));
+    } catch (e) {
+      warn(`skipping ${dir}: ${(e as Error).message}`);
+    }
+  }
+  return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}

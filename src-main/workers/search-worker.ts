@@ -1,0 +1,62 @@
+/**
+ * The search worker: runs one run folder's search (agent + estimator) in its own process —
+ * an Electron utility process in the app, a Node child process for CLI / serve / tests.
+ * Every incoming message is validated; a bad one is answered with an error and changes nothing.
+ */
+import { FromWorker, parseMessage, ToWorkerSchema } from '../contracts/worker-protocol';
+import { runFolder } from '../node/search-session';
+
+interface ParentPort {
+  on(ev: 'message', cb: (e: { data: unknown }) => void): void;
+  postMessage(msg: unknown): void;
+}
+
+const electronPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+const post = (msg: FromWorker): void => {
+  if (electronPort) electronPort.postMessage(msg);
+  else process.send?.(msg);
+};
+const onRaw = (cb: (raw: unknown) => void): void => {
+  if (electronPort) electronPort.on('message', (e) => cb(e.data));
+  else process.on('message', (m) => cb(m));
+};
+
+let started = false;
+let stop: 'pause' | 'cancel' | null = null;
+
+onRaw((raw) => {
+  const parsed = parseMessage(ToWorkerSchema, raw, 'search worker');
+  if (!parsed.ok) {
+    post({ type: 'error', message: parsed.error, fatal: false });
+    return;
+  }
+  const msg = parsed.msg;
+  if (msg.type === 'pause' || msg.type === 'cancel') {
+    if (!started) post({ type: 'error', message: `search worker: "${msg.type}" before "start"`, fatal: false });
+    else stop = msg.type;
+    return;
+  }
+  if (started) {
+    post({ type: 'error', message: 'search worker: already started', fatal: false });
+    return;
+  }
+  started = true;
+  runFolder(msg.runDir, {
+    resume: msg.resume,
+    checkpointEvery: msg.checkpointEvery,
+    onEvent: (event) => post({ type: 'event', event }),
+    shouldStop: () => stop,
+  }).then(
+    (out) => {
+      post(out.outcome === 'paused' ? { type: 'paused', step: out.step } : { type: 'done', result: out.result });
+      setTimeout(() => process.exit(0), 50);
+    },
+    (e: Error) => {
+      post({ type: 'error', message: e.message, fatal: true });
+      setTimeout(() => process.exit(1), 50);
+    },
+  );
+});
+
+process.on('disconnect', () => process.exit(0));
+post({ type: 'ready' });

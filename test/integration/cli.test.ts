@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,32 @@ describe('l2nas CLI', () => {
     }
     const strip = (d: string) => events(d).map(({ seconds: _s, ...e }) => e);
     expect(strip(b)).toEqual(strip(a));
+  });
+
+  it('search killed with SIGKILL half-way, then resume, equals an uninterrupted run step by step', async () => {
+    const args = (out: string) => ['search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--steps', '150', '--seed', '4', '--preset', 'nb201-tuned', '--checkpoint-every', '25', '--out', out, '-q'];
+    const ref = path.join(dir, 'ref'), cut = path.join(dir, 'cut');
+    expect(l2nas(...args(ref)).code).toBe(0);
+    const child = spawn(process.execPath, [BIN, ...args(cut)], { cwd: ROOT, stdio: 'ignore' });
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        const f = path.join(cut, 'events.jsonl');
+        if (fs.existsSync(f) && fs.readFileSync(f, 'utf8').split('\n').length > 70) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 20);
+    });
+    await new Promise((r) => child.on('exit', r));
+    expect(fs.existsSync(path.join(cut, 'result.json'))).toBe(false);
+    const r = l2nas('resume', cut, '-q');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const strip = (d: string) => events(d).map(({ seconds: _s, ...e }) => e);
+    expect(strip(cut)).toEqual(strip(ref));
+    const best = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'result.json'), 'utf8')).best;
+    expect(best(cut)).toEqual(best(ref));
   });
 
   it('bad input: exit code 2 and a message naming file and line; nothing half-written', () => {

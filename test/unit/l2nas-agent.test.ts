@@ -6,7 +6,10 @@ import { PRESETS, resolveAgentConfig } from '../../src-main/core/agent/presets';
 import { TopKState } from '../../src-main/core/agent/top-k-state';
 import { reward } from '../../src-main/core/rewards';
 import { Rng } from '../../src-main/core/rng';
+import { dartsSpace } from '../../src-main/core/spaces/darts';
 import { nb201Space, type Nb201Arch } from '../../src-main/core/spaces/nb201';
+import { ofaSpace } from '../../src-main/core/spaces/ofa';
+import type { SearchSpace } from '../../src-main/core/spaces/space';
 import { useBackend } from '../helpers/tf-backend';
 
 /** A synthetic NB201 landscape: accuracy grows with the number of nor_conv_3x3 edges. */
@@ -60,9 +63,9 @@ describe('L²NAS agent', () => {
     agent.dispose();
   });
 
-  it('never re-queries a known architecture with dedupe on', () => {
-    const { agent, trace } = run(4, 300, { actorLr: 1e-3, dedupe: 'proposal' as const });
-    expect(new Set(trace.map((s) => s.arch)).size).toBe(300);
+  it.each(['proposal', 'top-k'] as const)('never re-queries a known architecture with dedupe "%s"', (dedupe) => {
+    const { agent, trace } = run(4, 200, { actorLr: 1e-3, dedupe });
+    expect(new Set(trace.map((s) => s.arch)).size).toBe(200);
     agent.dispose();
   });
 
@@ -109,6 +112,26 @@ describe('L²NAS agent', () => {
   });
 });
 
+describe('L²NAS agent on the DARTS and OFA spaces', () => {
+  it.each([
+    ['darts', dartsSpace],
+    ['ofa', ofaSpace],
+  ] as const)('%s preset: warm-up, then actor proposals; every proposal parses back', (preset, space) => {
+    const s = space as SearchSpace<unknown>;
+    const agent = new L2nasAgent(s, resolveAgentConfig(preset, { warmupSteps: 70, batchSize: 16 }), new Rng(1));
+    const phases: string[] = [];
+    for (let t = 0; t < 80; t++) {
+      const p = agent.propose(t);
+      phases.push(p.phase);
+      expect(s.key(s.parse(s.format(p.arch)))).toBe(s.key(p.arch));
+      agent.observe(p, 50, reward(50 + (t % 7)));
+    }
+    expect(phases.slice(0, 70).every((p) => p === 'warmup')).toBe(true);
+    expect(phases.slice(70).every((p) => p === 'exploit')).toBe(true);
+    agent.dispose();
+  });
+});
+
 describe('ε schedule (paper §4.1)', () => {
   it('is 1.0 at step 0, 0.05 from step 175 on, cosine in between', () => {
     expect(epsilonAt(0, 1, 0.05, 175)).toBeCloseTo(1);
@@ -131,6 +154,7 @@ describe('presets', () => {
     expect(PRESETS.nb201).toMatchObject({ topK: 64, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 10, hidden: 128, actorLr: 1e-8, criticLr: 1e-4 });
     expect(PRESETS.darts).toMatchObject({ topK: 500, tau: 0.95, batchSize: 64, xi: 5e-5, cMax: 1, warmupSteps: 3000, bufferSize: 5000, hidden: 256 });
     expect(PRESETS['transfer-finetune']).toMatchObject({ topK: 100, warmupSteps: 500, steps: 1000 });
+    expect(PRESETS['nb201-tuned']).toMatchObject({ topK: 16, actorLr: 1e-3, criticLr: 1e-3, epsilonDecaySteps: 100, dedupe: 'top-k' });
     expect(() => resolveAgentConfig('nb201', { tau: 2 })).toThrow('tau');
     expect(() => resolveAgentConfig('nope')).toThrow('unknown preset');
   });

@@ -24,11 +24,11 @@ export const PRESETS: Record<PresetName, AgentConfig & { steps: number; descript
   'nb201-tuned': {
     ...PAPER_COMMON,
     description:
-      'nb201 with actor lr 1e-3 (the paper\'s 1e-8 leaves the actor untrained) and no query spent on a known architecture (a repeat is replaced by its nearest unseen mutation)',
-    topK: 64, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 10,
-    epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 175, warmupSteps: 0,
+      "nb201 with: actor lr 1e-3 and critic lr 1e-3 (the paper's 1e-8 leaves the actor untrained); K=16; ε decays by step 100; a query is never spent on a known architecture — a repeat is replaced by an unseen one-choice mutation of a top-K architecture picked by a 3-way tournament",
+    topK: 16, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 10,
+    epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 100, warmupSteps: 0,
     bufferSize: 0, hidden: 128, steps: 1000,
-    actorLr: 1e-3, dedupe: 'proposal',
+    actorLr: 1e-3, criticLr: 1e-3, dedupe: 'top-k',
   },
   darts: {
     ...PAPER_COMMON, ...WARMUP_ONLY,

@@ -1,7 +1,9 @@
+import { dartsSpace } from './darts';
 import { nb201Space } from './nb201';
+import { ofaSpace } from './ofa';
 import type { SearchSpace, SpaceId } from './space';
 
-export const SPACES: Partial<Record<SpaceId, SearchSpace<any>>> = { nb201: nb201Space };
+export const SPACES: Record<SpaceId, SearchSpace<any>> = { nb201: nb201Space, darts: dartsSpace, ofa: ofaSpace };
 
 export function getSpace(id: string): SearchSpace<any> {
   const s = SPACES[id as SpaceId];

@@ -1,4 +1,8 @@
 import type { AgentConfig } from '../contracts/agent-config';
+import type { BenchmarkTable } from '../core/estimators/estimator';
+import { TableEstimator } from '../core/estimators/table-estimator';
+import { getSpace } from '../core/spaces';
+import { loadBenchmarkTables } from './benchmark-csv';
 import { AgentConfigSchema } from '../contracts/agent-config';
 import { RUN_FORMAT_VERSION, RunConfigSchema, type RunConfig } from '../contracts/run';
 import { PRESETS, resolveAgentConfig } from '../core/agent/presets';
@@ -86,4 +90,19 @@ export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
     throw new UsageError(`invalid ${i.path.join('.') || 'config'}: ${i.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * Loads the run's benchmark tables and checks the metric/report columns, before anything is
+ * written: a bad file or column becomes an error naming it, and no run folder is left behind.
+ */
+export function loadCheckedTable(config: RunConfig): BenchmarkTable {
+  const space = getSpace(config.space);
+  const table = loadBenchmarkTables(config.estimator.files, space);
+  try {
+    new TableEstimator(space, table, config.estimator.metric, config.estimator.report);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return table;
 }

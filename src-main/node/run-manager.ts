@@ -4,10 +4,7 @@ import * as path from 'node:path';
 import type { RunEvent } from '../contracts/run';
 import { RUN_ID, type RunDetail, type RunStatus, type RunSummary, type StartSearchRequest, type StudioEvent } from '../contracts/studio-api';
 import { FromWorkerSchema, parseMessage, type ToWorker } from '../contracts/worker-protocol';
-import { TableEstimator } from '../core/estimators/table-estimator';
-import { getSpace } from '../core/spaces';
-import { loadBenchmarkTables } from './benchmark-csv';
-import { runConfigFromOptions, UsageError } from './run-config';
+import { loadCheckedTable, runConfigFromOptions } from './run-config';
 import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
 import { listRuns, runStatusOf, summarizeRun } from './run-store';
 import { SEARCH_WORKER_ENTRY, type WorkerChannel, type WorkerLauncher } from './worker-host';
@@ -87,13 +84,7 @@ export class RunManager {
   start(req: StartSearchRequest): { id: string } {
     const overrides = Object.entries(req.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
     const config = runConfigFromOptions({ ...req, set: overrides, backend: 'auto' });
-    const space = getSpace(config.space);
-    const table = loadBenchmarkTables(config.estimator.files, space);
-    try {
-      new TableEstimator(space, table, config.estimator.metric, config.estimator.report);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
+    loadCheckedTable(config);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     const id = `${stamp}-${config.method}-s${config.seed}-${crypto.randomBytes(2).toString('hex')}`;
     const dir = path.join(this.opts.runsDir, id);

@@ -1,28 +1,14 @@
 import type { RunConfig } from '../../contracts/run';
-import { TableEstimator } from '../../core/estimators/table-estimator';
-import { getSpace } from '../../core/spaces';
-import { loadBenchmarkTables } from '../../node/benchmark-csv';
+import type { BenchmarkTable } from '../../core/estimators/estimator';
 import { createRunFolder, readRunConfig, readRunEvents, writeRunStatus } from '../../node/run-folder';
-import { UsageError } from '../../node/run-config';
+import { loadCheckedTable, UsageError } from '../../node/run-config';
 import { runFolder, type FolderOutcome } from '../../node/search-session';
 import { createProgress } from '../progress';
 
 export const DEFAULT_CHECKPOINT_EVERY = 50;
 
-function loadCheckedTable(config: RunConfig) {
-  const space = getSpace(config.space);
-  const table = loadBenchmarkTables(config.estimator.files, space);
-  try {
-    new TableEstimator(space, table, config.estimator.metric, config.estimator.report);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  return table;
-}
-
 /** Runs a run folder in this process, with a progress bar; Ctrl-C pauses (checkpoint) for `l2nas resume`. */
-async function drive(dir: string, config: RunConfig, resume: boolean, checkpointEvery: number, quiet: boolean): Promise<FolderOutcome> {
-  const table = loadCheckedTable(config);
+async function drive(dir: string, config: RunConfig, table: BenchmarkTable, resume: boolean, checkpointEvery: number, quiet: boolean): Promise<FolderOutcome> {
   const done = resume ? readRunEvents(dir).length : 0;
   const bar = createProgress(config.steps, !quiet, `${config.method}/${config.preset}`);
   bar.update(done);
@@ -66,9 +52,9 @@ async function drive(dir: string, config: RunConfig, resume: boolean, checkpoint
 
 /** `l2nas search`: one search, written to a new run folder, best architecture printed. */
 export async function searchCommand(config: RunConfig, out: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY): Promise<void> {
-  loadCheckedTable(config); // every input is checked before the run folder exists
+  const table = loadCheckedTable(config); // every input is checked before the run folder exists
   createRunFolder(out, config);
-  await drive(out, config, false, checkpointEvery, quiet);
+  await drive(out, config, table, false, checkpointEvery, quiet);
 }
 
 /** `l2nas resume <dir>`: continues a run from its last checkpoint (or from the start if none). */
@@ -79,5 +65,5 @@ export async function resumeCommand(dir: string, quiet: boolean, checkpointEvery
   } catch (e) {
     throw new UsageError(`cannot resume: ${(e as Error).message}`);
   }
-  await drive(dir, config, true, checkpointEvery, quiet);
+  await drive(dir, config, loadCheckedTable(config), true, checkpointEvery, quiet);
 }

@@ -19,6 +19,8 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pause') }).strict(),
   /** Stop, write result.json with status "cancelled", and exit. */
   z.object({ type: z.literal('cancel') }).strict(),
+  /** Report which TF.js backend loads in a worker, and why (then exit). */
+  z.object({ type: z.literal('doctor') }).strict(),
 ]);
 export type ToWorker = z.infer<typeof ToWorkerSchema>;
 
@@ -29,6 +31,13 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('paused'), step: z.number().int().min(0) }).strict(),
   z.object({ type: z.literal('done'), result: RunResultSchema }).strict(),
   z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean() }).strict(),
+  z
+    .object({
+      type: z.literal('doctor'),
+      chosen: z.string(),
+      backends: z.array(z.object({ backend: z.string(), ok: z.boolean(), reason: z.string() }).strict()),
+    })
+    .strict(),
 ]);
 export type FromWorker = z.infer<typeof FromWorkerSchema>;
 

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../contracts/run';
-import { RUN_ID, type RunDetail, type RunStatus, type RunSummary, type StartSearchRequest, type StudioEvent } from '../contracts/studio-api';
+import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type StartSearchRequest, type StudioEvent } from '../contracts/studio-api';
 import { FromWorkerSchema, parseMessage, type ToWorker } from '../contracts/worker-protocol';
 import { loadCheckedTable, runConfigFromOptions } from './run-config';
 import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
@@ -192,6 +192,31 @@ export class RunManager {
           resolve(e.status);
         }
       });
+    });
+  }
+
+  /** Which TF.js backend a worker loads, and why — asked of a short-lived worker (main never loads TF.js). */
+  doctor(): Promise<DoctorInfo> {
+    const worker = this.opts.launch(this.opts.workerEntry ?? SEARCH_WORKER_ENTRY);
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      worker.onMessage((raw) => {
+        const p = parseMessage(FromWorkerSchema, raw, 'doctor worker');
+        if (!p.ok) return;
+        if (p.msg.type === 'doctor') {
+          answered = true;
+          resolve({ chosen: p.msg.chosen, backends: p.msg.backends });
+          worker.kill();
+        } else if (p.msg.type === 'error') {
+          answered = true;
+          reject(new Error(p.msg.message));
+          worker.kill();
+        }
+      });
+      worker.onExit((code, signal) => {
+        if (!answered) reject(new Error(`the doctor worker exited (${signal ?? code}) without answering`));
+      });
+      worker.send({ type: 'doctor' } satisfies ToWorker);
     });
   }
 

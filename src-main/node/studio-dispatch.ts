@@ -1,6 +1,5 @@
 import { MAX_REQUEST_BYTES, StudioCallSchema, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
 import { BenchmarkFileError } from './benchmark-csv';
-import { selectBackend } from './backend';
 import { UsageError } from './run-config';
 import { ConflictError, NotFoundError, type RunManager } from './run-manager';
 
@@ -56,9 +55,7 @@ async function run(m: RunManager, c: StudioCall): Promise<StudioResults[keyof St
       return m.cancel(c.id);
     case 'deleteRun':
       return m.delete(c.id);
-    case 'doctor': {
-      const b = await selectBackend('auto');
-      return { chosen: b.backend, backends: b.attempts };
-    }
+    case 'doctor':
+      return m.doctor();
   }
 }

@@ -4,6 +4,7 @@
  * Every incoming message is validated; a bad one is answered with an error and changes nothing.
  */
 import { FromWorker, parseMessage, ToWorkerSchema } from '../contracts/worker-protocol';
+import { selectBackend } from '../node/backend';
 import { runFolder } from '../node/search-session';
 
 interface ParentPort {
@@ -31,6 +32,13 @@ onRaw((raw) => {
     return;
   }
   const msg = parsed.msg;
+  if (msg.type === 'doctor') {
+    selectBackend('auto').then(
+      (b) => post({ type: 'doctor', chosen: b.backend, backends: b.attempts }),
+      (e: Error) => post({ type: 'error', message: e.message, fatal: true }),
+    );
+    return;
+  }
   if (msg.type === 'pause' || msg.type === 'cancel') {
     if (!started) post({ type: 'error', message: `search worker: "${msg.type}" before "start"`, fatal: false });
     else stop = msg.type;

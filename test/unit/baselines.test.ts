@@ -40,7 +40,7 @@ describe('baselines', () => {
   it('REA removes the oldest member, not the worst (ageing)', () => {
     const rea = new RegularizedEvolution(nb201Space, new Rng(3), { population: 2, sample: 2 });
     const archs = [[3, 3, 3, 3, 3, 3], [0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]];
-    archs.forEach((a, i) => rea.observe({ arch: a, phase: 'population' }, [90, 10, 20][i], 0));
+    archs.forEach((a, i) => rea.observe({ arch: a, phase: 'population' }, [90, 10, 20][i]));
     // The 90 member was the oldest and is gone: every parent now has value ≤ 20, so children
     // differ from [0…] or [1…] in one edge.
     for (let i = 0; i < 20; i++) {

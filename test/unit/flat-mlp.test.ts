@@ -52,7 +52,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         for (let i = 0; i < dxAuto.length; i++) expect(dxOnly[i]).toBeCloseTo(dxAuto[i], 5);
 
         // Central finite differences on a sample of parameters (float32: h = 1e-2, loose tolerance).
-        const theta = mlp.theta.dataSync().slice();
+        const theta = (mlp.theta.dataSync() as Float32Array).slice();
         const lossAt = (v: Float32Array) =>
           tf.tidy(() => referenceLoss(mlp, tf.tensor1d(v), tf.tensor2d(xv, [3, 6]), tf.tensor2d(wv, [3, 4])).dataSync()[0]);
         for (let k = 0; k < 25; k++) {

@@ -1,0 +1,63 @@
+/**
+ * Electron main process: owns the window, IPC and the run store; heavy work (the search agent,
+ * later supernet training) runs in utility processes. Never loads TF.js.
+ */
+import { app, BrowserWindow, session } from 'electron';
+import * as path from 'node:path';
+import { RunManager } from '../node/run-manager';
+import { registerIpc } from './ipc';
+import { hardenSession, hardenWindow } from './security';
+import { forkUtilityWorker } from './utility-worker';
+
+declare const MAIN_WINDOW_VITE_DEV_SERVER_URL: string | undefined;
+declare const MAIN_WINDOW_VITE_NAME: string;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let win: BrowserWindow | null = null;
+  let manager: RunManager | null = null;
+
+  app.on('second-instance', () => {
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+
+  app.whenReady().then(() => {
+    hardenSession(session.defaultSession);
+    manager = new RunManager({
+      runsDir: process.env.L2NAS_RUNS_DIR ?? path.join(app.getPath('userData'), 'runs'),
+      launch: forkUtilityWorker,
+      workerEntry: path.join(__dirname, 'search-worker.js'),
+    });
+    const devUrl = typeof MAIN_WINDOW_VITE_DEV_SERVER_URL !== 'undefined' ? MAIN_WINDOW_VITE_DEV_SERVER_URL : undefined;
+    const indexFile = path.join(__dirname, `../renderer/${MAIN_WINDOW_VITE_NAME}/index.html`);
+    const isAppUrl = (url: string) => (devUrl ? url.startsWith(devUrl) : url.startsWith('file://') && decodeURI(new URL(url).pathname).endsWith(indexFile.replace(/\\/g, '/')));
+    win = new BrowserWindow({
+      width: 1280,
+      height: 860,
+      title: 'L²NAS Studio',
+      show: false,
+      webPreferences: {
+        preload: path.join(__dirname, 'preload.js'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        spellcheck: false,
+      },
+    });
+    hardenWindow(win, isAppUrl);
+    registerIpc(manager, win, isAppUrl);
+    win.once('ready-to-show', () => win?.show());
+    if (devUrl) void win.loadURL(devUrl);
+    else void win.loadFile(indexFile);
+  });
+
+  app.on('window-all-closed', () => {
+    manager?.dispose(); // runs stay resumable from their last checkpoint
+    app.quit();
+  });
+}

@@ -1,0 +1,27 @@
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import type { RunManager } from '../node/run-manager';
+import { dispatchStudioCall } from '../node/studio-dispatch';
+
+export const CHANNELS = { call: 'studio:call', event: 'studio:event' } as const;
+
+/**
+ * One invoke channel for every API call. The payload is validated (zod, in dispatchStudioCall)
+ * and so is the sender: only our window's main frame, showing our own page.
+ */
+export function registerIpc(manager: RunManager, win: BrowserWindow, isAppUrl: (url: string) => boolean): () => void {
+  const handler = async (e: IpcMainInvokeEvent, raw: unknown) => {
+    const frame = e.senderFrame;
+    if (e.sender !== win.webContents || !frame || frame !== win.webContents.mainFrame || !isAppUrl(frame.url)) {
+      return { ok: false, error: { code: 'invalid-request', message: 'calls are accepted only from the Studio window' } };
+    }
+    return dispatchStudioCall(manager, raw);
+  };
+  ipcMain.handle(CHANNELS.call, handler);
+  const off = manager.onEvent((ev) => {
+    if (!win.isDestroyed()) win.webContents.send(CHANNELS.event, ev);
+  });
+  return () => {
+    ipcMain.removeHandler(CHANNELS.call);
+    off();
+  };
+}

@@ -6,7 +6,7 @@ import { app, BrowserWindow, session } from 'electron';
 import * as path from 'node:path';
 import { RunManager } from '../node/run-manager';
 import { registerIpc } from './ipc';
-import { hardenSession, hardenWindow } from './security';
+import { appUrlMatcher, hardenSession, hardenWindow } from './security';
 import { forkUtilityWorker } from './utility-worker';
 
 declare const MAIN_WINDOW_VITE_DEV_SERVER_URL: string | undefined;
@@ -34,7 +34,7 @@ if (!app.requestSingleInstanceLock()) {
     });
     const devUrl = typeof MAIN_WINDOW_VITE_DEV_SERVER_URL !== 'undefined' ? MAIN_WINDOW_VITE_DEV_SERVER_URL : undefined;
     const indexFile = path.join(__dirname, `../renderer/${MAIN_WINDOW_VITE_NAME}/index.html`);
-    const isAppUrl = (url: string) => (devUrl ? url.startsWith(devUrl) : url.startsWith('file://') && decodeURI(new URL(url).pathname).endsWith(indexFile.replace(/\\/g, '/')));
+    const isAppUrl = appUrlMatcher(devUrl, indexFile);
     win = new BrowserWindow({
       width: 1280,
       height: 860,

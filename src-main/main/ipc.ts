@@ -10,8 +10,11 @@ export const CHANNELS = { call: 'studio:call', event: 'studio:event' } as const;
  */
 export function registerIpc(manager: RunManager, win: BrowserWindow, isAppUrl: (url: string) => boolean): () => void {
   const handler = async (e: IpcMainInvokeEvent, raw: unknown) => {
+    // Our window only, its top frame only (no iframes), showing our own page (not a page it was
+    // somehow navigated to). `parent === null` rather than identity with webContents.mainFrame,
+    // as VS Code's validatedIpcMain does.
     const frame = e.senderFrame;
-    if (e.sender !== win.webContents || !frame || frame !== win.webContents.mainFrame || !isAppUrl(frame.url)) {
+    if (win.isDestroyed() || e.sender !== win.webContents || !frame || frame.parent !== null || !isAppUrl(frame.url)) {
       return { ok: false, error: { code: 'invalid-request', message: 'calls are accepted only from the Studio window' } };
     }
     return dispatchStudioCall(manager, raw);

@@ -1,4 +1,5 @@
 import type { BrowserWindow, Session } from 'electron';
+import { pathToFileURL } from 'node:url';
 
 /** The renderer's Content-Security-Policy: only our own code; no eval, no remote anything. */
 export const CSP = [
@@ -29,4 +30,37 @@ export function hardenWindow(win: BrowserWindow, isAppUrl: (url: string) => bool
     if (!isAppUrl(url)) e.preventDefault();
   });
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+/**
+ * Which URLs are "our page": the Vite dev server's origin under `electron-forge start`, else
+ * exactly the packaged index.html (file://, any query or hash). Everything else is foreign:
+ * navigation to it is refused and IPC from it is rejected.
+ */
+export function appUrlMatcher(devUrl: string | undefined, indexFile: string): (url: string) => boolean {
+  const parse = (url: string): URL | null => {
+    try {
+      return new URL(url);
+    } catch {
+      return null;
+    }
+  };
+  if (devUrl) {
+    const origin = parse(devUrl)?.origin;
+    return (url) => origin !== undefined && origin !== 'null' && parse(url)?.origin === origin;
+  }
+  const norm = (pathname: string): string | null => {
+    let p: string;
+    try {
+      p = decodeURIComponent(pathname);
+    } catch {
+      return null; // malformed %-escapes: never our page
+    }
+    return process.platform === 'win32' ? p.toLowerCase() : p;
+  };
+  const index = norm(pathToFileURL(indexFile).pathname);
+  return (url) => {
+    const u = parse(url);
+    return index !== null && u !== null && u.protocol === 'file:' && (u.host === '' || u.host === 'localhost') && norm(u.pathname) === index;
+  };
 }

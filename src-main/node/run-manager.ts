@@ -114,7 +114,10 @@ export class RunManager {
         return;
       }
       const m = p.msg;
-      if (m.type === 'event') this.emit({ kind: 'event', runId: id, event: m.event });
+      if (m.type === 'ready') {
+        // A utility process has no pid until it has started: record it now.
+        if (!live.settled) writeRunStatus(dir, 'running', worker.pid ?? null);
+      } else if (m.type === 'event') this.emit({ kind: 'event', runId: id, event: m.event });
       else if (m.type === 'done') settle(m.result.status, null);
       else if (m.type === 'paused') settle('paused', null);
       else if (m.type === 'error') {

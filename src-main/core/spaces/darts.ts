@@ -71,7 +71,7 @@ export function formatGenotype(g: DartsGenotype): string {
 
 function parseConcat(text: string, name: string): void {
   const m = new RegExp(`${name}\\s*=\\s*(\\[[^\\]]*\\]|range\\(\\s*(\\d+)\\s*,\\s*(\\d+)\\s*\\))`).exec(text);
-  if (!m) throw new Error(`DARTS genotype: no ${name}=...`);
+  if (!m) throw new Error(`DARTS genotype: missing ${name}=[2, 3, 4, 5] (or range(2, 6))`);
   const list = m[2] !== undefined ? Array.from({ length: Number(m[3]) - Number(m[2]) }, (_, i) => Number(m[2]) + i) : m[1].slice(1, -1).split(',').map((s) => Number(s.trim()));
   if (list.join(',') !== '2,3,4,5') throw new Error(`DARTS genotype: ${name} must be [2, 3, 4, 5], got [${list.join(', ')}]`);
 }
@@ -80,14 +80,19 @@ function parseCell(text: string, name: 'normal' | 'reduce'): DartsPair[] {
   const m = new RegExp(`(?:^|[^_a-z])${name}\\s*=\\s*\\[([^\\]]*)\\]`).exec(text);
   if (!m) throw new Error(`DARTS genotype: no ${name}=[...] list`);
   const pairs: DartsPair[] = [];
-  const re = /\(\s*['"]([A-Za-z0-9_]+)['"]\s*,\s*(-?\d+)\s*\)/g;
+  const re = /\(\s*['"]([^'"]*)['"]\s*,\s*(-?\d+)\s*,?\s*\)/g;
   let p: RegExpExecArray | null;
-  let consumed = m[1];
+  let last = 0;
+  const gap = (to: number) => {
+    const junk = m[1].slice(last, to).replace(/^[\s,]+|[\s,]+$/g, '');
+    if (junk) throw new Error(`DARTS genotype: cannot read "${junk.slice(0, 40)}" in ${name} (expected ('op', input) pairs)`);
+  };
   while ((p = re.exec(m[1]))) {
+    gap(p.index);
     pairs.push([p[1] as DartsOp, Number(p[2])]);
-    consumed = consumed.replace(p[0], '');
+    last = re.lastIndex;
   }
-  if (consumed.replace(/[\s,]/g, '') !== '') throw new Error(`DARTS genotype: cannot read "${consumed.trim().slice(0, 40)}" in ${name}`);
+  gap(m[1].length);
   checkCell(pairs, name);
   return pairs;
 }
@@ -143,7 +148,9 @@ export const dartsSpace: SearchSpace<DartsGenotype> = {
     [g.normal, g.reduce].forEach((pairs, c) =>
       pairs.forEach(([op, input], p) => {
         const k = p >> 1;
-        out[c * CELL_DIM + (NODE_ROW[k] + input) * O + DARTS_OPS.indexOf(op)] = 1;
+        const j = DARTS_OPS.indexOf(op);
+        if (j < 0 || !(input >= 0 && input <= k + 1)) throw new Error(`DARTS encode: bad pair ('${op}', ${input}) at node ${k}`);
+        out[c * CELL_DIM + (NODE_ROW[k] + input) * O + j] = 1;
       }),
     );
     return out;

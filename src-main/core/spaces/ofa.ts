@@ -34,11 +34,13 @@ export function ofaActiveLayers(c: OfaConfig): number[] {
   return out;
 }
 
+const lengthOf = (v: unknown) => (Array.isArray(v) ? `${v.length}` : 'no list');
+
 function check(c: OfaConfig): OfaConfig {
   const bad = (m: string) => new Error(`OFA config: ${m}`);
-  if (!Array.isArray(c.ks) || c.ks.length !== L) throw bad(`"ks" needs ${L} kernel sizes`);
-  if (!Array.isArray(c.e) || c.e.length !== L) throw bad(`"e" needs ${L} expand ratios`);
-  if (!Array.isArray(c.d) || c.d.length !== OFA_UNITS) throw bad(`"d" needs ${OFA_UNITS} depths`);
+  if (!Array.isArray(c.ks) || c.ks.length !== L) throw bad(`"ks" needs ${L} kernel sizes, got ${lengthOf(c.ks)}`);
+  if (!Array.isArray(c.e) || c.e.length !== L) throw bad(`"e" needs ${L} expand ratios, got ${lengthOf(c.e)}`);
+  if (!Array.isArray(c.d) || c.d.length !== OFA_UNITS) throw bad(`"d" needs ${OFA_UNITS} depths, got ${lengthOf(c.d)}`);
   c.ks.forEach((k, i) => {
     if (!(OFA_KERNELS as readonly number[]).includes(k)) throw bad(`ks[${i}] = ${k}; allowed ${OFA_KERNELS.join(', ')}`);
   });
@@ -94,11 +96,22 @@ export const ofaSpace: SearchSpace<OfaConfig> = {
   },
   encode(c, out = new Float32Array(OP_DIM + OFA_UNITS * OFA_DEPTHS.length)) {
     out.fill(0);
-    for (let l = 0; l < L; l++) out[l * OPS.length + OPS.findIndex((o) => o.e === c.e[l] && o.k === c.ks[l])] = 1;
-    for (let u = 0; u < OFA_UNITS; u++) out[OP_DIM + u * OFA_DEPTHS.length + OFA_DEPTHS.indexOf(c.d[u] as 2 | 3 | 4)] = 1;
+    for (let l = 0; l < L; l++) {
+      const j = OPS.findIndex((o) => o.e === c.e[l] && o.k === c.ks[l]);
+      if (j < 0) throw new Error(`OFA encode: layer ${l} has e=${c.e[l]}, ks=${c.ks[l]}`);
+      out[l * OPS.length + j] = 1;
+    }
+    for (let u = 0; u < OFA_UNITS; u++) {
+      const j = OFA_DEPTHS.indexOf(c.d[u] as 2 | 3 | 4);
+      if (j < 0) throw new Error(`OFA encode: unit ${u} has depth ${c.d[u]}`);
+      out[OP_DIM + u * OFA_DEPTHS.length + j] = 1;
+    }
     return out;
   },
-  /** Inactive layers' choices build nothing, so the key leaves them out. */
+  /**
+   * Inactive layers' choices build nothing, so the key leaves them out. A set resolution is part
+   * of the key (it changes accuracy and MACs); α carries none, so discretize(encode(c)) drops `r`.
+   */
   key(c) {
     const units: string[] = [];
     for (let u = 0; u < OFA_UNITS; u++) {
@@ -110,6 +123,7 @@ export const ofaSpace: SearchSpace<OfaConfig> = {
   },
   format: formatOfaConfig,
   parse: parseOfaConfig,
+  /** Uniform over configs, as OFA's sample_active_subnet: each depth, kernel and expand ratio uniform. */
   sample(rng: Rng) {
     const ks: number[] = [], e: number[] = [];
     for (let l = 0; l < L; l++) {

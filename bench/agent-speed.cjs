@@ -62,6 +62,7 @@ function arg(name, dflt) {
       });
       const agg = {};
       for (const k of info.kernels) {
+        if (k.name.endsWith('__op')) continue; // an op wrapper around the kernel listed too
         const a = (agg[k.name] ??= { n: 0, ms: 0 });
         a.n++;
         a.ms += Number(k.kernelTimeMs) || 0;

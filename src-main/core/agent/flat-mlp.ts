@@ -78,8 +78,8 @@ export class FlatMlp {
       const fi = this.sizes[l];
       const fo = this.sizes[l + 1];
       return {
-        W: tf.keep(tf.tensor2d(v.slice(o.w, o.w + fi * fo), [fi, fo])),
-        b: tf.keep(tf.tensor1d(v.slice(o.b, o.b + fo))),
+        W: tf.keep(tf.tensor2d(v.subarray(o.w, o.w + fi * fo), [fi, fo])),
+        b: tf.keep(tf.tensor1d(v.subarray(o.b, o.b + fo))),
       };
     });
   }

@@ -35,7 +35,7 @@ function grads(c: Case, depthwise: boolean, xv: Float32Array, wv: Float32Array, 
     const y = f(x, w);
     const r = tf.tensor(rv.subarray(0, y.size), y.shape);
     const [gx, gw] = tf.grads((a, b) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), r)))([x, w]);
-    return { gx: gx.dataSync().slice(), gw: gw.dataSync().slice(), y: y.dataSync().slice() };
+    return { gx: (gx.dataSync() as Float32Array).slice(), gw: (gw.dataSync() as Float32Array).slice(), y: (y.dataSync() as Float32Array).slice() };
   });
 }
 

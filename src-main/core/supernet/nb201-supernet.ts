@@ -1,0 +1,151 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../rng';
+import { NB201_EDGES, NB201_OPS, type Nb201Arch } from '../spaces/nb201';
+import { ParamStore } from './param-store';
+
+export interface Nb201SupernetSpec {
+  /** Input channels (1 for MNIST, 3 for CIFAR). */
+  inChannels: number;
+  classes: number;
+  /** Channels of the first stage (NAS-Bench-201: 16). */
+  C: number;
+  /** Cells per stage (NAS-Bench-201: 5). */
+  N: number;
+}
+
+const BN_EPS = 1e-5;
+
+/**
+ * 3×3 average pool, stride 1, padding 1, averaging valid cells only (PyTorch's
+ * count_include_pad=False, as NAS-Bench-201). Built from a 'valid' pool of the zero-padded input
+ * and a count map, because TF.js's own 'same' average pool has a wrong gradient at the borders
+ * (CPU and WASM alike: it spreads the upstream gradient over 9 cells where the forward pass
+ * averaged fewer); the finite-difference test in test/unit/nb201-supernet.test.ts catches it.
+ */
+export function avgPool3x3ExcludePad(x: tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const sums = tf.mul(tf.avgPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 1, 'valid'), 9);
+  const counts = new Float32Array(h * w);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) counts[i * w + j] = (Math.min(i + 1, h - 1) - Math.max(i - 1, 0) + 1) * (Math.min(j + 1, w - 1) - Math.max(j - 1, 0) + 1);
+  }
+  return tf.div(sums, tf.tensor4d(counts, [1, h, w, 1]));
+}
+
+/**
+ * The NAS-Bench-201 network as a weight-sharing supernet (PRODUCT.md §3, paper §2.1): stem
+ * conv → N cells → residual block (stride 2) → N cells → residual block → N cells → BN-ReLU →
+ * global average pool → linear. Every edge of every cell holds the weights of every operation;
+ * a forward pass runs only the discrete path given by one architecture (single-path uniform
+ * sampling trains exactly the weights that path uses). Batch norm uses batch statistics in
+ * training and evaluation (no running statistics are shared between paths).
+ */
+export class Nb201Supernet {
+  readonly params: ParamStore;
+
+  constructor(
+    readonly spec: Nb201SupernetSpec,
+    rng: Rng,
+  ) {
+    this.params = new ParamStore(rng);
+    // Create every parameter now, in a fixed order, so initialisation does not depend on which
+    // paths are sampled first.
+    tf.tidy(() => {
+      const x = tf.zeros([1, 8, 8, spec.inChannels]) as tf.Tensor4D;
+      for (let op = 0; op < NB201_OPS.length; op++) this.forward(x, [op, op, op, op, op, op]);
+    });
+  }
+
+  private bn(name: string, x: tf.Tensor4D): tf.Tensor4D {
+    const c = x.shape[3];
+    const gamma = this.params.constant(`${name}.gamma`, [c], 1);
+    const beta = this.params.constant(`${name}.beta`, [c], 0);
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPS) as tf.Tensor4D;
+  }
+
+  private conv(name: string, x: tf.Tensor4D, cout: number, k: number, stride = 1): tf.Tensor4D {
+    const cin = x.shape[3];
+    const w = this.params.weight(`${name}.w`, [k, k, cin, cout], k * k * cin);
+    return tf.conv2d(x, w as tf.Tensor4D, stride, 'same');
+  }
+
+  /** ReLU → Conv(k×k) → BN, NAS-Bench-201's nor_conv_k×k. */
+  private reluConvBn(name: string, x: tf.Tensor4D, k: number, cout = x.shape[3], stride = 1): tf.Tensor4D {
+    return this.bn(`${name}.bn`, this.conv(`${name}.conv`, tf.relu(x), cout, k, stride));
+  }
+
+  /** One edge's chosen operation; null for `none` (adds nothing). Public for gradient checks. */
+  edge(name: string, op: number, x: tf.Tensor4D): tf.Tensor4D | null {
+    switch (NB201_OPS[op]) {
+      case 'none':
+        return null;
+      case 'skip_connect':
+        return x;
+      case 'nor_conv_1x1':
+        return this.reluConvBn(`${name}.conv1x1`, x, 1);
+      case 'nor_conv_3x3':
+        return this.reluConvBn(`${name}.conv3x3`, x, 3);
+      case 'avg_pool_3x3':
+        return avgPool3x3ExcludePad(x);
+    }
+  }
+
+  /** A cell: node i = Σ_{j<i} op_{j→i}(node j); the output is node 3. */
+  private cell(name: string, x: tf.Tensor4D, arch: Nb201Arch): tf.Tensor4D {
+    const nodes: tf.Tensor4D[] = [x];
+    for (let to = 1; to <= 3; to++) {
+      let sum: tf.Tensor4D | null = null;
+      for (let e = 0; e < NB201_EDGES.length; e++) {
+        const [t, from] = NB201_EDGES[e];
+        if (t !== to) continue;
+        const y = this.edge(`${name}.e${e}`, arch[e], nodes[from]);
+        if (y) sum = sum ? tf.add(sum, y) : y;
+      }
+      nodes.push(sum ?? tf.zerosLike(x));
+    }
+    return nodes[3];
+  }
+
+  /** The residual block between stages (NAS-Bench-201's ResNetBasicblock, stride 2). */
+  private reduction(name: string, x: tf.Tensor4D, cout: number): tf.Tensor4D {
+    const a = this.reluConvBn(`${name}.a`, x, 3, cout, 2);
+    const b = this.reluConvBn(`${name}.b`, a, 3, cout, 1);
+    const short = this.conv(`${name}.short`, tf.avgPool(x, 2, 2, 'valid'), cout, 1);
+    return tf.add(b, short);
+  }
+
+  /** Logits [B, classes] of the path `arch` (use inside tf.tidy). */
+  forward(x: tf.Tensor4D, arch: Nb201Arch): tf.Tensor2D {
+    const { C, N, classes } = this.spec;
+    let h = this.bn('stem.bn', this.conv('stem.conv', x, C, 3));
+    for (let stage = 0; stage < 3; stage++) {
+      if (stage > 0) h = this.reduction(`red${stage}`, h, C << stage);
+      for (let i = 0; i < N; i++) h = this.cell(`s${stage}.c${i}`, h, arch);
+    }
+    h = tf.relu(this.bn('last.bn', h));
+    const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
+    const w = this.params.weight('fc.w', [pooled.shape[1], classes], pooled.shape[1]);
+    const b = this.params.weight('fc.b', [classes], pooled.shape[1]);
+    return tf.add(tf.matMul(pooled, w), b) as tf.Tensor2D;
+  }
+
+  /** Names of the parameters the path `arch` uses (the only ones a step on it may change). */
+  pathParams(arch: Nb201Arch): tf.Variable[] {
+    const used = (n: string) => {
+      const m = /\.e(\d)\.(conv1x1|conv3x3)\./.exec(n);
+      if (!m) return true; // stem, reductions, last BN, classifier
+      return NB201_OPS[arch[Number(m[1])]] === (m[2] === 'conv1x1' ? 'nor_conv_1x1' : 'nor_conv_3x3');
+    };
+    return this.params.names().filter(used).map((n) => this.params.byName(n));
+  }
+
+  /** Our name of a parameter (variableGrads keys gradients by the TF.js variable name). */
+  nameOf(v: tf.Variable): string {
+    return this.params.localName(v);
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

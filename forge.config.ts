@@ -27,6 +27,7 @@ const config: ForgeConfig = {
       build: [
         { entry: 'src-main/main/index.ts', config: 'vite.main.config.mts', target: 'main' },
         { entry: 'src-main/workers/search-worker.ts', config: 'vite.main.config.mts', target: 'main' },
+        { entry: 'src-main/workers/training-worker.ts', config: 'vite.main.config.mts', target: 'main' },
         { entry: 'src-main/preload/preload.ts', config: 'vite.preload.config.mts', target: 'preload' },
       ],
       renderer: [{ name: 'main_window', config: 'vite.renderer.config.mts' }],

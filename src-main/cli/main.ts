@@ -7,6 +7,8 @@ import { runConfigFromOptions, UsageError } from '../node/run-config';
 import { resumeCommand, searchCommand, DEFAULT_CHECKPOINT_EVERY } from './commands/search';
 import { doctorCommand } from './commands/doctor';
 import { serveCommand } from './commands/serve';
+import { demoCommand } from './commands/demo';
+import { DEMO_DEFAULTS } from '../contracts/worker-protocol';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
@@ -102,6 +104,21 @@ export function buildProgram(): Command {
       console.log(`backend: ${out.backend}; q* = median queries until the table optimum of the search column was found`);
       writeBenchOutputs(o.json, o.plot, out);
     });
+
+  program
+    .command('demo')
+    .description('offline demo: train a small NAS-Bench-201 supernet on the embedded MNIST digits, search it with L²NAS, compare with random architectures')
+    .option('--out <dir>', 'run folder to create', `runs/demo-${Date.now()}`)
+    .option('--seed <n>', 'seed', int('--seed', 0), 0)
+    .option('--epochs <n>', 'supernet training epochs', int('--epochs', 1), DEMO_DEFAULTS.epochs)
+    .option('--steps <n>', 'L²NAS queries', int('--steps', 1), DEMO_DEFAULTS.steps)
+    .option('--random <n>', 'random architectures for the comparison', int('--random', 1), DEMO_DEFAULTS.randomArchitectures)
+    .option('--channels <n>', 'supernet channels C', int('--channels', 1), DEMO_DEFAULTS.C)
+    .option('--cells <n>', 'cells per stage N', int('--cells', 1), DEMO_DEFAULTS.N)
+    .option('--train-images <n>', 'training images (of the 5,000 in the training half)', int('--train-images', 64), DEMO_DEFAULTS.trainImages)
+    .option('--lr <x>', 'supernet peak learning rate (cosine to 1e-3)', num, DEMO_DEFAULTS.lrMax)
+    .option('--cutout <px>', 'cutout square side (0: off)', int('--cutout', 0), DEMO_DEFAULTS.cutout)
+    .action(async (o) => demoCommand(o));
 
   program
     .command('serve')

@@ -13,6 +13,23 @@ export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
       report: z.array(z.string().min(1)),
     })
     .strict(),
+  /** A weight-sharing supernet trained in the same process before the search (demo). */
+  z
+    .object({
+      kind: z.literal('supernet'),
+      dataset: z.literal('mnist-embedded'),
+      metric: z.literal('supernet-val-accuracy'),
+      report: z.array(z.string()),
+      C: z.number().int().min(1),
+      N: z.number().int().min(1),
+      epochs: z.number().int().min(1),
+      batchSize: z.number().int().min(1),
+      evalBatches: z.number().int().min(1),
+      trainImages: z.number().int().min(1),
+      lrMax: z.number().gt(0),
+      cutout: z.number().int().min(0),
+    })
+    .strict(),
 ]);
 
 export const RunConfigSchema = z

@@ -52,7 +52,9 @@ export interface RunDetail {
 /** What streams to the renderer while runs go. */
 export type StudioEvent =
   | { kind: 'event'; runId: string; event: RunEvent }
-  | { kind: 'status'; runId: string; status: RunStatus; error: string | null };
+  | { kind: 'status'; runId: string; status: RunStatus; error: string | null }
+  /** A human-readable progress line (supernet training: epoch, batch, loss, images/s, ETA). */
+  | { kind: 'progress'; runId: string; line: string };
 
 /** Every call the renderer may make: name → argument schema. */
 export const StudioCallSchema = z.discriminatedUnion('method', [
@@ -65,6 +67,8 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('cancelRun'), id: RUN_ID }).strict(),
   z.object({ method: z.literal('deleteRun'), id: RUN_ID }).strict(),
   z.object({ method: z.literal('doctor') }).strict(),
+  /** The offline demo: supernet on the embedded MNIST + L²NAS, in the training worker. */
+  z.object({ method: z.literal('startDemo'), seed: z.number().int().min(0).max(2 ** 31).optional() }).strict(),
 ]);
 export type StudioCall = z.infer<typeof StudioCallSchema>;
 
@@ -84,6 +88,7 @@ export interface StudioResults {
   cancelRun: RunSummary;
   deleteRun: { deleted: true };
   doctor: DoctorInfo;
+  startDemo: { id: string };
 }
 
 /** A call's reply: typed success, or a typed error that changed nothing. */

@@ -60,3 +60,45 @@ export function parseMessage<T>(schema: z.ZodType<T>, raw: unknown, channel: str
   }
   return { ok: true, msg: r.data };
 }
+
+/**
+ * The offline demo's defaults: a few minutes on 2 CPU cores (bench/results/supernet.md). Its
+ * supernet schedule is short, so it trains at lr 0.1 without cutout (the paper's 0.025 and
+ * cutout are for hundreds of epochs; they stay the trainer's defaults).
+ */
+export const DEMO_DEFAULTS = { epochs: 4, steps: 100, randomArchitectures: 50, C: 8, N: 1, trainImages: 5000, lrMax: 0.1, cutout: 0 } as const;
+
+/** Messages to the training worker (supernet training; final-model training joins later). */
+export const ToTrainingWorkerSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('demo'),
+      out: z.string().min(1).max(4096),
+      seed: z.number().int().min(0),
+      epochs: z.number().int().min(1).max(1000),
+      steps: z.number().int().min(1).max(100_000),
+      randomArchitectures: z.number().int().min(1).max(10_000),
+      C: z.number().int().min(1).max(256),
+      N: z.number().int().min(1).max(20),
+      trainImages: z.number().int().min(64),
+      lrMax: z.number().gt(0).max(10),
+      cutout: z.number().int().min(0).max(64),
+    })
+    .strict(),
+]);
+export type ToTrainingWorker = z.infer<typeof ToTrainingWorkerSchema>;
+
+export const FromTrainingWorkerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready') }).strict(),
+  z.object({ type: z.literal('progress'), line: z.string().max(10_000) }).strict(),
+  z
+    .object({
+      type: z.literal('demo-done'),
+      result: RunResultSchema,
+      accEnv: z.number(),
+      randomMedian: z.number(),
+    })
+    .strict(),
+  z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean() }).strict(),
+]);
+export type FromTrainingWorker = z.infer<typeof FromTrainingWorkerSchema>;

@@ -31,6 +31,7 @@ if (!app.requestSingleInstanceLock()) {
       runsDir: process.env.L2NAS_RUNS_DIR ?? path.join(app.getPath('userData'), 'runs'),
       launch: forkUtilityWorker,
       workerEntry: path.join(__dirname, 'search-worker.js'),
+      trainingWorkerEntry: path.join(__dirname, 'training-worker.js'),
     });
     const devUrl = typeof MAIN_WINDOW_VITE_DEV_SERVER_URL !== 'undefined' ? MAIN_WINDOW_VITE_DEV_SERVER_URL : undefined;
     const indexFile = path.join(__dirname, `../renderer/${MAIN_WINDOW_VITE_NAME}/index.html`);

@@ -3,6 +3,7 @@ import type { BenchmarkTable } from '../core/estimators/estimator';
 import { getSpace } from '../core/spaces';
 import type { SearchSpace } from '../core/spaces/space';
 import { loadBenchmarkTables } from './benchmark-csv';
+import { tableEstimatorOf } from './run-config';
 import { runInMemory } from './search-session';
 
 /** One (method, preset, metric, seed) run of `l2nas bench`. */
@@ -34,7 +35,7 @@ const tables = new Map<string, BenchmarkTable>();
 /** Runs one bench task; tables are loaded once per process and file set. */
 export async function runBenchTask(task: BenchTask): Promise<BenchTaskResult> {
   const space = getSpace(task.config.space) as SearchSpace<unknown>;
-  const files = task.config.estimator.files;
+  const files = tableEstimatorOf(task.config).files;
   const cacheKey = files.join('\n');
   let table = tables.get(cacheKey);
   if (!table) {

@@ -97,12 +97,21 @@ export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
  * written: a bad file or column becomes an error naming it, and no run folder is left behind.
  */
 export function loadCheckedTable(config: RunConfig): BenchmarkTable {
+  const est = tableEstimatorOf(config);
   const space = getSpace(config.space);
-  const table = loadBenchmarkTables(config.estimator.files, space);
+  const table = loadBenchmarkTables(est.files, space);
   try {
-    new TableEstimator(space, table, config.estimator.metric, config.estimator.report);
+    new TableEstimator(space, table, est.metric, est.report);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
   return table;
+}
+
+/** The table settings of a run; runs on a supernet have none (they are not resumable from the CLI yet). */
+export function tableEstimatorOf(config: RunConfig): Extract<RunConfig['estimator'], { kind: 'table' }> {
+  if (config.estimator.kind !== 'table') {
+    throw new UsageError(`this run's estimator is a ${config.estimator.kind}; only benchmark-table runs can be run or resumed this way`);
+  }
+  return config.estimator;
 }

@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../contracts/run';
 import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type StartSearchRequest, type StudioEvent } from '../contracts/studio-api';
-import { FromWorkerSchema, parseMessage, type ToWorker } from '../contracts/worker-protocol';
+import { DEMO_DEFAULTS, FromTrainingWorkerSchema, FromWorkerSchema, parseMessage, type ToTrainingWorker, type ToWorker } from '../contracts/worker-protocol';
 import { loadCheckedTable, runConfigFromOptions } from './run-config';
 import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
 import { listRuns, runStatusOf, summarizeRun } from './run-store';
-import { SEARCH_WORKER_ENTRY, type WorkerChannel, type WorkerLauncher } from './worker-host';
+import { SEARCH_WORKER_ENTRY, TRAINING_WORKER_ENTRY, type WorkerChannel, type WorkerLauncher } from './worker-host';
 
 /** A request that names a run that is not there. */
 export class NotFoundError extends Error {
@@ -22,6 +22,7 @@ export interface RunManagerOptions {
   runsDir: string;
   launch: WorkerLauncher;
   workerEntry?: string;
+  trainingWorkerEntry?: string;
   checkpointEvery?: number;
   /** Where worker diagnostics go (default: stderr). */
   log?: (m: string) => void;
@@ -196,6 +197,43 @@ export class RunManager {
         }
       });
     });
+  }
+
+  /**
+   * The offline demo in the training worker: it trains a small supernet on the embedded MNIST,
+   * runs L²NAS on it and leaves a normal run folder; progress lines stream as events.
+   */
+  startDemo(o: { seed?: number } & Partial<Record<keyof typeof DEMO_DEFAULTS, number>> = {}): { id: string } {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const id = `${stamp}-demo-${crypto.randomBytes(2).toString('hex')}`;
+    const dir = path.join(this.opts.runsDir, id);
+    const worker = this.opts.launch(this.opts.trainingWorkerEntry ?? TRAINING_WORKER_ENTRY);
+    const live: Live = { worker, settled: false };
+    this.live.set(id, live);
+    const settle = (status: RunStatus, error: string | null) => {
+      if (live.settled) return;
+      live.settled = true;
+      this.live.delete(id);
+      if (fs.existsSync(path.join(dir, 'config.json'))) writeRunStatus(dir, status, null, error);
+      this.emit({ kind: 'status', runId: id, status, error });
+    };
+    worker.onMessage((raw) => {
+      const p = parseMessage(FromTrainingWorkerSchema, raw, `training worker of ${id}`);
+      if (!p.ok) return this.log(p.error);
+      const m = p.msg;
+      if (m.type === 'progress') this.emit({ kind: 'progress', runId: id, line: m.line });
+      else if (m.type === 'demo-done') settle('completed', null);
+      else if (m.type === 'error') {
+        if (m.fatal) settle('failed', m.message);
+        else this.log(m.message);
+      }
+    });
+    worker.onExit((code, signal) => {
+      if (!live.settled) settle('failed', `the training worker exited (${signal ? `signal ${signal}` : `code ${code}`}) before finishing`);
+    });
+    worker.send({ type: 'demo', out: dir, ...DEMO_DEFAULTS, ...o, seed: o.seed ?? 0 } satisfies ToTrainingWorker);
+    this.emit({ kind: 'status', runId: id, status: 'running', error: null });
+    return { id };
   }
 
   /** Which TF.js backend a worker loads, and why — asked of a short-lived worker (main never loads TF.js). */

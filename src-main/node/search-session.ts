@@ -9,6 +9,7 @@ import { getSpace } from '../core/spaces';
 import type { SearchSpace } from '../core/spaces/space';
 import { selectBackend } from './backend';
 import { loadBenchmarkTables } from './benchmark-csv';
+import { tableEstimatorOf } from './run-config';
 import {
   EventAppender,
   readCheckpoint,
@@ -48,8 +49,9 @@ interface Built {
 async function build(config: RunConfig, table?: BenchmarkTable): Promise<Built> {
   const backend = await selectBackend(config.backend);
   const space = getSpace(config.space) as SearchSpace<unknown>;
-  const t = table ?? loadBenchmarkTables(config.estimator.files, space);
-  const estimator = new TableEstimator(space, t, config.estimator.metric, config.estimator.report);
+  const est = tableEstimatorOf(config);
+  const t = table ?? loadBenchmarkTables(est.files, space);
+  const estimator = new TableEstimator(space, t, est.metric, est.report);
   const rng = new Rng(config.seed);
   const strategy = createStrategy(config.method, space, rng, config);
   return { space, estimator, rng, strategy, backend: backend.backend };

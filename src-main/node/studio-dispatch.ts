@@ -57,5 +57,7 @@ async function run(m: RunManager, c: StudioCall): Promise<StudioResults[keyof St
       return m.delete(c.id);
     case 'doctor':
       return m.doctor();
+    case 'startDemo':
+      return m.startDemo({ seed: c.seed });
   }
 }

@@ -18,6 +18,8 @@ export type WorkerLauncher = (entryFile: string) => WorkerChannel;
 
 /** The compiled search worker entry (tsc output beside this module). */
 export const SEARCH_WORKER_ENTRY = path.join(__dirname, '..', 'workers', 'search-worker.js');
+/** The compiled training worker entry (supernet training). */
+export const TRAINING_WORKER_ENTRY = path.join(__dirname, '..', 'workers', 'training-worker.js');
 
 export const forkNodeWorker: WorkerLauncher = (entryFile) => {
   const child = fork(entryFile, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

@@ -30,3 +30,26 @@ describe('layering (docs/STYLE.md)', () => {
     });
   }
 });
+
+describe('the Electron main process never loads TF.js (docs/STYLE.md)', () => {
+  it('no module reachable from src-main/main imports @tensorflow/*', () => {
+    const seen = new Set<string>();
+    const offenders: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of imports(file)) {
+        if (spec.startsWith('@tensorflow/')) offenders.push(`${path.relative(SRC, file)} → ${spec}`);
+        if (spec.startsWith('.')) {
+          const target = path.resolve(path.dirname(file), spec);
+          const candidates = [`${target}.ts`, path.join(target, 'index.ts')];
+          const hit = candidates.find((c) => fs.existsSync(c));
+          if (hit) visit(hit);
+        }
+      }
+    };
+    for (const f of files(path.join(SRC, 'main'))) visit(f);
+    expect(seen.size).toBeGreaterThan(5);
+    expect(offenders).toEqual([]);
+  });
+});

@@ -48,6 +48,7 @@ export class Nb201Supernet {
     rng: Rng,
   ) {
     this.params = new ParamStore(rng);
+    if (spec.C < 1 || spec.N < 1 || spec.classes < 2) throw new Error(`supernet: C, N >= 1 and classes >= 2 needed (got C=${spec.C}, N=${spec.N}, classes=${spec.classes})`);
     // Create every parameter now, in a fixed order, so initialisation does not depend on which
     // paths are sampled first.
     tf.tidy(() => {
@@ -117,6 +118,9 @@ export class Nb201Supernet {
 
   /** Logits [B, classes] of the path `arch` (use inside tf.tidy). */
   forward(x: tf.Tensor4D, arch: Nb201Arch): tf.Tensor2D {
+    if (x.shape[1] % 4 !== 0 || x.shape[2] % 4 !== 0) {
+      throw new Error(`supernet: image size ${x.shape[1]}×${x.shape[2]} must be divisible by 4 (two stride-2 reductions, as NAS-Bench-201's 32×32)`);
+    }
     const { C, N, classes } = this.spec;
     let h = this.bn('stem.bn', this.conv('stem.conv', x, C, 3));
     for (let stage = 0; stage < 3; stage++) {

@@ -1,0 +1,61 @@
+import { Rng } from '../../core/rng';
+import { loadCifar10, loadCifar100 } from './cifar';
+import { loadIdxPair } from './idx';
+import { loadImagenetDownsampled } from './imagenet-downsampled';
+import { loadMnistPackage } from './mnist-package';
+import type { ImageDataset } from './types';
+
+export { DatasetFileError, type ImageDataset } from './types';
+
+/** Which dataset to load, and from which user files (PRODUCT.md §3, "Datasets"). */
+export type DatasetSpec =
+  | { kind: 'mnist-embedded' }
+  | { kind: 'idx'; images: string; labels: string; name?: string }
+  | { kind: 'cifar10' | 'cifar100'; files: string[] }
+  | { kind: 'imagenet-downsampled'; files: string[]; size: 16 | 32; classes?: number };
+
+export function loadDataset(spec: DatasetSpec): ImageDataset {
+  switch (spec.kind) {
+    case 'mnist-embedded':
+      return loadMnistPackage();
+    case 'idx':
+      return loadIdxPair(spec.images, spec.labels, spec.name ?? 'idx');
+    case 'cifar10':
+      return loadCifar10(spec.files);
+    case 'cifar100':
+      return loadCifar100(spec.files);
+    case 'imagenet-downsampled':
+      return loadImagenetDownsampled(spec.files, spec.size, spec.classes);
+    default:
+      throw new Error(`unknown dataset kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
+  }
+}
+
+/**
+ * "Train on half the training set, query on the other half" (PRODUCT.md §3): a seeded
+ * Fisher–Yates permutation, its first ⌊N/2⌋ images for training, the rest for validation.
+ * The same seed always gives the same halves; they are disjoint and together cover every image.
+ */
+export function splitHalves(ds: ImageDataset, seed: number | Rng = 0): { train: ImageDataset; val: ImageDataset } {
+  const rng = typeof seed === 'number' ? new Rng(seed) : seed;
+  const perm = new Uint32Array(ds.n);
+  for (let i = 0; i < ds.n; i++) perm[i] = i;
+  for (let i = ds.n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  const size = ds.height * ds.width * ds.channels;
+  const take = (idx: Uint32Array, part: string): ImageDataset => {
+    const images = new Uint8Array(idx.length * size);
+    const labels = new Uint8Array(idx.length);
+    idx.forEach((src, i) => {
+      images.set(ds.images.subarray(src * size, (src + 1) * size), i * size);
+      labels[i] = ds.labels[src];
+    });
+    return { ...ds, name: `${ds.name} (${part})`, images, labels, n: idx.length };
+  };
+  const half = ds.n >> 1;
+  return { train: take(perm.subarray(0, half), 'train half'), val: take(perm.subarray(half), 'validation half') };
+}

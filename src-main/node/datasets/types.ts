@@ -1,0 +1,68 @@
+import * as fs from 'node:fs';
+import type { ImageData } from '../../core/supernet/image-data';
+
+/**
+ * A labelled image set as every dataset reader returns it (PRODUCT.md §3, "Datasets"):
+ * `images` holds N×H×W×C bytes, row-major, channels last (HWC); `labels` one byte per image,
+ * each < `classes`. It is an `ImageData` (what the supernet trainer consumes) with a name.
+ */
+export interface ImageDataset extends ImageData {
+  name: string;
+  images: Uint8Array;
+  labels: Uint8Array;
+  n: number;
+  height: number;
+  width: number;
+  channels: number;
+  classes: number;
+}
+
+/** A dataset file the user gave us is wrong; the message names the file and the byte offset. */
+export class DatasetFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly offset: number | null,
+    detail: string,
+  ) {
+    super(`${file}${offset === null ? '' : ` (byte ${offset})`}: ${detail}`);
+    this.name = 'DatasetFileError';
+  }
+}
+
+/** Reads a whole file, turning an I/O failure into a DatasetFileError that names the file. */
+export function readDatasetFile(file: string): Uint8Array {
+  try {
+    const b = fs.readFileSync(file);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    throw new DatasetFileError(file, null, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+}
+
+/** Joins datasets of the same shape (e.g. CIFAR-10's five training batches) in the given order. */
+export function concatDatasets(name: string, parts: readonly ImageDataset[]): ImageDataset {
+  if (parts.length === 0) throw new Error(`${name}: no files given`);
+  const { height, width, channels, classes } = parts[0];
+  const n = parts.reduce((s, p) => s + p.n, 0);
+  if (parts.length === 1) return { ...parts[0], name };
+  const images = new Uint8Array(n * height * width * channels);
+  const labels = new Uint8Array(n);
+  let k = 0;
+  for (const p of parts) {
+    if (p.height !== height || p.width !== width || p.channels !== channels || p.classes !== classes) {
+      throw new Error(`${name}: ${p.name} is ${p.height}×${p.width}×${p.channels} with ${p.classes} classes, but ${parts[0].name} is ${height}×${width}×${channels} with ${classes}`);
+    }
+    images.set(p.images, k * height * width * channels);
+    labels.set(p.labels, k);
+    k += p.n;
+  }
+  return { name, images, labels, n, height, width, channels, classes };
+}
+
+/** Rearranges one image from planes (C×H×W, as CIFAR and downsampled ImageNet store it) to HWC. */
+export function chwToHwc(src: Uint8Array, srcAt: number, dst: Uint8Array, dstAt: number, c: number, hw: number): void {
+  for (let ch = 0; ch < c; ch++) {
+    const plane = srcAt + ch * hw;
+    for (let p = 0; p < hw; p++) dst[dstAt + p * c + ch] = src[plane + p];
+  }
+}

@@ -4,23 +4,12 @@
  * Every incoming message is validated; a bad one is answered with an error and changes nothing.
  */
 import { FromWorker, parseMessage, ToWorkerSchema } from '../contracts/worker-protocol';
+import { onParentMessage, postToParent } from './parent-port';
 import { selectBackend } from '../node/backend';
 import { runFolder } from '../node/search-session';
 
-interface ParentPort {
-  on(ev: 'message', cb: (e: { data: unknown }) => void): void;
-  postMessage(msg: unknown): void;
-}
-
-const electronPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-const post = (msg: FromWorker): void => {
-  if (electronPort) electronPort.postMessage(msg);
-  else process.send?.(msg);
-};
-const onRaw = (cb: (raw: unknown) => void): void => {
-  if (electronPort) electronPort.on('message', (e) => cb(e.data));
-  else process.on('message', (m) => cb(m));
-};
+const post = (msg: FromWorker): void => postToParent(msg);
+const onRaw = onParentMessage;
 
 let started = false;
 let stop: 'pause' | 'cancel' | null = null;
@@ -66,5 +55,4 @@ onRaw((raw) => {
   );
 });
 
-process.on('disconnect', () => process.exit(0));
 post({ type: 'ready' });

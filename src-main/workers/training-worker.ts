@@ -4,22 +4,11 @@
  * Incoming messages are validated; a bad one is answered with an error and changes nothing.
  */
 import { FromTrainingWorker, parseMessage, ToTrainingWorkerSchema } from '../contracts/worker-protocol';
+import { onParentMessage, postToParent } from './parent-port';
 import { runSupernetDemo } from '../node/supernet-demo';
 
-interface ParentPort {
-  on(ev: 'message', cb: (e: { data: unknown }) => void): void;
-  postMessage(msg: unknown): void;
-}
-
-const electronPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-const post = (msg: FromTrainingWorker): void => {
-  if (electronPort) electronPort.postMessage(msg);
-  else process.send?.(msg);
-};
-const onRaw = (cb: (raw: unknown) => void): void => {
-  if (electronPort) electronPort.on('message', (e) => cb(e.data));
-  else process.on('message', (m) => cb(m));
-};
+const post = (msg: FromTrainingWorker): void => postToParent(msg);
+const onRaw = onParentMessage;
 
 let busy = false;
 onRaw((raw) => {
@@ -45,5 +34,4 @@ onRaw((raw) => {
     },
   );
 });
-process.on('disconnect', () => process.exit(0));
 post({ type: 'ready' });

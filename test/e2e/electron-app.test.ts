@@ -68,7 +68,7 @@ describe('Electron app end to end (Playwright _electron)', () => {
             const timer = setTimeout(() => reject(new Error(`no terminal status after 300 s (${steps.length} events)`)), 300_000);
             off = api.onEvent((e) => {
               if (e.kind === 'event') steps.push(e.event.step);
-              else if (e.status !== 'running') {
+              else if (e.kind === 'status' && e.status !== 'running') {
                 clearTimeout(timer);
                 resolve(e);
               }

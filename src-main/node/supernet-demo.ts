@@ -11,7 +11,7 @@ import { nb201Space } from '../core/spaces/nb201';
 import { Nb201Supernet } from '../core/supernet/nb201-supernet';
 import { SupernetTrainer, type EpochReport } from '../core/supernet/supernet-trainer';
 import { selectBackend } from './backend';
-import { loadEmbeddedMnist, splitHalves } from './mnist-embedded';
+import { loadDataset, splitHalves } from './datasets';
 import { createRunFolder, EventAppender, writeRunResult, writeRunStatus } from './run-folder';
 
 export interface DemoOptions {
@@ -50,7 +50,7 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs');
   const rng = new Rng(o.seed);
-  const all = loadEmbeddedMnist();
+  const all = loadDataset({ kind: 'mnist-embedded' });
   const { train: fullTrain, val } = splitHalves(all, rng);
   const train = { ...fullTrain, n: Math.min(o.trainImages, fullTrain.n) };
   train.images = fullTrain.images.subarray(0, train.n * train.height * train.width * train.channels);

@@ -8,13 +8,6 @@ import type { ImageData } from '../../core/supernet/image-data';
  */
 export interface ImageDataset extends ImageData {
   name: string;
-  images: Uint8Array;
-  labels: Uint8Array;
-  n: number;
-  height: number;
-  width: number;
-  channels: number;
-  classes: number;
 }
 
 /** A dataset file the user gave us is wrong; the message names the file and the byte offset. */

@@ -94,7 +94,3 @@ export async function selectBackend(prefer?: BackendName | 'auto'): Promise<Back
   const detail = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
   throw new Error(`no TensorFlow.js backend could be loaded (${detail})`);
 }
-
-export function isBackendName(s: string): s is BackendName {
-  return (BACKEND_ORDER as readonly string[]).includes(s);
-}

@@ -118,4 +118,21 @@ describe('NAS-Bench-201 supernet (single path)', () => {
     opt.dispose();
     net.dispose();
   });
+
+  it('snapshot and restore give back the same weights, without leaking tensors', () => {
+    const net = new Nb201Supernet(spec, new Rng(7));
+    const arch = [3, 3, 3, 3, 3, 3];
+    const b = batch(8);
+    const snap = net.params.snapshot();
+    const before = tf.memory().numTensors;
+    const l0 = tf.tidy(() => loss(net, arch, b).dataSync()[0]);
+    const opt = tf.train.sgd(0.5);
+    tf.tidy(() => opt.minimize(() => loss(net, arch, b), false, net.pathParams(arch)));
+    expect(tf.tidy(() => loss(net, arch, b).dataSync()[0])).not.toBe(l0);
+    net.params.restore(snap);
+    expect(tf.tidy(() => loss(net, arch, b).dataSync()[0])).toBe(l0);
+    opt.dispose(); // holds its learning-rate scalar
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
 });

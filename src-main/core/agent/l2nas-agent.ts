@@ -177,15 +177,6 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     return [v[0], v[1]];
   }
 
-  /** The current state s_t (copy). */
-  currentState(): Float32Array {
-    return Float32Array.from(this.state);
-  }
-
-  topArchitectures(): readonly { key: string; reward: number }[] {
-    return this.topK.list();
-  }
-
   snapshot(): L2nasSnapshot {
     return {
       actor: this.actor.theta.dataSync() as Float32Array,

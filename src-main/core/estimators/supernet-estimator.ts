@@ -1,4 +1,4 @@
-import { nb201Space, type Nb201Arch } from '../spaces/nb201';
+import type { Nb201Arch } from '../spaces/nb201';
 import type { SupernetTrainer } from '../supernet/supernet-trainer';
 import type { Estimator } from './estimator';
 
@@ -22,8 +22,4 @@ export class SupernetEstimator implements Estimator<Nb201Arch> {
     return { [this.metric]: this.query(arch), accEnv: this.trainer.accEnv };
   }
 
-  /** Not known for a supernet (that is what the search is for). */
-  get space() {
-    return nb201Space;
-  }
 }

@@ -8,6 +8,30 @@ import type { Rng } from '../rng';
  */
 let nextStore = 0;
 
+/** Named tensors as plain data (checkpoints). */
+export type NamedTensors = Record<string, { shape: number[]; values: Float32Array }>;
+
+/** A variable holding `values` (the temporary tensor it is made from is released). */
+export function variableFrom(values: Float32Array, shape: number[], trainable: boolean, name: string): tf.Variable {
+  const t = tf.tensor(values, shape);
+  const v = tf.variable(t, trainable, name);
+  t.dispose();
+  return v;
+}
+
+/** Overwrites `v` with `values` (the temporary tensor is released). */
+export function assignValues(v: tf.Variable, values: Float32Array): void {
+  const t = tf.tensor(values, v.shape);
+  v.assign(t);
+  t.dispose();
+}
+
+export function snapshotVariables(vars: ReadonlyMap<string, tf.Variable>): NamedTensors {
+  const out: NamedTensors = {};
+  for (const [k, v] of vars) out[k] = { shape: v.shape, values: v.dataSync() as Float32Array };
+  return out;
+}
+
 export class ParamStore {
   private readonly vars = new Map<string, tf.Variable>();
   /** TF.js variable names are global: each store prefixes its own. */
@@ -35,7 +59,7 @@ export class ParamStore {
   private get(name: string, shape: number[], init: () => Float32Array): tf.Variable {
     let v = this.vars.get(name);
     if (!v) {
-      v = tf.variable(tf.tensor(init(), shape), true, this.prefix + name);
+      v = variableFrom(init(), shape, true, this.prefix + name);
       this.vars.set(name, v);
     }
     return v;
@@ -55,17 +79,15 @@ export class ParamStore {
     return v;
   }
 
-  snapshot(): Record<string, { shape: number[]; values: Float32Array }> {
-    const out: Record<string, { shape: number[]; values: Float32Array }> = {};
-    for (const [k, v] of this.vars) out[k] = { shape: v.shape, values: v.dataSync() as Float32Array };
-    return out;
+  snapshot(): NamedTensors {
+    return snapshotVariables(this.vars);
   }
 
-  restore(s: Record<string, { shape: number[]; values: Float32Array }>): void {
+  restore(s: NamedTensors): void {
     for (const [k, { shape, values }] of Object.entries(s)) {
       const existing = this.vars.get(k);
-      if (existing) existing.assign(tf.tensor(values, shape));
-      else this.vars.set(k, tf.variable(tf.tensor(values, shape), true, this.prefix + k));
+      if (existing) assignValues(existing, values);
+      else this.vars.set(k, variableFrom(values, shape, true, this.prefix + k));
     }
   }
 

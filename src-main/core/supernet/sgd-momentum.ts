@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { snapshotVariables, variableFrom, type NamedTensors } from './param-store';
 
 /**
  * SGD with momentum and weight decay in PyTorch's form (buf ← μ·buf + g + wd·w; w ← w − lr·buf),
@@ -24,7 +25,7 @@ export class SgdMomentum {
         if (!g) continue;
         let buf = this.buffers.get(v.name);
         if (!buf) {
-          buf = tf.variable(tf.zerosLike(v), false, `${v.name}/momentum`);
+          buf = tf.variable(tf.zerosLike(v), false, `${v.name}/momentum`); // inside tidy: the zeros are released
           this.buffers.set(v.name, buf);
         }
         const d = this.weightDecay ? tf.add(g, tf.mul(v, this.weightDecay)) : g;
@@ -35,16 +36,14 @@ export class SgdMomentum {
     });
   }
 
-  snapshot(): Record<string, { shape: number[]; values: Float32Array }> {
-    const out: Record<string, { shape: number[]; values: Float32Array }> = {};
-    for (const [k, v] of this.buffers) out[k] = { shape: v.shape, values: v.dataSync() as Float32Array };
-    return out;
+  snapshot(): NamedTensors {
+    return snapshotVariables(this.buffers);
   }
 
-  restore(s: Record<string, { shape: number[]; values: Float32Array }>): void {
+  restore(s: NamedTensors): void {
     for (const [k, { shape, values }] of Object.entries(s)) {
       this.buffers.get(k)?.dispose();
-      this.buffers.set(k, tf.variable(tf.tensor(values, shape), false, `${k}/momentum`));
+      this.buffers.set(k, variableFrom(values, shape, false, `${k}/momentum`));
     }
   }
 

@@ -127,7 +127,9 @@ describe('NAS-Bench-201 supernet (single path)', () => {
     const before = tf.memory().numTensors;
     const l0 = tf.tidy(() => loss(net, arch, b).dataSync()[0]);
     const opt = tf.train.sgd(0.5);
-    tf.tidy(() => opt.minimize(() => loss(net, arch, b), false, net.pathParams(arch)));
+    tf.tidy(() => {
+      opt.minimize(() => loss(net, arch, b), false, net.pathParams(arch));
+    });
     expect(tf.tidy(() => loss(net, arch, b).dataSync()[0])).not.toBe(l0);
     net.params.restore(snap);
     expect(tf.tidy(() => loss(net, arch, b).dataSync()[0])).toBe(l0);

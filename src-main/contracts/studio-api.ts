@@ -9,6 +9,7 @@ export const RUN_ID = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'a 
 
 export const StartSearchRequestSchema = z
   .object({
+    /** Benchmark tables exist for NAS-Bench-201 only: DARTS and OFA spaces are far too large to tabulate. */
     space: z.enum(['nb201']),
     method: z.enum(['l2nas', 'random', 'rea', 'reinforce']),
     preset: z.string().min(1).max(64),
@@ -33,6 +34,8 @@ export interface RunSummary {
   /** Why a run failed (worker crash, bad input…). */
   error: string | null;
   space: string;
+  /** Estimator kind: 'table' (benchmark file) or 'supernet'. */
+  estimator: string;
   method: string;
   preset: string;
   metric: string;
@@ -56,6 +59,12 @@ export type StudioEvent =
   /** A human-readable progress line (supernet training: epoch, batch, loss, images/s, ETA). */
   | { kind: 'progress'; runId: string; line: string };
 
+/** What `exportRun` can write. */
+export const EXPORT_KINDS = ['arch', 'history-csv', 'history-json', 'figure-svg', 'figure-png'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+/** Largest figure accepted for export (characters of SVG text or base64 PNG). */
+export const MAX_EXPORT_CHARS = 6 * 1024 * 1024;
+
 /** Every call the renderer may make: name → argument schema. */
 export const StudioCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('listRuns') }).strict(),
@@ -69,6 +78,20 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('doctor') }).strict(),
   /** The offline demo: supernet on the embedded MNIST + L²NAS, in the training worker. */
   z.object({ method: z.literal('startDemo'), seed: z.number().int().min(0).max(2 ** 31).optional() }).strict(),
+  /** Reads benchmark tables as a search would (before it starts): rows, columns, or the file:line error. */
+  z.object({ method: z.literal('checkTable'), space: z.enum(['nb201', 'darts', 'ofa']), files: z.array(z.string().min(1).max(4096)).min(1).max(8) }).strict(),
+  /** Writes one export of a run into its `exports/` folder and says where. */
+  z
+    .object({
+      method: z.literal('exportRun'),
+      id: RUN_ID,
+      what: z.enum(EXPORT_KINDS),
+      /** The figure, made by the renderer: SVG text, or a PNG as base64. */
+      content: z.string().max(MAX_EXPORT_CHARS).optional(),
+    })
+    .strict(),
+  /** A native file dialog (desktop app only; the web UI types server paths instead). */
+  z.object({ method: z.literal('pickFile'), title: z.string().max(200), extensions: z.array(z.string().regex(/^[a-z0-9]{1,10}$/)).max(10) }).strict(),
 ]);
 export type StudioCall = z.infer<typeof StudioCallSchema>;
 
@@ -89,6 +112,17 @@ export interface StudioResults {
   deleteRun: { deleted: true };
   doctor: DoctorInfo;
   startDemo: { id: string };
+  checkTable: TableCheck;
+  exportRun: { path: string; bytes: number };
+  pickFile: { paths: string[] | null };
+}
+
+export interface TableCheck {
+  /** Architectures with a row in every file. */
+  rows: number;
+  /** Numeric columns (the metrics a search can use). */
+  columns: string[];
+  files: string[];
 }
 
 /** A call's reply: typed success, or a typed error that changed nothing. */
@@ -102,5 +136,5 @@ export interface StudioApi {
   onEvent(listener: (e: StudioEvent) => void): () => void;
 }
 
-/** Largest accepted IPC/HTTP request body, in bytes. */
-export const MAX_REQUEST_BYTES = 64 * 1024;
+/** Largest accepted IPC/HTTP request body, in bytes (room for one exported PNG figure). */
+export const MAX_REQUEST_BYTES = MAX_EXPORT_CHARS + 64 * 1024;

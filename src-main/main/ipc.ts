@@ -1,4 +1,4 @@
-import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import type { RunManager } from '../node/run-manager';
 import { dispatchStudioCall } from '../node/studio-dispatch';
 
@@ -17,7 +17,13 @@ export function registerIpc(manager: RunManager, win: BrowserWindow, isAppUrl: (
     if (win.isDestroyed() || e.sender !== win.webContents || !frame || frame.parent !== null || !isAppUrl(frame.url)) {
       return { ok: false, error: { code: 'invalid-request', message: 'calls are accepted only from the Studio window' } };
     }
-    return dispatchStudioCall(manager, raw);
+    return dispatchStudioCall(manager, raw, {
+      // The dialog is modal to our window; the renderer gets only the chosen paths.
+      pickFile: async (title, extensions) => {
+        const r = await dialog.showOpenDialog(win, { title, properties: ['openFile', 'multiSelections'], filters: extensions.length ? [{ name: extensions.join(', '), extensions }] : [] });
+        return r.canceled ? null : r.filePaths;
+      },
+    });
   };
   ipcMain.handle(CHANNELS.call, handler);
   const off = manager.onEvent((ev) => {

@@ -2,6 +2,8 @@ import type { AgentConfig } from '../contracts/agent-config';
 import type { BenchmarkTable } from '../core/estimators/estimator';
 import { TableEstimator } from '../core/estimators/table-estimator';
 import { getSpace } from '../core/spaces';
+import type { SpaceId } from '../core/spaces/space';
+import type { TableCheck } from '../contracts/studio-api';
 import { loadBenchmarkTables } from './benchmark-csv';
 import { AgentConfigSchema } from '../contracts/agent-config';
 import { RUN_FORMAT_VERSION, RunConfigSchema, type RunConfig } from '../contracts/run';
@@ -106,6 +108,13 @@ export function loadCheckedTable(config: RunConfig): BenchmarkTable {
     throw new UsageError((e as Error).message);
   }
   return table;
+}
+
+/** The `checkTable` call: reads the files exactly as a search would, and describes the table. */
+export function checkBenchmarkTables(space: SpaceId, files: string[]): TableCheck {
+  const table = loadBenchmarkTables(files, getSpace(space));
+  if (table.rows.size === 0) throw new UsageError(`${files.join(' + ')}: no architecture has a row in every file`);
+  return { rows: table.rows.size, columns: [...table.columns], files: [...table.sources] };
 }
 
 /** The table settings of a run; runs on a supernet have none (they are not resumable from the CLI yet). */

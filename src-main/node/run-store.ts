@@ -44,7 +44,7 @@ export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>): RunSum
   }
   return {
     id: path.basename(dir), dir, status, error,
-    space: config.space, method: config.method, preset: config.preset, metric: config.estimator.metric,
+    space: config.space, estimator: config.estimator.kind, method: config.method, preset: config.preset, metric: config.estimator.metric,
     steps: config.steps, stepsDone, best, seconds, createdAt: config.createdAt,
   };
 }

@@ -1,7 +1,14 @@
 import { MAX_REQUEST_BYTES, StudioCallSchema, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
 import { BenchmarkFileError } from './benchmark-csv';
 import { UsageError } from './run-config';
+import { checkBenchmarkTables } from './run-config';
+import { exportRun } from './run-export';
 import { ConflictError, NotFoundError, type RunManager } from './run-manager';
+
+/** What only the desktop app can do (native dialogs); absent in `serve`. */
+export interface DispatchHost {
+  pickFile?: (title: string, extensions: string[]) => Promise<string[] | null>;
+}
 
 type AnyReply = StudioReply<keyof StudioResults>;
 
@@ -13,7 +20,7 @@ function invalid(message: string): AnyReply {
  * Validates one untrusted API call (from the renderer over IPC, or from HTTP) and runs it on the
  * RunManager. A bad call gets a typed error back and changes nothing.
  */
-export async function dispatchStudioCall(manager: RunManager, raw: unknown): Promise<AnyReply> {
+export async function dispatchStudioCall(manager: RunManager, raw: unknown, host: DispatchHost = {}): Promise<AnyReply> {
   let size: number;
   try {
     size = JSON.stringify(raw)?.length ?? 0;
@@ -27,7 +34,7 @@ export async function dispatchStudioCall(manager: RunManager, raw: unknown): Pro
     return invalid(`invalid call at ${i.path.join('.') || '(root)'}: ${i.message}`);
   }
   try {
-    return { ok: true, value: await run(manager, parsed.data) };
+    return { ok: true, value: await run(manager, parsed.data, host) };
   } catch (e) {
     const message = (e as Error).message;
     if (e instanceof UsageError || e instanceof BenchmarkFileError) return invalid(message);
@@ -37,7 +44,7 @@ export async function dispatchStudioCall(manager: RunManager, raw: unknown): Pro
   }
 }
 
-async function run(m: RunManager, c: StudioCall): Promise<StudioResults[keyof StudioResults]> {
+async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<StudioResults[keyof StudioResults]> {
   switch (c.method) {
     case 'listRuns':
       return m.list();
@@ -59,5 +66,12 @@ async function run(m: RunManager, c: StudioCall): Promise<StudioResults[keyof St
       return m.doctor();
     case 'startDemo':
       return m.startDemo({ seed: c.seed });
+    case 'checkTable':
+      return checkBenchmarkTables(c.space, c.files);
+    case 'exportRun':
+      return exportRun(m.get(c.id), m.events(c.id), c.what, c.content);
+    case 'pickFile':
+      if (!host.pickFile) throw new UsageError('file dialogs exist only in the desktop app: type the path of a file on the machine running `l2nas serve`');
+      return { paths: await host.pickFile(c.title, c.extensions) };
   }
 }

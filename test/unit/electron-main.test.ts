@@ -16,6 +16,7 @@ vi.mock('electron', async () => {
   const { EventEmitter: Emitter } = await import('node:events');
   const { PassThrough: Pipe } = await import('node:stream');
   return {
+    dialog: { showOpenDialog: async () => ({ canceled: false, filePaths: ['/data/table.csv'] }) },
     ipcMain: {
       handle: (ch: string, fn: (...a: unknown[]) => unknown) => handlers.set(ch, fn),
       removeHandler: (ch: string) => handlers.delete(ch),
@@ -74,6 +75,9 @@ describe('Electron main process (with a fake electron module)', () => {
     const noFrame = await handler({ sender: win.webContents, senderFrame: null }, { method: 'listRuns' });
     expect(noFrame).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
     expect(manager.list).toHaveBeenCalledTimes(1);
+    // The native file dialog exists only in the app: main answers with the chosen paths.
+    const picked = await handler({ sender: win.webContents, senderFrame: mainFrame }, { method: 'pickFile', title: 'Benchmark table', extensions: ['csv'] });
+    expect(picked).toEqual({ ok: true, value: { paths: ['/data/table.csv'] } });
     listeners[0]({ kind: 'status', runId: 'r', status: 'running', error: null });
     expect(sent).toHaveLength(1);
   });

@@ -1,0 +1,157 @@
+import { defineStore } from 'pinia';
+import { markRaw, ref, shallowRef } from 'vue';
+import type { RunEvent } from '../../src-main/contracts/run';
+import type { DoctorInfo, RunDetail, RunSummary, StudioApi, StudioCall, StudioEvent, StudioResults } from '../../src-main/contracts/studio-api';
+import { getSpace } from '../../src-main/core/spaces';
+import { studioApi } from '../api/studio-client';
+import { RunSeries, TopKState } from '../lib/run-series';
+
+/** One run opened in the dashboard: its config, and its events as columns (appended live). */
+export interface OpenRun {
+  detail: RunDetail;
+  series: RunSeries;
+  topK: TopKState;
+  /** Best query so far (arch text and value). */
+  best: { arch: string; value: number; step: number } | null;
+  progress: string | null;
+}
+
+/** An API failure turned into an Error with the server's message (what and where). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let api: StudioApi | null = null;
+/** Tests inject a fake API; the app uses window.api or the serve client. */
+export function setStudioApi(a: StudioApi): void {
+  api = a;
+}
+function theApi(): StudioApi {
+  return (api ??= studioApi());
+}
+
+export async function call<M extends StudioCall['method']>(c: Extract<StudioCall, { method: M }>): Promise<StudioResults[M]> {
+  const r = await theApi().call<M>(c);
+  if (!r.ok) throw new ApiError(r.error.code, r.error.message);
+  return r.value;
+}
+
+/**
+ * The renderer's state: the run list, the runs open in dashboards (large event series kept
+ * out of Vue's deep reactivity; `version` ticks when they grow, and charts redraw throttled).
+ */
+export const useStudio = defineStore('studio', () => {
+  const runs = ref<RunSummary[]>([]);
+  const runsError = ref<string | null>(null);
+  const open = shallowRef(new Map<string, OpenRun>());
+  const version = ref(0);
+  const doctor = ref<DoctorInfo | null>(null);
+  let unsubscribe: (() => void) | null = null;
+  let bumpTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** Views recompute from the series when `version` ticks: at most 5 times a second. */
+  function bump(): void {
+    if (bumpTimer) return;
+    bumpTimer = setTimeout(() => {
+      bumpTimer = null;
+      version.value++;
+    }, 200);
+  }
+
+  async function refreshRuns(): Promise<void> {
+    try {
+      runs.value = await call({ method: 'listRuns' });
+      runsError.value = null;
+    } catch (e) {
+      runsError.value = (e as Error).message;
+    }
+  }
+
+  function append(run: OpenRun, e: RunEvent): void {
+    if (e.step < run.series.length) return; // already have it (loaded, then streamed)
+    run.series.push(e);
+    run.topK.add(e);
+    if (!run.best || e.value > run.best.value) run.best = { arch: e.arch, value: e.value, step: e.step };
+  }
+
+  /** Loads a run (any status, including CLI-made runs) and keeps it updated while it goes. */
+  async function openRun(id: string): Promise<OpenRun> {
+    const detail = await call({ method: 'getRun', id });
+    const run: OpenRun = markRaw({
+      detail,
+      series: new RunSeries(),
+      topK: new TopKState(getSpace(detail.config.space), detail.config.agent.topK),
+      best: null,
+      progress: null,
+    });
+    const m = new Map(open.value);
+    m.set(id, run);
+    open.value = m;
+    await catchUp(id);
+    return run;
+  }
+
+  async function catchUp(id: string): Promise<void> {
+    const run = open.value.get(id);
+    if (!run) return;
+    const events = await call({ method: 'getEvents', id, from: run.series.length });
+    for (const e of events) append(run, e);
+    version.value++;
+  }
+
+  async function reloadDetail(id: string): Promise<void> {
+    const run = open.value.get(id);
+    if (!run) return;
+    run.detail = await call({ method: 'getRun', id });
+    await catchUp(id);
+  }
+
+  function onStudioEvent(e: StudioEvent): void {
+    const run = open.value.get(e.runId);
+    if (e.kind === 'event') {
+      if (!run) return;
+      // A gap (events missed while the socket reconnected): fetch what is missing from the file.
+      if (e.event.step > run.series.length) void catchUp(e.runId);
+      else {
+        append(run, e.event);
+        bump();
+      }
+    } else if (e.kind === 'progress') {
+      if (run) {
+        run.progress = e.line;
+        bump();
+      }
+    } else {
+      void refreshRuns();
+      if (run) void reloadDetail(e.runId);
+    }
+  }
+
+  function connect(): void {
+    if (unsubscribe) return;
+    unsubscribe = theApi().onEvent(onStudioEvent);
+    void refreshRuns();
+    void call({ method: 'doctor' }).then((d) => (doctor.value = d), () => {});
+  }
+
+  async function control(id: string, action: 'pauseRun' | 'resumeRun' | 'cancelRun'): Promise<void> {
+    await call({ method: action, id });
+    await reloadDetail(id);
+    await refreshRuns();
+  }
+
+  async function deleteRun(id: string): Promise<void> {
+    await call({ method: 'deleteRun', id });
+    const m = new Map(open.value);
+    m.delete(id);
+    open.value = m;
+    await refreshRuns();
+  }
+
+  return { runs, runsError, open, version, doctor, connect, refreshRuns, openRun, reloadDetail, control, deleteRun };
+});

@@ -114,7 +114,8 @@ export function loadCheckedTable(config: RunConfig): BenchmarkTable {
 export function checkBenchmarkTables(space: SpaceId, files: string[]): TableCheck {
   const table = loadBenchmarkTables(files, getSpace(space));
   if (table.rows.size === 0) throw new UsageError(`${files.join(' + ')}: no architecture has a row in every file`);
-  return { rows: table.rows.size, columns: [...table.columns], files: [...table.sources] };
+  // `index` is NAS-Bench-201's row number, not something to search on.
+  return { rows: table.rows.size, columns: table.columns.filter((c) => c !== 'index'), files: [...table.sources] };
 }
 
 /** The table settings of a run; runs on a supernet have none (they are not resumable from the CLI yet). */

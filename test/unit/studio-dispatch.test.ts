@@ -1,7 +1,9 @@
+import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_REQUEST_BYTES } from '../../src-main/contracts/studio-api';
 import { ConflictError, NotFoundError, type RunManager } from '../../src-main/node/run-manager';
 import { dispatchStudioCall } from '../../src-main/node/studio-dispatch';
+import { tempDir, writeSyntheticNb201 } from '../helpers/fixture-tables';
 
 function fakeManager() {
   const calls: string[] = [];
@@ -46,6 +48,9 @@ describe('API dispatch (IPC and HTTP share it)', () => {
     ['an extra field', { method: 'listRuns', sneaky: true }],
     ['a bad request field', { ...validStart, request: { ...validStart.request, seed: -1 } }],
     ['an unknown request field', { ...validStart, request: { ...validStart.request, exec: 'x' } }],
+    ['a table search in the DARTS space', { ...validStart, request: { ...validStart.request, space: 'darts' } }],
+    ['an export of an unknown kind', { method: 'exportRun', id: 'r1', what: 'model-onnx' }],
+    ['a file dialog with a bad extension', { method: 'pickFile', title: 't', extensions: ['../x'] }],
     ['an oversized call', { ...validStart, request: { ...validStart.request, benchmark: ['x'.repeat(MAX_REQUEST_BYTES)] } }],
   ])('rejects %s with a typed error and calls nothing', async (_name, raw) => {
     const { manager, calls } = fakeManager();
@@ -73,5 +78,28 @@ describe('API dispatch (IPC and HTTP share it)', () => {
     expect(await dispatchStudioCall(manager, { method: 'getRun', id: 'r9' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     expect(await dispatchStudioCall(manager, { method: 'pauseRun', id: 'r1' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(calls).toEqual(['list', 'start', 'get', 'pause']);
+  });
+
+  it('checks benchmark tables exactly as a search reads them, naming file and line', async () => {
+    const dir = tempDir('dispatch');
+    const good = writeSyntheticNb201(path.join(dir, 'good.csv'), ['acc', 'acc2']);
+    const { manager } = fakeManager();
+    expect(await dispatchStudioCall(manager, { method: 'checkTable', space: 'nb201', files: [good] })).toEqual({ ok: true, value: { rows: 15625, columns: ['acc', 'acc2'], files: [good] } });
+    const bad = writeSyntheticNb201(path.join(dir, 'bad.csv'), ['acc'], (lines) => (lines[5] = '4,|conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|,1'));
+    const r = await dispatchStudioCall(manager, { method: 'checkTable', space: 'nb201', files: [bad] });
+    expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+    if (!r.ok) expect(r.error.message).toMatch(/bad\.csv:6/);
+    const missing = await dispatchStudioCall(manager, { method: 'checkTable', space: 'nb201', files: [path.join(dir, 'none.csv')] });
+    expect(missing).toMatchObject({ ok: false });
+    if (!missing.ok) expect(missing.error.message).toContain('none.csv');
+  });
+
+  it('offers file dialogs only where the host has them (the app), with a clear error in serve', async () => {
+    const { manager } = fakeManager();
+    const call = { method: 'pickFile', title: 'Benchmark table', extensions: ['csv'] };
+    const serve = await dispatchStudioCall(manager, call);
+    expect(serve).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+    if (!serve.ok) expect(serve.error.message).toMatch(/desktop app/);
+    expect(await dispatchStudioCall(manager, call, { pickFile: async () => ['/a.csv'] })).toEqual({ ok: true, value: { paths: ['/a.csv'] } });
   });
 });

@@ -1,0 +1,115 @@
+// @vitest-environment happy-dom
+import { mount } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
+import { DARTS_V2, PC_DARTS, type DartsGenotype } from '../../src-main/core/spaces/darts';
+import { nb201Space } from '../../src-main/core/spaces/nb201';
+import { ofaSpace, type OfaConfig } from '../../src-main/core/spaces/ofa';
+import ArchitectureFigure from '../../src-renderer/components/arch/ArchitectureFigure.vue';
+import DartsGenotypeFigure from '../../src-renderer/components/arch/DartsGenotypeFigure.vue';
+import Nb201CellFigure from '../../src-renderer/components/arch/Nb201CellFigure.vue';
+import OfaStripFigure from '../../src-renderer/components/arch/OfaStripFigure.vue';
+import { nb201OpCost } from '../../src-renderer/lib/arch-figures';
+
+/** The NAS-Bench-201 arch string names each edge as op~from, grouped by target node. */
+function edgesOfArchString(s: string): Map<string, string> {
+  const out = new Map<string, string>();
+  s.split('+').forEach((node, i) => {
+    for (const tok of node.split('|').filter(Boolean)) {
+      const [op, from] = tok.split('~');
+      out.set(`${from}→${i + 1}`, op);
+    }
+  });
+  return out;
+}
+
+describe('NAS-Bench-201 cell figure', () => {
+  const ARCH = '|nor_conv_3x3~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|none~2|';
+
+  it('draws 4 nodes and the 6 edges of the arch string, labelled with their operations', () => {
+    const w = mount(Nb201CellFigure, { props: { arch: nb201Space.parse(ARCH) } });
+    expect(w.findAll('g.node')).toHaveLength(4);
+    const edges = w.findAll('g.edge');
+    expect(edges).toHaveLength(6);
+    const drawn = new Map(edges.map((e) => [e.attributes('data-edge'), e.attributes('data-op')]));
+    expect(drawn).toEqual(edgesOfArchString(ARCH));
+    const labels = edges.map((e) => e.get('text').text());
+    expect(labels.filter((l) => l === 'none')).toHaveLength(2);
+    expect(labels).toContain('conv 3×3');
+    expect(labels).toContain('avg pool 3×3');
+  });
+
+  it('dims the none edges only', () => {
+    const w = mount(Nb201CellFigure, { props: { arch: nb201Space.parse(ARCH) } });
+    for (const e of w.findAll('g.edge')) expect(e.attributes('opacity')).toBe(e.attributes('data-op') === 'none' ? '0.35' : '1');
+  });
+
+  it('reports conv parameters of the C=16, N=5 network on hover (k²c² + 2c per cell, 5 cells per stage)', () => {
+    // 3×3: 5·(9·(16²+32²+64²) + 2·(16+32+64)) = 5·(48384 + 224)
+    expect(nb201OpCost('nor_conv_3x3').params).toBe(243_040);
+    expect(nb201OpCost('nor_conv_1x1').params).toBe(28_000);
+    expect(nb201OpCost('avg_pool_3x3').params).toBe(0);
+    const w = mount(Nb201CellFigure, { props: { arch: nb201Space.parse(ARCH) } });
+    expect(w.get('g.edge[data-edge="0→1"] title').text()).toMatch(/nor_conv_3x3 — 243\.0k params/);
+  });
+});
+
+describe('DARTS cell figures', () => {
+  it.each([
+    ['DARTS_V2', DARTS_V2],
+    ['PC_DARTS', PC_DARTS],
+  ])('%s: both cells have the published edges (input → node, op), plus 4 concat edges to c_k', (_name, g: DartsGenotype) => {
+    const w = mount(DartsGenotypeFigure, { props: { genotype: g } });
+    for (const kind of ['normal', 'reduce'] as const) {
+      const cell = w.get(`g[data-cell="${kind}"]`);
+      const inputName = (i: number) => (i === 0 ? 'in0' : i === 1 ? 'in1' : `n${i - 2}`);
+      const expected = g[kind].map(([op, input], i) => `${inputName(input)}→n${Math.floor(i / 2)}:${op}`).sort();
+      const drawn = cell.findAll('g.edge').map((e) => `${e.attributes('data-edge')}:${e.attributes('data-op')}`).sort();
+      expect(drawn).toEqual(expected);
+      expect(cell.findAll('g.concat')).toHaveLength(4);
+      expect(cell.findAll('g.node').map((n) => n.attributes('data-node'))).toEqual(['in0', 'in1', 'n0', 'n1', 'n2', 'n3', 'out']);
+    }
+  });
+});
+
+describe('OFA Figure 3 strip', () => {
+  const CONFIG: OfaConfig = {
+    ks: [3, 5, 7, 3, 5, 7, 3, 5, 7, 3, 5, 7, 3, 5, 7, 3, 5, 7, 3, 5],
+    e: [3, 4, 6, 3, 4, 6, 3, 4, 6, 3, 4, 6, 3, 4, 6, 3, 4, 6, 3, 4],
+    d: [2, 3, 4, 2, 3],
+  };
+
+  it('has one block per active layer, plus the fixed first block, grouped by unit', () => {
+    const w = mount(OfaStripFigure, { props: { config: CONFIG } });
+    const blocks = w.findAll('g.block');
+    expect(blocks).toHaveLength(1 + 2 + 3 + 4 + 2 + 3);
+    expect(blocks[0].attributes('data-layer')).toBe('-1');
+    expect(blocks[0].text()).toContain('fixed');
+    const layers = blocks.slice(1).map((b) => Number(b.attributes('data-layer')));
+    expect(layers).toEqual([0, 1, 4, 5, 6, 8, 9, 10, 11, 12, 13, 16, 17, 18]);
+    expect(w.findAll('g.unit').map((u) => u.text())).toEqual(['unit 1 (d=2)', 'unit 2 (d=3)', 'unit 3 (d=4)', 'unit 4 (d=2)', 'unit 5 (d=3)']);
+  });
+
+  it('encodes expansion as width and kernel as colour, labelled "MB6 7×7"', () => {
+    const w = mount(OfaStripFigure, { props: { config: CONFIG } });
+    const blocks = w.findAll('g.block').slice(1);
+    for (const b of blocks) {
+      const l = Number(b.attributes('data-layer'));
+      expect(b.text()).toContain(`MB${CONFIG.e[l]} ${CONFIG.ks[l]}×${CONFIG.ks[l]}`);
+    }
+    const width = (l: number) => Number(w.get(`g.block[data-layer="${l}"] rect`).attributes('width'));
+    expect(width(0)).toBeLessThan(width(1)); // e=3 narrower than e=4
+    expect(width(1)).toBeLessThan(width(5)); // e=4 narrower than e=6
+    const fill = (l: number) => w.get(`g.block[data-layer="${l}"] rect`).attributes('fill');
+    expect(new Set([fill(0), fill(1), fill(5)]).size).toBe(3); // kernels 3, 5, 7
+    expect(fill(0)).toBe(fill(9)); // both 3×3
+  });
+});
+
+describe('ArchitectureFigure', () => {
+  it('parses the text with the space and draws it, or says what is wrong', () => {
+    const good = mount(ArchitectureFigure, { props: { space: 'ofa', arch: ofaSpace.format({ ks: Array(20).fill(5), e: Array(20).fill(4), d: [4, 4, 4, 4, 4] }) } });
+    expect(good.findAll('g.block')).toHaveLength(21);
+    const bad = mount(ArchitectureFigure, { props: { space: 'nb201', arch: '|conv~0|' } });
+    expect(bad.get('[role="alert"]').text()).toMatch(/Cannot draw this architecture/);
+  });
+});

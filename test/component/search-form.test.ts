@@ -1,0 +1,98 @@
+// @vitest-environment happy-dom
+import { mount, flushPromises } from '@vue/test-utils';
+import { describe, expect, it, vi } from 'vitest';
+import type { TableCheck } from '../../src-main/contracts/studio-api';
+import SearchForm from '../../src-renderer/components/SearchForm.vue';
+
+const TABLE: TableCheck = { rows: 15625, columns: ['cifar10', 'cifar100', 'imagenet16-120'], files: ['/data/t.csv'] };
+
+function setup(check: (space: string, files: string[]) => Promise<TableCheck> = async () => TABLE) {
+  const checkTable = vi.fn(check);
+  const w = mount(SearchForm, { props: { checkTable } });
+  const start = () => w.get('[data-action="start"]');
+  const error = (key: string) => w.get(`[data-error="${key}"]`).text();
+  return { w, checkTable, start, error };
+}
+
+async function withCheckedTable(s: ReturnType<typeof setup>) {
+  await s.w.get('#f-benchmark').setValue('/data/t.csv');
+  await s.w.get('[data-action="check"]').trigger('click');
+  await flushPromises();
+}
+
+describe('SearchForm (new search)', () => {
+  it('starts disabled, naming what is missing next to its field', () => {
+    const s = setup();
+    expect(s.start().attributes('disabled')).toBeDefined();
+    expect(s.error('benchmark')).toMatch(/at least one benchmark table/);
+    expect(s.error('metric')).toMatch(/column/);
+  });
+
+  it('fills every agent field from the preset, and re-fills them when the preset changes', async () => {
+    const s = setup();
+    expect((s.w.get('#f-topK').element as HTMLInputElement).value).toBe('16'); // nb201-tuned
+    expect((s.w.get('#f-actorLr').element as HTMLInputElement).value).toBe('0.001');
+    await s.w.get('#f-preset').setValue('nb201');
+    expect((s.w.get('#f-topK').element as HTMLInputElement).value).toBe('64');
+    expect((s.w.get('#f-actorLr').element as HTMLInputElement).value).toBe('1e-8');
+    expect((s.w.get('#f-steps').element as HTMLInputElement).value).toBe('1000');
+  });
+
+  it('checks the table through the API and offers its columns as metrics', async () => {
+    const s = setup();
+    await withCheckedTable(s);
+    expect(s.checkTable).toHaveBeenCalledWith('nb201', ['/data/t.csv']);
+    expect(s.w.get('[data-table-ok]').text()).toContain('15,625 architectures');
+    const options = s.w.findAll('#f-metric option').map((o) => o.text());
+    expect(options).toEqual(expect.arrayContaining(TABLE.columns));
+    expect(s.start().attributes('disabled')).toBeUndefined();
+  });
+
+  it("shows the server's file error (file:line) and keeps Start disabled", async () => {
+    const s = setup(async () => {
+      throw new Error('/data/bad.csv:7: "arch" is not a NAS-Bench-201 arch string');
+    });
+    await withCheckedTable(s);
+    expect(s.error('benchmark')).toBe('/data/bad.csv:7: "arch" is not a NAS-Bench-201 arch string');
+    expect(s.start().attributes('disabled')).toBeDefined();
+  });
+
+  it.each([
+    ['steps', '#f-steps', 'abc', /Steps must be a whole number/],
+    ['steps', '#f-steps', '0', /between 1 and/],
+    ['seed', '#f-seed', '-3', /Seed/],
+    ['agent.tau', '#f-tau', '1.5', /τ/],
+    ['agent.topK', '#f-topK', '2.5', /K \(top-K state\)/],
+    ['agent.actorLr', '#f-actorLr', 'fast', /not a number/],
+    ['agent.epsilonEnd', '#f-epsilonEnd', '1.2', /ε end/],
+  ])('names a bad %s next to the field and disables Start', async (key, sel, value, message) => {
+    const s = setup();
+    await withCheckedTable(s);
+    await s.w.get(sel).setValue(value);
+    expect(s.error(key)).toMatch(message);
+    expect(s.w.get(sel).attributes('aria-invalid')).toBe('true');
+    expect(s.start().attributes('disabled')).toBeDefined();
+  });
+
+  it('submits a typed request: preset plus only the changed settings as overrides', async () => {
+    const s = setup();
+    await withCheckedTable(s);
+    await s.w.get('#f-metric').setValue('cifar100');
+    await s.w.get('#f-steps').setValue('200');
+    await s.w.get('#f-topK').setValue('32');
+    await s.w.get('form').trigger('submit');
+    const [[request]] = s.w.emitted('start')!;
+    expect(request).toEqual({
+      space: 'nb201', method: 'l2nas', preset: 'nb201-tuned', benchmark: ['/data/t.csv'], metric: 'cifar100',
+      report: [], steps: 200, seed: 0, overrides: { topK: 32 },
+    });
+  });
+
+  it('refuses a table search outside NAS-Bench-201, saying why', async () => {
+    const s = setup();
+    await s.w.get('#f-space').setValue('darts');
+    expect(s.error('space')).toMatch(/NAS-Bench-201 only/);
+    expect((s.w.get('#f-topK').element as HTMLInputElement).value).toBe('500'); // darts preset
+    expect(s.start().attributes('disabled')).toBeDefined();
+  });
+});

@@ -1,0 +1,192 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStudioServer, type StudioServer } from '../../src-main/node/http-server';
+import { RunManager } from '../../src-main/node/run-manager';
+import { forkNodeWorker } from '../../src-main/node/worker-host';
+import { tempDir } from '../helpers/fixture-tables';
+import { NB201_TEST_CSV, requireSharedData } from '../helpers/shared-data';
+
+/**
+ * The web UI in real Chromium (Debian's `chromium`, driven by playwright-core) against the
+ * same server `l2nas serve` runs: configure a 200-step search on the shared NAS-Bench-201
+ * table, watch it fill the charts, open the best architecture, export, and check the files.
+ * Screenshots of every view go to test/artifacts/ (git-ignored). CI installs chromium
+ * (.ci/run); elsewhere, without it, the test reports itself skipped.
+ */
+const ROOT = path.resolve(__dirname, '..', '..');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
+const ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'search-worker.js');
+if (!CHROMIUM && process.env.CI) throw new Error('CI must install Debian chromium for the browser tests (see .ci/run)');
+
+let manager: RunManager;
+let server: StudioServer;
+let browser: Browser;
+let page: Page;
+let runsDir: string;
+const problems: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
+  beforeAll(async () => {
+    requireSharedData();
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    runsDir = tempDir('browser');
+    // A run made by the CLI: the UI lists it like its own (same run folder format).
+    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--method', 'rea', '--steps', '150', '--seed', '3', '--out', path.join(runsDir, 'cli-rea-run'), '-q']);
+    manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: ENTRY, log: () => {} });
+    server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // Any console error (a CSP violation included) or uncaught exception fails the suite.
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    manager?.dispose();
+  });
+
+  let runId = '';
+
+  it('lists runs made by the CLI', async () => {
+    await page.goto(server.url);
+    await page.waitForSelector('tr[data-run="cli-rea-run"]');
+    expect(await page.textContent('tr[data-run="cli-rea-run"]')).toContain('150 / 150');
+    await shot('runs-list');
+  });
+
+  it('configures a 200-step NAS-Bench-201 search, checking the table first', async () => {
+    await page.click('text=New search');
+    await page.waitForSelector('#f-benchmark');
+    expect(await page.isDisabled('[data-action="start"]')).toBe(true);
+    await page.fill('#f-benchmark', '/nonexistent/table.csv');
+    await page.click('[data-action="check"]');
+    await page.waitForSelector('[data-error="benchmark"]:has-text("/nonexistent/table.csv")');
+    // The refused check is an HTTP 400 reply, which Chromium logs; that one is expected.
+    expect(problems.splice(0)).toEqual([expect.stringMatching(/status of 400/)]);
+    await page.fill('#f-benchmark', NB201_TEST_CSV);
+    await page.click('[data-action="check"]');
+    await page.waitForSelector('[data-table-ok]');
+    expect(await page.textContent('[data-table-ok]')).toContain('15,625 architectures');
+    await page.selectOption('#f-metric', 'cifar100');
+    await page.fill('#f-steps', '200');
+    await page.fill('#f-seed', '1');
+    await page.fill('#f-tau', '1.5');
+    expect(await page.textContent('[data-error="agent.tau"]')).toMatch(/τ/);
+    expect(await page.isDisabled('[data-action="start"]')).toBe(true);
+    await page.fill('#f-tau', '0.9');
+    await shot('new-search');
+    expect(await page.isDisabled('[data-action="start"]')).toBe(false);
+    await page.click('[data-action="start"]');
+    await page.waitForURL(/#\/run\//);
+    runId = decodeURIComponent(page.url().split('#/run/')[1]);
+    expect(runId).toMatch(/l2nas-s1/);
+  });
+
+  it('fills the charts while the run goes, then shows it completed', async () => {
+    const seen: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const points = Number(await page.getAttribute('[data-chart="accuracy"]', 'data-points'));
+      if (seen[seen.length - 1] !== points) seen.push(points);
+      if (points === 200 && (await page.getAttribute('.run-header [data-status]', 'data-status')) === 'completed') break;
+      await page.waitForTimeout(100);
+    }
+    expect(seen[seen.length - 1]).toBe(200);
+    expect(seen.length).toBeGreaterThan(2); // it grew in steps while running, not all at once
+    expect(Number(await page.getAttribute('[data-chart="accuracy"] .chart', 'data-draws'))).toBeGreaterThan(1);
+    expect(await page.textContent('[data-stat="steps"]')).toContain('200 / 200');
+    await page.waitForTimeout(400); // let the last throttled draw land
+    await shot('run-dashboard');
+  });
+
+  it('opens the best architecture as a NAS-Bench-201 cell DAG', async () => {
+    const arch = (await page.textContent('[data-best-arch]'))!.trim();
+    const result = JSON.parse(fs.readFileSync(path.join(runsDir, runId, 'result.json'), 'utf8'));
+    expect(arch).toBe(result.best.arch);
+    const ops = await page.$$eval('svg[data-figure="nb201-cell"] g.edge', (gs) => gs.map((g) => `${g.getAttribute('data-edge')}=${g.getAttribute('data-op')}`));
+    expect(ops).toHaveLength(6);
+    for (const [i, node] of arch.split('+').entries()) {
+      for (const tok of node.split('|').filter(Boolean)) {
+        const [op, from] = tok.split('~');
+        expect(ops).toContain(`${from}→${i + 1}=${op}`);
+      }
+    }
+    await page.hover('svg[data-figure="nb201-cell"] g.edge[data-edge="0→1"]');
+    expect(await page.textContent('.hover-info')).toMatch(/edge 0→1/);
+    await (await page.$('.best-arch'))!.screenshot({ path: path.join(ARTIFACTS, 'best-architecture.png') });
+  });
+
+  it('exports the architecture, the history (JSON, CSV) and the figure (SVG, PNG) as real files', async () => {
+    const exported: Record<string, string> = {};
+    for (const what of ['arch', 'history-json', 'history-csv', 'figure-svg', 'figure-png']) {
+      await page.click(`[data-export="${what}"]`);
+      await page.waitForSelector(`[data-exported="${what}"]`);
+      exported[what] = (await page.textContent(`[data-exported="${what}"] code`))!.trim();
+      expect(exported[what].startsWith(path.join(runsDir, runId, 'exports'))).toBe(true);
+    }
+    const result = JSON.parse(fs.readFileSync(path.join(runsDir, runId, 'result.json'), 'utf8'));
+    expect(fs.readFileSync(exported.arch, 'utf8')).toBe(`${result.best.arch}\n`);
+    const history = JSON.parse(fs.readFileSync(exported['history-json'], 'utf8'));
+    expect(history.events).toHaveLength(200);
+    expect(history.events.map((e: { step: number }) => e.step)).toEqual([...Array(200).keys()]);
+    expect(history.config.estimator.metric).toBe('cifar100');
+    const csv = fs.readFileSync(exported['history-csv'], 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('step,arch,key,value,reward,best,phase,epsilon,criticLoss,actorLoss,seconds');
+    expect(csv).toHaveLength(201);
+    const svg = fs.readFileSync(exported['figure-svg'], 'utf8');
+    expect(svg).toMatch(/^<\?xml[^>]*>\s*<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg.match(/class="edge"/g)).toHaveLength(6);
+    for (const op of new Set(result.best.arch.match(/[a-z_0-9]+(?=~)/g) as string[])) expect(svg).toContain(`data-op="${op}"`);
+    const png = fs.readFileSync(exported['figure-png']);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.length).toBeGreaterThan(5000);
+  });
+
+  it('compares two runs on one best-so-far chart', async () => {
+    await page.click('nav >> text=Runs');
+    await page.waitForSelector(`tr[data-run="${runId}"]`);
+    await page.check(`tr[data-run="${runId}"] input[type="checkbox"]`);
+    await page.check('tr[data-run="cli-rea-run"] input[type="checkbox"]');
+    await page.click('[data-action="compare"]');
+    await page.waitForSelector('[data-chart="compare"] canvas');
+    expect(await page.$$eval('.runs-table tbody tr', (rows) => rows.length)).toBe(2);
+    await page.waitForTimeout(400);
+    await shot('compare');
+  });
+
+  it('draws published DARTS genotypes and an OFA subnet (Figure 3 strip)', async () => {
+    await page.click('nav >> text=Architecture viewer');
+    await page.click('[data-example="DARTS-V2 (Liu et al. 2019)"]');
+    await page.waitForSelector('svg[data-figure="darts-genotype"]');
+    expect(await page.$$eval('svg[data-figure="darts-genotype"] g.edge', (g) => g.length)).toBe(16);
+    await shot('darts-cells');
+    await page.click('[data-example="OFA smallest subnet"]');
+    await page.waitForSelector('svg[data-figure="ofa-strip"]');
+    expect(await page.$$eval('svg[data-figure="ofa-strip"] g.block', (g) => g.length)).toBe(11);
+    await shot('ofa-strip');
+  });
+
+  it('renders in the dark theme too, and raised no console errors (CSP included)', async () => {
+    await page.goto(`${server.url}#/run/${runId}`);
+    await page.waitForSelector('[data-chart="accuracy"] canvas');
+    await page.click('.theme-toggle');
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    await page.waitForTimeout(500);
+    await shot('run-dashboard-dark');
+    expect(problems).toEqual([]);
+  });
+});

@@ -53,6 +53,7 @@ export const useStudio = defineStore('studio', () => {
   const doctor = ref<DoctorInfo | null>(null);
   let unsubscribe: (() => void) | null = null;
   let bumpTimer: ReturnType<typeof setTimeout> | null = null;
+  const lastCatchUp = new Map<string, number>();
 
   /** Views recompute from the series when `version` ticks: at most 5 times a second. */
   function bump(): void {
@@ -125,6 +126,12 @@ export const useStudio = defineStore('studio', () => {
       if (run) {
         run.progress = e.line;
         bump();
+        // Supernet runs stream progress lines, not query events: read new events from the file.
+        const now = Date.now();
+        if (now - (lastCatchUp.get(e.runId) ?? 0) > 1000) {
+          lastCatchUp.set(e.runId, now);
+          void catchUp(e.runId).catch(() => {});
+        }
       }
     } else {
       void refreshRuns();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DatasetSpecSchema, type DatasetCheck } from './dataset';
 import type { RunConfig, RunEvent, RunResult } from './run';
 
 /**
@@ -80,6 +81,8 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('startDemo'), seed: z.number().int().min(0).max(2 ** 31).optional() }).strict(),
   /** Reads benchmark tables as a search would (before it starts): rows, columns, or the file:line error. */
   z.object({ method: z.literal('checkTable'), space: z.enum(['nb201', 'darts', 'ofa']), files: z.array(z.string().min(1).max(4096)).min(1).max(8) }).strict(),
+  /** Reads a dataset's files as supernet training would: size and shape, or the file+offset error. */
+  z.object({ method: z.literal('checkDataset'), dataset: DatasetSpecSchema }).strict(),
   /** Writes one export of a run into its `exports/` folder and says where. */
   z
     .object({
@@ -113,6 +116,7 @@ export interface StudioResults {
   doctor: DoctorInfo;
   startDemo: { id: string };
   checkTable: TableCheck;
+  checkDataset: DatasetCheck;
   exportRun: { path: string; bytes: number };
   pickFile: { paths: string[] | null };
 }

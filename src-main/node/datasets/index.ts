@@ -1,3 +1,4 @@
+import type { DatasetCheck, DatasetSpec } from '../../contracts/dataset';
 import { Rng } from '../../core/rng';
 import { loadCifar10, loadCifar100 } from './cifar';
 import { loadIdxPair } from './idx';
@@ -7,12 +8,13 @@ import type { ImageDataset } from './types';
 
 export { DatasetFileError, type ImageDataset } from './types';
 
-/** Which dataset to load, and from which user files (PRODUCT.md §3, "Datasets"). */
-export type DatasetSpec =
-  | { kind: 'mnist-embedded' }
-  | { kind: 'idx'; images: string; labels: string; name?: string }
-  | { kind: 'cifar10' | 'cifar100'; files: string[] }
-  | { kind: 'imagenet-downsampled'; files: string[]; size: 16 | 32; classes?: number };
+export type { DatasetSpec };
+
+/** The `checkDataset` call: loads the files exactly as training would and describes them. */
+export function checkDataset(spec: DatasetSpec): DatasetCheck {
+  const d = loadDataset(spec);
+  return { name: d.name, images: d.n, height: d.height, width: d.width, channels: d.channels, classes: d.classes };
+}
 
 export function loadDataset(spec: DatasetSpec): ImageDataset {
   switch (spec.kind) {

@@ -85,8 +85,11 @@ describe('Electron app end to end (Playwright _electron)', () => {
         expect(outcome.steps).toEqual(Array.from({ length: 30 }, (_, i) => i));
         expect(outcome.list).toMatchObject({ ok: true, value: [{ id: outcome.id, status: 'completed', stepsDone: 30 }] });
 
-        // The placeholder page counted the same events.
-        await page.locator('#live', { hasText: /^30 events/ }).waitFor({ timeout: 10_000 });
+        // The Vue renderer lists the run and opens its dashboard with the 30 queries charted.
+        await page.locator(`tr[data-run="${outcome.id}"]`, { hasText: '30 / 30' }).waitFor({ timeout: 10_000 });
+        await page.click(`tr[data-run="${outcome.id}"] a`);
+        await page.locator('[data-chart="accuracy"][data-points="30"] canvas').waitFor({ timeout: 10_000 });
+        expect(await page.locator('svg[data-figure="nb201-cell"] g.edge').count()).toBe(6);
 
         // A malformed call is refused with a typed error and changes nothing.
         const bad = await page.evaluate(async () => (globalThis as unknown as { api: { call: (c: unknown) => Promise<unknown> } }).api.call({ method: 'deleteRun', id: '../..' }));

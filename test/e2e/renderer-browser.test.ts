@@ -163,9 +163,23 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.check('tr[data-run="cli-rea-run"] input[type="checkbox"]');
     await page.click('[data-action="compare"]');
     await page.waitForSelector('[data-chart="compare"] canvas');
+    await page.waitForSelector('.runs-table tbody tr >> nth=1'); // both runs loaded
     expect(await page.$$eval('.runs-table tbody tr', (rows) => rows.length)).toBe(2);
     await page.waitForTimeout(400);
     await shot('compare');
+  });
+
+  it('deletes a run only after confirmation', async () => {
+    await page.click('nav >> text=Runs');
+    const row = 'tr[data-run="cli-rea-run"]';
+    await page.click(`${row} [data-action="delete"]`);
+    expect(fs.existsSync(path.join(runsDir, 'cli-rea-run'))).toBe(true); // asked, not yet done
+    await page.click(`${row} button:has-text("Keep")`);
+    await page.click(`${row} [data-action="delete"]`);
+    await page.click(`${row} [data-action="confirm-delete"]`);
+    await page.waitForSelector(row, { state: 'detached' });
+    expect(fs.existsSync(path.join(runsDir, 'cli-rea-run'))).toBe(false);
+    expect(fs.existsSync(path.join(runsDir, runId))).toBe(true);
   });
 
   it('draws published DARTS genotypes and an OFA subnet (Figure 3 strip)', async () => {

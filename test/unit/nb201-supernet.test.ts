@@ -4,7 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
 import { Rng } from '../../src-main/core/rng';
 import { NB201_OPS } from '../../src-main/core/spaces/nb201';
-import { avgPool3x3ExcludePad, Nb201Supernet } from '../../src-main/core/supernet/nb201-supernet';
+import { avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from '../../src-main/core/supernet/fast-ops';
+import { Nb201Supernet } from '../../src-main/core/supernet/nb201-supernet';
 import { useBackend } from '../helpers/tf-backend';
 
 const spec = { inChannels: 1, classes: 3, C: 2, N: 1 };
@@ -40,6 +41,33 @@ describe('NAS-Bench-201 supernet (single path)', () => {
     const ours = tf.grad((a) => tf.sum(tf.mul(avgPool3x3ExcludePad(a as tf.Tensor4D), r)))(x).dataSync()[0];
     expect(ours).toBeCloseTo(0.25, 6);
     expect(theirs).not.toBeCloseTo(0.25, 3);
+  });
+
+  it('the fast conv and batch-norm gradients equal TF.js’s own (strides 1 and 2, even and odd sizes)', () => {
+    const rng = new Rng(3);
+    const t = (shape: number[]) => tf.tensor(rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b, 1)), -1, 1), shape);
+    const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+    for (const [h, w, k, s] of [[8, 8, 3, 1], [7, 9, 1, 1], [8, 8, 3, 2], [7, 7, 3, 2], [9, 6, 3, 2]]) {
+      tf.tidy(() => {
+        const x = t([2, h, w, 3]) as tf.Tensor4D;
+        const wt = t([k, k, 3, 4]) as tf.Tensor4D;
+        const r = t(tf.conv2d(x, wt, s, 'same').shape);
+        const theirs = tf.grads((a, b) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, 'same'), r)))([x, wt]);
+        const ours = tf.grads((a, b) => tf.sum(tf.mul(conv2dSame(a as tf.Tensor4D, b as tf.Tensor4D, s), r)))([x, wt]);
+        expect(maxDiff(theirs[0], ours[0]), `dx ${h}×${w} k${k} s${s}`).toBeLessThan(1e-4);
+        expect(maxDiff(theirs[1], ours[1]), `dw ${h}×${w} k${k} s${s}`).toBeLessThan(1e-4);
+      });
+    }
+    tf.tidy(() => {
+      const x = tf.add(tf.mul(t([4, 5, 5, 3]), 3), 1) as tf.Tensor4D;
+      const [g, b, r] = [t([3]), t([3]), t([4, 5, 5, 3])];
+      const theirs = tf.grads((a, gg, bb) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        return tf.sum(tf.mul(tf.batchNorm(a, mean, variance, bb, gg, 1e-5), r));
+      })([x, g, b]);
+      const ours = tf.grads((a, gg, bb) => tf.sum(tf.mul(batchNormTrain(a as tf.Tensor4D, gg as tf.Tensor1D, bb as tf.Tensor1D), r)))([x, g, b]);
+      theirs.forEach((d, i) => expect(maxDiff(d, ours[i]), `batch norm input ${i}`).toBeLessThan(1e-4));
+    });
   });
 
   it('gives [B, classes] logits for every path, including an all-none cell', () => {

@@ -5,8 +5,9 @@ import { SupernetEstimator } from '../../src-main/core/estimators/supernet-estim
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
 import { Rng } from '../../src-main/core/rng';
 import { fillBatch, type ImageData } from '../../src-main/core/supernet/image-data';
+import { nb201Space } from '../../src-main/core/spaces/nb201';
 import { Nb201Supernet } from '../../src-main/core/supernet/nb201-supernet';
-import { SupernetTrainer } from '../../src-main/core/supernet/supernet-trainer';
+import { SupernetTrainer, type BatchProgress, type SupernetTrainerState } from '../../src-main/core/supernet/supernet-trainer';
 import { useBackend } from '../helpers/tf-backend';
 
 /** Two classes told apart by which half of an 8×8 image is bright. */
@@ -33,8 +34,13 @@ describe('supernet training (single-path uniform sampling)', () => {
   it('learns a toy task: sampled paths beat chance, Acc(Env) is recorded, queries are deterministic, no leaks', () => {
     const net = new Nb201Supernet({ inChannels: 1, classes: 2, C: 4, N: 1 }, new Rng(1));
     const cfg = { epochs: 3, batchSize: 16, lrMax: 0.05, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: 2, evalPaths: 3, evalBatches: 4 };
-    const trainer = new SupernetTrainer(net, toyData(128, 2), toyData(64, 3), cfg, new Rng(4));
-    let last = trainer.trainEpoch();
+    const trainer = new SupernetTrainer(net, nb201Space, toyData(128, 2), toyData(64, 3), cfg, new Rng(4));
+    const progress: BatchProgress[] = [];
+    let last = trainer.trainEpoch((p) => progress.push(p));
+    expect(progress).toHaveLength(8);
+    expect(progress[7]).toMatchObject({ epoch: 1, epochs: 3, batch: 8, of: 8 });
+    expect(progress[0].etaSeconds).toBeGreaterThan(progress[7].etaSeconds);
+    expect(progress.every((p) => p.imagesPerSecond > 0 && Number.isFinite(p.loss))).toBe(true);
     last = trainer.trainEpoch();
     // Momentum buffers appear as new paths get trained: count tensors that are not variables.
     const loose = () => tf.memory().numTensors - Object.keys(tf.engine().registeredVariables).length;
@@ -51,6 +57,39 @@ describe('supernet training (single-path uniform sampling)', () => {
     expect(loose()).toBe(mid);
     trainer.dispose();
     net.dispose();
+  });
+
+  it('snapshot/restore continues exactly: a restored trainer in a fresh supernet ends bit-identical', () => {
+    const cfg = { epochs: 3, batchSize: 16, lrMax: 0.05, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: 2, evalPaths: 2, evalBatches: 2, evalBatchSize: 32 };
+    const make = () => {
+      const rng = new Rng(11);
+      const net = new Nb201Supernet({ inChannels: 1, classes: 2, C: 2, N: 1 }, rng);
+      return { net, trainer: new SupernetTrainer(net, nb201Space, toyData(64, 2), toyData(64, 3), cfg, rng) };
+    };
+    const a = make();
+    a.trainer.trainEpoch();
+    const mid: SupernetTrainerState = a.trainer.snapshot();
+    expect(Object.keys(mid.momentum).length).toBeGreaterThan(0);
+    expect(Object.keys(mid.momentum).every((k) => k in mid.params)).toBe(true); // keyed by parameter names
+    a.trainer.trainEpoch();
+    a.trainer.trainEpoch();
+    const b = make();
+    b.trainer.restore(mid);
+    expect(b.trainer.epoch).toBe(1);
+    b.trainer.trainEpoch();
+    b.trainer.trainEpoch();
+    const [sa, sb] = [a.trainer.snapshot(), b.trainer.snapshot()];
+    expect(sb.epoch).toBe(3);
+    expect(sb.accEnv).toBe(sa.accEnv);
+    expect(sb.rng).toEqual(sa.rng);
+    for (const k of Object.keys(sa.params)) expect(Array.from(sb.params[k].values), k).toEqual(Array.from(sa.params[k].values));
+    for (const k of Object.keys(sa.momentum)) expect(Array.from(sb.momentum[k].values), k).toEqual(Array.from(sa.momentum[k].values));
+    const arch = [3, 1, 2, 4, 3, 1];
+    expect(b.trainer.evaluate(arch)).toBe(a.trainer.evaluate(arch));
+    for (const { net, trainer } of [a, b]) {
+      trainer.dispose();
+      net.dispose();
+    }
   });
 
   it('cutout zeroes a square of the normalised image', () => {

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../rng';
 import { NB201_EDGES, NB201_OPS, type Nb201Arch } from '../spaces/nb201';
 import { ParamStore } from './param-store';
+import { avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from './fast-ops';
+import type { PathSupernet } from './supernet';
 
 export interface Nb201SupernetSpec {
   /** Input channels (1 for MNIST, 3 for CIFAR). */
@@ -13,25 +15,6 @@ export interface Nb201SupernetSpec {
   N: number;
 }
 
-const BN_EPS = 1e-5;
-
-/**
- * 3×3 average pool, stride 1, padding 1, averaging valid cells only (PyTorch's
- * count_include_pad=False, as NAS-Bench-201). Built from a 'valid' pool of the zero-padded input
- * and a count map, because TF.js's own 'same' average pool has a wrong gradient at the borders
- * (CPU and WASM alike: it spreads the upstream gradient over 9 cells where the forward pass
- * averaged fewer); the finite-difference test in test/unit/nb201-supernet.test.ts catches it.
- */
-export function avgPool3x3ExcludePad(x: tf.Tensor4D): tf.Tensor4D {
-  const [, h, w] = x.shape;
-  const sums = tf.mul(tf.avgPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 1, 'valid'), 9);
-  const counts = new Float32Array(h * w);
-  for (let i = 0; i < h; i++) {
-    for (let j = 0; j < w; j++) counts[i * w + j] = (Math.min(i + 1, h - 1) - Math.max(i - 1, 0) + 1) * (Math.min(j + 1, w - 1) - Math.max(j - 1, 0) + 1);
-  }
-  return tf.div(sums, tf.tensor4d(counts, [1, h, w, 1]));
-}
-
 /**
  * The NAS-Bench-201 network as a weight-sharing supernet (PRODUCT.md §3, paper §2.1): stem
  * conv → N cells → residual block (stride 2) → N cells → residual block → N cells → BN-ReLU →
@@ -40,7 +23,7 @@ export function avgPool3x3ExcludePad(x: tf.Tensor4D): tf.Tensor4D {
  * sampling trains exactly the weights that path uses). Batch norm uses batch statistics in
  * training and evaluation (no running statistics are shared between paths).
  */
-export class Nb201Supernet {
+export class Nb201Supernet implements PathSupernet<Nb201Arch> {
   readonly params: ParamStore;
 
   constructor(
@@ -61,14 +44,13 @@ export class Nb201Supernet {
     const c = x.shape[3];
     const gamma = this.params.constant(`${name}.gamma`, [c], 1);
     const beta = this.params.constant(`${name}.beta`, [c], 0);
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPS) as tf.Tensor4D;
+    return batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D);
   }
 
   private conv(name: string, x: tf.Tensor4D, cout: number, k: number, stride = 1): tf.Tensor4D {
     const cin = x.shape[3];
     const w = this.params.weight(`${name}.w`, [k, k, cin, cout], k * k * cin);
-    return tf.conv2d(x, w as tf.Tensor4D, stride, 'same');
+    return conv2dSame(x, w as tf.Tensor4D, stride);
   }
 
   /** ReLU → Conv(k×k) → BN, NAS-Bench-201's nor_conv_k×k. */

@@ -1,19 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { snapshotVariables, variableFrom, type NamedTensors } from './param-store';
 
+let nextOptimizer = 0;
+
 /**
  * SGD with momentum and weight decay in PyTorch's form (buf ← μ·buf + g + wd·w; w ← w − lr·buf),
- * one momentum buffer per variable NAME. TF.js's own MomentumOptimizer keys its buffers by the
+ * one momentum buffer per variable KEY. TF.js's own MomentumOptimizer keys its buffers by the
  * position of a variable in the list passed to each step, which mixes buffers up when every step
- * trains a different path's variables (single-path supernet training).
+ * trains a different path's variables (single-path supernet training). The key defaults to the
+ * TF.js variable name; a supernet passes its own parameter names, so that a checkpoint's buffers
+ * restore into a supernet built in another process (whose TF.js names carry another prefix).
  */
 export class SgdMomentum {
   private readonly buffers = new Map<string, tf.Variable>();
+  /** TF.js variable names are global: each optimizer prefixes its buffers. */
+  private readonly prefix = `sgd${nextOptimizer++}/`;
 
   constructor(
     public lr: number,
     readonly momentum: number,
     readonly weightDecay: number,
+    private readonly keyOf: (v: tf.Variable) => string = (v) => v.name,
   ) {}
 
   /** Minimises `loss` over `vars`; returns the loss value. */
@@ -23,10 +30,11 @@ export class SgdMomentum {
       for (const v of vars) {
         const g = grads[v.name];
         if (!g) continue;
-        let buf = this.buffers.get(v.name);
+        const key = this.keyOf(v);
+        let buf = this.buffers.get(key);
         if (!buf) {
-          buf = tf.variable(tf.zerosLike(v), false, `${v.name}/momentum`); // inside tidy: the zeros are released
-          this.buffers.set(v.name, buf);
+          buf = tf.variable(tf.zerosLike(v), false, `${this.prefix}${key}`); // inside tidy: the zeros are released
+          this.buffers.set(key, buf);
         }
         const d = this.weightDecay ? tf.add(g, tf.mul(v, this.weightDecay)) : g;
         buf.assign(tf.add(tf.mul(buf, this.momentum), d));
@@ -36,15 +44,19 @@ export class SgdMomentum {
     });
   }
 
+  /** Number of momentum buffers (one per parameter trained so far). */
+  get size(): number {
+    return this.buffers.size;
+  }
+
   snapshot(): NamedTensors {
     return snapshotVariables(this.buffers);
   }
 
+  /** Replaces every buffer by those of `s` (a parameter without a buffer there starts at zero). */
   restore(s: NamedTensors): void {
-    for (const [k, { shape, values }] of Object.entries(s)) {
-      this.buffers.get(k)?.dispose();
-      this.buffers.set(k, variableFrom(values, shape, false, `${k}/momentum`));
-    }
+    this.dispose();
+    for (const [k, { shape, values }] of Object.entries(s)) this.buffers.set(k, variableFrom(values, shape, false, `${this.prefix}${k}`));
   }
 
   dispose(): void {

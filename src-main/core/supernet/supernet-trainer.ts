@@ -1,12 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../rng';
-import { nb201Space, type Nb201Arch } from '../spaces/nb201';
+import type { Rng, RngState } from '../rng';
+import type { SearchSpace } from '../spaces/space';
 import { channelStats, fillBatch, type ImageData } from './image-data';
-import type { Nb201Supernet } from './nb201-supernet';
+import type { NamedTensors } from './param-store';
 import { SgdMomentum } from './sgd-momentum';
+import type { PathSupernet } from './supernet';
 
 export interface SupernetTrainConfig {
   epochs: number;
+  /**
+   * Training batch. Single-path training learns per sampled PATH, not per image: at the same
+   * images/s, batch 16 reaches far higher supernet accuracy per epoch than 64 (4× the paths;
+   * bench/results/supernet.md).
+   */
   batchSize: number;
   /** Cosine learning rate from lrMax to lrMin over all steps (paper: 0.025 → 1e-3). */
   lrMax: number;
@@ -19,45 +25,79 @@ export interface SupernetTrainConfig {
   evalPaths: number;
   /** Validation batches per accuracy measurement (fixed per run, so queries compare). */
   evalBatches: number;
+  /**
+   * Images per validation batch (default: batchSize). Batch norm uses batch statistics in
+   * evaluation too, so larger batches give steadier accuracies.
+   */
+  evalBatchSize?: number;
 }
 
 export interface EpochReport {
   epoch: number;
   loss: number;
   imagesPerSecond: number;
+  /** Seconds of this epoch's training steps (without the evaluation of sampled paths). */
+  seconds: number;
   /** Best validation accuracy of the sampled paths this epoch, %. */
   valAccuracy: number;
   /** Best validation accuracy seen so far (Acc(Env), Eq. 7). */
   accEnv: number;
 }
 
+/** One training step's progress (epoch is 1-based: the epoch being trained). */
+export interface BatchProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  of: number;
+  loss: number;
+  /** Images per second of training steps in this epoch so far. */
+  imagesPerSecond: number;
+  /** Seconds of training left in this and the later epochs, at the current rate. */
+  etaSeconds: number;
+}
+
+/** Everything a resumed training needs to continue exactly where it stopped (checkpoints). */
+export interface SupernetTrainerState {
+  epoch: number;
+  accEnv: number;
+  rng: RngState;
+  params: NamedTensors;
+  momentum: NamedTensors;
+}
+
 /**
- * Single-path uniform-sampling supernet training (PRODUCT.md §3): per batch a uniformly random
- * α is discretized and only that path's weights take an SGD step (momentum, weight decay,
- * cosine learning rate, cutout). Training uses one half of the data, queries the other half.
+ * Single-path uniform-sampling supernet training (PRODUCT.md §3) for any supernet over any
+ * search space: per batch a uniformly random α is discretized (space.sample) and only that
+ * path's weights take an SGD step (momentum, weight decay, cosine learning rate, cutout).
+ * Training uses one half of the data, queries the other half.
  */
-export class SupernetTrainer {
+export class SupernetTrainer<A> {
   epoch = 0;
   accEnv = 0;
   private readonly stats: { mean: number[]; std: number[] };
   private readonly opt: SgdMomentum;
-  private readonly xBuf: Float32Array;
   private readonly valCache = new Map<string, number>();
 
   constructor(
-    readonly net: Nb201Supernet,
+    readonly net: PathSupernet<A>,
+    readonly space: Pick<SearchSpace<A>, 'sample' | 'key'>,
     readonly train: ImageData,
     readonly val: ImageData,
     readonly cfg: SupernetTrainConfig,
     private readonly rng: Rng,
   ) {
     this.stats = channelStats(train);
-    this.opt = new SgdMomentum(cfg.lrMax, cfg.momentum, cfg.weightDecay);
-    this.xBuf = new Float32Array(cfg.batchSize * train.height * train.width * train.channels);
+    // Buffers keyed by the supernet's own parameter names: checkpoints restore across processes.
+    this.opt = new SgdMomentum(cfg.lrMax, cfg.momentum, cfg.weightDecay, (v) => net.params.localName(v));
   }
 
   get stepsPerEpoch(): number {
     return Math.floor(this.train.n / this.cfg.batchSize);
+  }
+
+  get evalBatchSize(): number {
+    return this.cfg.evalBatchSize ?? this.cfg.batchSize;
   }
 
   private lrAt(step: number): number {
@@ -67,7 +107,7 @@ export class SupernetTrainer {
 
   private batchTensors(d: ImageData, idx: ArrayLike<number>, augment: boolean): { x: tf.Tensor4D; y: tf.Tensor2D } {
     const n = idx.length;
-    const buf = n === this.cfg.batchSize ? this.xBuf : new Float32Array(n * d.height * d.width * d.channels);
+    const buf = new Float32Array(n * d.height * d.width * d.channels);
     fillBatch(d, idx, this.stats, buf, augment ? this.cfg.cutout : 0, this.rng);
     const labels = Int32Array.from(idx, (i) => d.labels[i]);
     return tf.tidy(() => ({
@@ -77,42 +117,55 @@ export class SupernetTrainer {
   }
 
   /** One epoch over a fresh permutation of the training half; returns its report. */
-  trainEpoch(onBatch?: (batch: number, of: number, loss: number) => void): EpochReport {
+  trainEpoch(onBatch?: (p: BatchProgress) => void): EpochReport {
     const t0 = performance.now();
-    const perm = Array.from({ length: this.train.n }, (_, i) => i);
+    const perm = new Uint32Array(this.train.n);
+    for (let i = 0; i < perm.length; i++) perm[i] = i;
     for (let i = perm.length - 1; i > 0; i--) {
       const j = this.rng.int(i + 1);
-      [perm[i], perm[j]] = [perm[j], perm[i]];
+      const t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
     }
     const B = this.cfg.batchSize;
     const steps = this.stepsPerEpoch;
     let lossSum = 0;
     for (let s = 0; s < steps; s++) {
-      const arch = nb201Space.sample(this.rng); // = Discretize(α ~ U(0,1)) for NB201
+      const arch = this.space.sample(this.rng); // = Discretize(α ~ U(0,1))
       this.opt.lr = this.lrAt(this.epoch * steps + s);
-      const { x, y } = this.batchTensors(this.train, perm.slice(s * B, (s + 1) * B), true);
-      const loss = this.opt.step(() => tf.losses.softmaxCrossEntropy(y, this.net.forward(x, arch)) as tf.Scalar, this.net.pathParams(arch));
-      x.dispose();
-      y.dispose();
+      const { x, y } = this.batchTensors(this.train, perm.subarray(s * B, (s + 1) * B), true);
+      let loss: number;
+      try {
+        loss = this.opt.step(() => tf.losses.softmaxCrossEntropy(y, this.net.forward(x, arch)) as tf.Scalar, this.net.pathParams(arch));
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
+      if (!Number.isFinite(loss)) throw new Error(`supernet training diverged: loss ${loss} at epoch ${this.epoch + 1}, batch ${s + 1} (lower the learning rate)`);
       lossSum += loss;
-      onBatch?.(s + 1, steps, loss);
+      if (onBatch) {
+        const rate = ((s + 1) * B) / Math.max((performance.now() - t0) / 1000, 1e-9);
+        const imagesLeft = ((steps - s - 1) + (this.cfg.epochs - this.epoch - 1) * steps) * B;
+        onBatch({ epoch: this.epoch + 1, epochs: this.cfg.epochs, batch: s + 1, of: steps, loss, imagesPerSecond: rate, etaSeconds: imagesLeft / rate });
+      }
     }
     const seconds = (performance.now() - t0) / 1000;
     this.epoch += 1;
     this.valCache.clear(); // weights changed
     let best = 0;
-    for (let p = 0; p < this.cfg.evalPaths; p++) best = Math.max(best, this.evaluate(nb201Space.sample(this.rng)));
+    for (let p = 0; p < this.cfg.evalPaths; p++) best = Math.max(best, this.evaluate(this.space.sample(this.rng)));
     this.accEnv = Math.max(this.accEnv, best);
-    return { epoch: this.epoch, loss: lossSum / steps, imagesPerSecond: (steps * B) / seconds, valAccuracy: best, accEnv: this.accEnv };
+    return { epoch: this.epoch, loss: lossSum / steps, imagesPerSecond: (steps * B) / seconds, seconds, valAccuracy: best, accEnv: this.accEnv };
   }
 
   /** Validation accuracy (%) of one path with inherited weights on the fixed first `evalBatches` validation batches. */
-  evaluate(arch: Nb201Arch): number {
-    const key = nb201Space.key(arch);
+  evaluate(arch: A): number {
+    const key = this.space.key(arch);
     const cached = this.valCache.get(key);
     if (cached !== undefined) return cached;
-    const B = this.cfg.batchSize;
+    const B = this.evalBatchSize;
     const batches = Math.min(this.cfg.evalBatches, Math.floor(this.val.n / B));
+    if (batches < 1) throw new Error(`supernet: the validation half (${this.val.n} images) is smaller than one batch of ${B}`);
     let correct = 0;
     for (let b = 0; b < batches; b++) {
       correct += tf.tidy(() => {
@@ -124,6 +177,21 @@ export class SupernetTrainer {
     const acc = (100 * correct) / (batches * B);
     this.valCache.set(key, acc);
     return acc;
+  }
+
+  /** The training state after the last finished epoch (weights, momentum, RNG, epoch, Acc(Env)). */
+  snapshot(): SupernetTrainerState {
+    return { epoch: this.epoch, accEnv: this.accEnv, rng: this.rng.getState(), params: this.net.params.snapshot(), momentum: this.opt.snapshot() };
+  }
+
+  /** Continues from `s` (taken from a trainer over the same supernet, data and settings). */
+  restore(s: SupernetTrainerState): void {
+    this.net.params.restore(s.params);
+    this.opt.restore(s.momentum);
+    this.rng.setState(s.rng);
+    this.epoch = s.epoch;
+    this.accEnv = s.accEnv;
+    this.valCache.clear();
   }
 
   dispose(): void {

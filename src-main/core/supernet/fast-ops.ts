@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/*
+ * Operations shared by the NAS-Bench-201 and DARTS supernets, with hand-written gradients where
+ * TF.js's own are wrong (avgPool 'same' at the borders) or slow on WASM (Conv2DBackpropInput,
+ * the batch-norm gradient's Tile): bench/results/supernet.md has the measurements, and
+ * test/unit/nb201-supernet.test.ts checks each against TF.js autodiff and finite differences.
+ */
+
+const BN_EPS = 1e-5;
+
+/** Zero-padded 3×3 box sum, stride 1 (AvgPool 'valid' of the padded input, ×9). */
+function boxSum3x3(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.mul(tf.avgPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 1, 'valid'), 9);
+}
+
+const countMaps = new Map<string, Float32Array>();
+/** How many cells of each 3×3 window lie inside an h×w image. */
+function windowCounts(h: number, w: number): Float32Array {
+  const key = `${h}x${w}`;
+  let c = countMaps.get(key);
+  if (!c) {
+    c = new Float32Array(h * w);
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) c[i * w + j] = (Math.min(i + 1, h - 1) - Math.max(i - 1, 0) + 1) * (Math.min(j + 1, w - 1) - Math.max(j - 1, 0) + 1);
+    }
+    countMaps.set(key, c);
+  }
+  return c;
+}
+
+/**
+ * 3×3 average pool, stride 1, padding 1, averaging valid cells only (PyTorch's
+ * count_include_pad=False, as NAS-Bench-201). TF.js's own 'same' average pool has a wrong
+ * gradient at the borders (CPU and WASM alike: it spreads the upstream gradient over 9 cells
+ * where the forward pass averaged fewer); the finite-difference test in
+ * test/unit/nb201-supernet.test.ts catches it. y = boxSum(x) / counts, and the zero-padded box
+ * sum is its own adjoint, so dx = boxSum(dy / counts): two fast AvgPool kernels instead of
+ * TF.js's AvgPoolGrad (10× slower on WASM).
+ */
+export const avgPool3x3ExcludePad: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  const [, h, w] = x.shape;
+  const counts = tf.tensor4d(windowCounts(h, w), [1, h, w, 1]);
+  save([counts]); // tensors made here are released after the forward pass unless saved
+  return { value: tf.div(boxSum3x3(x), counts) as tf.Tensor4D, gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => boxSum3x3(tf.div(dy, saved[0]) as tf.Tensor4D) };
+}) as never) as never;
+
+/**
+ * Convolution with 'same' padding whose gradient avoids two slow TF.js paths: the input
+ * gradient of a stride-1 conv is itself a stride-1 'same' conv of dy with the filter rotated by
+ * 180° and its channel axes swapped (odd k), which runs on the fast forward Conv2D kernel (the
+ * WASM backend's Conv2DBackpropInput is ~10× slower than Conv2D: 240 of 690 ms per supernet
+ * step, measured); strided convs keep Conv2DBackpropInput. The filter gradient is the registered
+ * Conv2DBackpropFilter kernel (src-main/core/kernels/wasm-conv-gradients.ts on WASM).
+ */
+/**
+ * dy of a strided 'same' conv spread back onto the input grid (zeros between the rows and
+ * columns of dy) and padded so that a 'valid' conv with the rotated filter gives dx.
+ */
+function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, number, number, number]): tf.Tensor4D {
+  const [n, h2, w2, c] = dy.shape;
+  const [, h, w] = xShape;
+  const top = Math.floor(Math.max((h2 - 1) * s + k - h, 0) / 2);
+  const left = Math.floor(Math.max((w2 - 1) * s + k - w, 0) / 2);
+  const spread = tf.reshape(tf.pad(tf.reshape(dy, [n, h2, 1, w2, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]), [n, h2 * s, w2 * s, c]) as tf.Tensor4D;
+  // Rows of the spread grid: index i holds dy row i/s, which touches input rows i − top .. i − top + k − 1.
+  const pt = k - 1 - top, pl = k - 1 - left;
+  const pb = h + k - 1 - pt - h2 * s, pr = w + k - 1 - pl - w2 * s;
+  const padded = tf.pad(spread, [[0, 0], [pt, Math.max(pb, 0)], [pl, Math.max(pr, 0)], [0, 0]]);
+  return pb < 0 || pr < 0 ? (tf.slice(padded, [0, 0, 0, 0], [n, h + k - 1, w + k - 1, c]) as tf.Tensor4D) : (padded as tf.Tensor4D);
+}
+
+function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
+  return tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    save([x, w]);
+    return {
+      value: tf.conv2d(x, w, stride, 'same'),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const k = ws.shape[0];
+        let dx: tf.Tensor4D;
+        if (k % 2 === 1 && ws.shape[1] === k) {
+          const rot = tf.transpose(k === 1 ? ws : tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+          if (stride === 1) dx = tf.conv2d(dy, rot, 1, 'same');
+          else dx = tf.conv2d(zeroInsertPad(dy, stride, k, xs.shape), rot, 1, 'valid');
+        } else {
+          dx = tf.conv2dTranspose(dy, ws, xs.shape, stride, 'same');
+        }
+        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy }, { strides: [stride, stride], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: ws.shape } as never) as tf.Tensor4D;
+        return [dx, dw];
+      },
+    };
+  }) as never) as never;
+}
+const convSame = new Map<number, (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D>();
+export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1): tf.Tensor4D {
+  let f = convSame.get(stride);
+  if (!f) convSame.set(stride, (f = makeConv(stride)));
+  return f(x, w);
+}
+
+/**
+ * Training-mode batch norm over [B, H, W] with batch statistics, and the closed-form gradient
+ * dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂)). TF.js's FusedBatchNorm gradient tiles 1/σ to the
+ * full input shape through the Tile kernel, which alone took 180 of 690 ms per supernet step on
+ * WASM (measured), and then still differentiates through tf.moments.
+ */
+export const batchNormTrain: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
+  const xhat = tf.mul(tf.sub(x, mean), invStd) as tf.Tensor4D;
+  save([xhat, invStd, gamma]);
+  return {
+    value: tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor4D,
+    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+      const [xh, inv, g] = saved;
+      const m = dy.shape[0] * dy.shape[1] * dy.shape[2];
+      const dBeta = tf.sum(dy, [0, 1, 2]);
+      const dGamma = tf.sum(tf.mul(dy, xh), [0, 1, 2]);
+      const dx = tf.mul(tf.sub(tf.sub(dy, tf.div(dBeta, m)), tf.mul(xh, tf.div(dGamma, m))), tf.mul(g, inv));
+      return [dx, dGamma, dBeta];
+    },
+  };
+}) as never) as never;

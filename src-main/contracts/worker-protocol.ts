@@ -62,14 +62,19 @@ export function parseMessage<T>(schema: z.ZodType<T>, raw: unknown, channel: str
 }
 
 /**
- * The offline demo's defaults: a few minutes on 2 CPU cores (bench/results/supernet.md). Its
- * supernet schedule is short, so it trains at lr 0.1 without cutout (the paper's 0.025 and
- * cutout are for hundreds of epochs; they stay the trainer's defaults).
+ * The offline demo's defaults: about 5 minutes on 2 CPU cores (bench/results/supernet.md).
+ * Single-path training learns per sampled path, so small batches (16) and many epochs over the
+ * 5,000 training digits; lr 0.1 without cutout (the paper's 0.025 and cutout are for hundreds
+ * of epochs; they stay the trainer's defaults).
  */
-export const DEMO_DEFAULTS = { epochs: 4, steps: 100, randomArchitectures: 50, C: 8, N: 1, trainImages: 5000, lrMax: 0.1, cutout: 0 } as const;
+export const DEMO_DEFAULTS = { epochs: 12, steps: 100, randomArchitectures: 50, C: 8, N: 1, trainImages: 5000, lrMax: 0.1, cutout: 0, batchSize: 16 } as const;
 
 /** Messages to the training worker (supernet training; final-model training joins later). */
 export const ToTrainingWorkerSchema = z.discriminatedUnion('type', [
+  /**
+   * Train the demo supernet and search it. If `out` already holds this demo (same settings),
+   * training resumes from its last supernet checkpoint (one per finished epoch).
+   */
   z
     .object({
       type: z.literal('demo'),
@@ -83,20 +88,57 @@ export const ToTrainingWorkerSchema = z.discriminatedUnion('type', [
       trainImages: z.number().int().min(64),
       lrMax: z.number().gt(0).max(10),
       cutout: z.number().int().min(0).max(64),
+      batchSize: z.number().int().min(2).max(1024),
     })
     .strict(),
 ]);
 export type ToTrainingWorker = z.infer<typeof ToTrainingWorkerSchema>;
 
+const count = z.number().int().min(0);
+const finite = z.number().finite();
+
 export const FromTrainingWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),
+  /** A human-readable progress line (kept for the run manager's log and the CLI). */
   z.object({ type: z.literal('progress'), line: z.string().max(10_000) }).strict(),
+  /** Supernet training progress, at most twice a second and after each epoch's last batch. */
+  z
+    .object({
+      type: z.literal('train-progress'),
+      epoch: count,
+      epochs: count,
+      batch: count,
+      of: count,
+      loss: finite,
+      imagesPerSecond: finite.min(0),
+      /** Seconds of training left (this and later epochs) at the current rate. */
+      etaSeconds: finite.min(0),
+    })
+    .strict(),
+  /** An epoch finished and its checkpoint is on disk (a crash from now on resumes after it). */
+  z
+    .object({
+      type: z.literal('epoch'),
+      epoch: count,
+      epochs: count,
+      loss: finite,
+      imagesPerSecond: finite.min(0),
+      seconds: finite.min(0),
+      /** Best validation accuracy (%) of the paths sampled after this epoch. */
+      valAccuracy: finite,
+      accEnv: finite,
+    })
+    .strict(),
+  /** Training continues from the folder's checkpoint, after epoch `epoch`. */
+  z.object({ type: z.literal('resumed'), epoch: count }).strict(),
   z
     .object({
       type: z.literal('demo-done'),
       result: RunResultSchema,
       accEnv: z.number(),
       randomMedian: z.number(),
+      supernetSeconds: finite.min(0),
+      resumedFromEpoch: count,
     })
     .strict(),
   z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean() }).strict(),

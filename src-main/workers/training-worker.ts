@@ -2,6 +2,8 @@
  * The training worker: supernet training (and, later, final-model training) in its own process —
  * an Electron utility process in the app, a Node child process elsewhere (src-main/node/worker-host.ts).
  * Incoming messages are validated; a bad one is answered with an error and changes nothing.
+ * Progress goes out both as lines (`progress`) and as structured messages (`train-progress`,
+ * `epoch`, `resumed`); a demo started on a folder that holds a killed demo resumes it.
  */
 import { FromTrainingWorker, parseMessage, ToTrainingWorkerSchema } from '../contracts/worker-protocol';
 import { onParentMessage, postToParent } from './parent-port';
@@ -23,9 +25,15 @@ onRaw((raw) => {
   }
   busy = true;
   const { type: _t, ...o } = parsed.msg;
-  runSupernetDemo({ ...o, onProgress: (line) => post({ type: 'progress', line }) }).then(
+  runSupernetDemo({
+    ...o,
+    onProgress: (line) => post({ type: 'progress', line }),
+    onBatch: (p) => post({ type: 'train-progress', ...p }),
+    onEpoch: (r) => post({ type: 'epoch', epoch: r.epoch, epochs: r.epochs, loss: r.loss, imagesPerSecond: r.imagesPerSecond, seconds: r.seconds, valAccuracy: r.valAccuracy, accEnv: r.accEnv }),
+    onResume: (epoch) => post({ type: 'resumed', epoch }),
+  }).then(
     (s) => {
-      post({ type: 'demo-done', result: s.result, accEnv: s.accEnv, randomMedian: s.randomMedian });
+      post({ type: 'demo-done', result: s.result, accEnv: s.accEnv, randomMedian: s.randomMedian, supernetSeconds: s.supernetSeconds, resumedFromEpoch: s.resumedFromEpoch });
       setTimeout(() => process.exit(0), 50);
     },
     (e: Error) => {

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRunEvents, readRunResult } from '../../src-main/node/run-folder';
+import { FromTrainingWorkerSchema, type FromTrainingWorker, type ToTrainingWorker } from '../../src-main/contracts/worker-protocol';
+import { readRunEvents, readRunResult, readRunStatus } from '../../src-main/node/run-folder';
 import { RunManager } from '../../src-main/node/run-manager';
+import { readSupernetCheckpoint } from '../../src-main/node/supernet-checkpoint';
 import { forkNodeWorker } from '../../src-main/node/worker-host';
 import { tempDir } from '../helpers/fixture-tables';
 
@@ -34,5 +36,60 @@ describe('training worker (supernet on the embedded MNIST, in its own process)',
     expect(fs.existsSync(path.join(dir, 'config.json'))).toBe(true);
     expect(manager.list().find((r) => r.id === id)?.status).toBe('completed');
     manager.dispose();
+  }, 600_000);
+
+  it('resumes a demo whose worker was killed mid-training and ends exactly as an uninterrupted run', async () => {
+    const settings = { seed: 3, epochs: 5, steps: 6, randomArchitectures: 3, C: 2, N: 1, trainImages: 256, lrMax: 0.1, cutout: 0, batchSize: 16 };
+    /** One worker process on `out`; killed (SIGKILL) as soon as it reports training in epoch `killIn`. */
+    const run = (out: string, killIn?: number) =>
+      new Promise<{ msgs: FromTrainingWorker[]; code: number | null; signal: string | null }>((resolve) => {
+        const w = forkNodeWorker(path.join(OUT, 'training-worker.js'));
+        const msgs: FromTrainingWorker[] = [];
+        w.onMessage((raw) => {
+          const p = FromTrainingWorkerSchema.safeParse(raw);
+          expect(p.success, JSON.stringify(raw)).toBe(true);
+          const m = p.data!;
+          msgs.push(m);
+          if (killIn !== undefined && m.type === 'train-progress' && m.epoch >= killIn) w.kill();
+        });
+        w.onExit((code, signal) => resolve({ msgs, code, signal }));
+        w.send({ type: 'demo', out, ...settings } satisfies ToTrainingWorker);
+      });
+    const dirs = tempDir('resume');
+    const [whole, cut] = [path.join(dirs, 'whole'), path.join(dirs, 'cut')];
+
+    const a = await run(whole);
+    expect(a.code).toBe(0);
+    expect(a.msgs.filter((m) => m.type === 'epoch').map((m) => m.type === 'epoch' && m.epoch)).toEqual([1, 2, 3, 4, 5]);
+    const tp = a.msgs.filter((m) => m.type === 'train-progress');
+    expect(tp.length).toBeGreaterThanOrEqual(5); // every epoch's last batch at least
+    expect(tp.at(-1)).toMatchObject({ epoch: 5, epochs: 5, batch: 16, of: 16, etaSeconds: 0 });
+
+    const killed = await run(cut, 3);
+    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.msgs.some((m) => m.type === 'demo-done')).toBe(false);
+    const saved = readSupernetCheckpoint(cut)!;
+    expect(saved.state.epoch).toBeGreaterThanOrEqual(2);
+    expect(saved.state.epoch).toBeLessThan(5);
+    expect(readRunStatus(cut)?.status).toBe('running'); // as a crash leaves it
+
+    const b = await run(cut);
+    expect(b.code).toBe(0);
+    const resumed = b.msgs.find((m) => m.type === 'resumed');
+    expect(resumed).toEqual({ type: 'resumed', epoch: saved.state.epoch });
+    const done = b.msgs.find((m) => m.type === 'demo-done');
+    expect(done?.type === 'demo-done' && done.resumedFromEpoch).toBe(saved.state.epoch);
+
+    const [ra, rb] = [readRunResult(whole)!, readRunResult(cut)!];
+    expect(rb.best).toEqual(ra.best);
+    expect(rb.steps).toBe(ra.steps);
+    expect(readRunEvents(cut).map((e) => [e.arch, e.value])).toEqual(readRunEvents(whole).map((e) => [e.arch, e.value]));
+    const [ca, cb] = [readSupernetCheckpoint(whole)!, readSupernetCheckpoint(cut)!];
+    expect(cb.state.epoch).toBe(5);
+    expect(cb.state.accEnv).toBe(ca.state.accEnv);
+    expect(cb.state.rng).toEqual(ca.state.rng);
+    for (const k of Object.keys(ca.state.params)) expect(Buffer.from(cb.state.params[k].values.buffer).equals(Buffer.from(ca.state.params[k].values.buffer)), k).toBe(true);
+    for (const k of Object.keys(ca.state.momentum)) expect(Buffer.from(cb.state.momentum[k].values.buffer).equals(Buffer.from(ca.state.momentum[k].values.buffer)), k).toBe(true);
+    expect(cb.reports.map((r) => r.accEnv)).toEqual(ca.reports.map((r) => r.accEnv));
   }, 600_000);
 });

@@ -2,13 +2,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { PRESET_NAMES } from '../contracts/agent-config';
 import { METHOD_NAMES } from '../core/search/strategy';
 import { BenchmarkFileError } from '../node/benchmark-csv';
+import { DatasetFileError } from '../node/datasets';
 import { BACKEND_ORDER } from '../node/backend';
 import { runConfigFromOptions, UsageError } from '../node/run-config';
 import { resumeCommand, searchCommand, DEFAULT_CHECKPOINT_EVERY } from './commands/search';
 import { doctorCommand } from './commands/doctor';
 import { serveCommand } from './commands/serve';
 import { demoCommand } from './commands/demo';
-import { DEMO_DEFAULTS } from '../contracts/worker-protocol';
+import { DATASET_KINDS } from './commands/demo';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
@@ -107,17 +108,23 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('offline demo: train a small NAS-Bench-201 supernet on the embedded MNIST digits, search it with L²NAS, compare with random architectures')
-    .option('--out <dir>', 'run folder to create', `runs/demo-${Date.now()}`)
+    .description('offline demo / supernet search: train a small weight-sharing supernet (NAS-Bench-201 or DARTS space) on the embedded MNIST digits or your dataset files, search it, compare with random architectures')
+    .option('--out <dir>', 'run folder to create (re-run on the same folder to resume training)', `runs/demo-${Date.now()}`)
+    .addOption(new Option('--space <space>', 'supernet space').choices(['nb201', 'darts']).default('nb201'))
+    .addOption(new Option('--method <method>', 'search method on the trained supernet').choices([...METHOD_NAMES]).default('l2nas'))
+    .addOption(new Option('--dataset <kind>', 'training data (one half trains, the other is queried)').choices([...DATASET_KINDS]).default('mnist-embedded'))
+    .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])
+    .option('--classes <n>', 'downsampled ImageNet: keep the first n classes (ImageNet16-120: 120)', int('--classes', 2))
     .option('--seed <n>', 'seed', int('--seed', 0), 0)
-    .option('--epochs <n>', 'supernet training epochs', int('--epochs', 1), DEMO_DEFAULTS.epochs)
-    .option('--steps <n>', 'L²NAS queries', int('--steps', 1), DEMO_DEFAULTS.steps)
-    .option('--random <n>', 'random architectures for the comparison', int('--random', 1), DEMO_DEFAULTS.randomArchitectures)
-    .option('--channels <n>', 'supernet channels C', int('--channels', 1), DEMO_DEFAULTS.C)
-    .option('--cells <n>', 'cells per stage N', int('--cells', 1), DEMO_DEFAULTS.N)
-    .option('--train-images <n>', 'training images (of the 5,000 in the training half)', int('--train-images', 64), DEMO_DEFAULTS.trainImages)
-    .option('--lr <x>', 'supernet peak learning rate (cosine to 1e-3)', num, DEMO_DEFAULTS.lrMax)
-    .option('--cutout <px>', 'cutout square side (0: off)', int('--cutout', 0), DEMO_DEFAULTS.cutout)
+    .option('--epochs <n>', 'supernet training epochs (default: the space\'s demo value)', int('--epochs', 1))
+    .option('--steps <n>', 'search queries', int('--steps', 1))
+    .option('--random <n>', 'random architectures for the comparison', int('--random', 1))
+    .option('--channels <n>', 'supernet channels C (DARTS: even)', int('--channels', 1))
+    .option('--cells <n>', 'NB201: cells per stage N; DARTS: cells', int('--cells', 1))
+    .option('--train-images <n>', 'training images used (of the training half)', int('--train-images', 64))
+    .option('--batch <n>', 'training batch size', int('--batch', 2))
+    .option('--lr <x>', 'supernet peak learning rate (cosine to 1e-3)', num)
+    .option('--cutout <px>', 'cutout square side (0: off)', int('--cutout', 0))
     .action(async (o) => demoCommand(o));
 
   program
@@ -145,7 +152,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
     if (err.code?.startsWith('commander.')) return EXIT.usage; // commander already printed the message
-    if (err instanceof UsageError || err instanceof BenchmarkFileError) {
+    if (err instanceof UsageError || err instanceof BenchmarkFileError || err instanceof DatasetFileError) {
       console.error(`l2nas: ${err.message}`);
       return EXIT.usage;
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AgentConfigSchema } from './agent-config';
+import { DatasetSpecSchema } from './dataset';
 
 /** The run folder format shared by CLI, app and web UI (PRODUCT.md §5 "Run store"). */
 export const RUN_FORMAT_VERSION = 1;
@@ -13,11 +14,15 @@ export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
       report: z.array(z.string().min(1)),
     })
     .strict(),
-  /** A weight-sharing supernet trained in the same process before the search (demo). */
+  /**
+   * A weight-sharing supernet trained in the same process before the search (the demo, and
+   * supernet searches from the app). Run folders written before datasets were selectable hold
+   * the string "mnist-embedded"; it reads as { kind: 'mnist-embedded' }.
+   */
   z
     .object({
       kind: z.literal('supernet'),
-      dataset: z.literal('mnist-embedded'),
+      dataset: z.preprocess((v) => (v === 'mnist-embedded' ? { kind: 'mnist-embedded' } : v), DatasetSpecSchema),
       metric: z.literal('supernet-val-accuracy'),
       report: z.array(z.string()),
       C: z.number().int().min(1),
@@ -25,9 +30,13 @@ export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
       epochs: z.number().int().min(1),
       batchSize: z.number().int().min(1),
       evalBatches: z.number().int().min(1),
+      /** Images per validation batch (batch norm uses batch statistics in evaluation too). */
+      evalBatchSize: z.number().int().min(1).optional(),
       trainImages: z.number().int().min(1),
       lrMax: z.number().gt(0),
       cutout: z.number().int().min(0),
+      /** Random architectures queried after the search for comparison. */
+      randomArchitectures: z.number().int().min(1).optional(),
     })
     .strict(),
 ]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentConfigSchema, PRESET_NAMES } from './agent-config';
 import { DatasetSpecSchema, type DatasetCheck } from './dataset';
 import type { RunConfig, RunEvent, RunResult } from './run';
 
@@ -51,6 +52,8 @@ export interface RunDetail {
   summary: RunSummary;
   config: RunConfig;
   result: RunResult | null;
+  /** Supernet runs: the finished training epochs (from the supernet checkpoint). */
+  training: EpochSummary[];
 }
 
 /** What streams to the renderer while runs go. */
@@ -58,7 +61,49 @@ export type StudioEvent =
   | { kind: 'event'; runId: string; event: RunEvent }
   | { kind: 'status'; runId: string; status: RunStatus; error: string | null }
   /** A human-readable progress line (supernet training: epoch, batch, loss, images/s, ETA). */
-  | { kind: 'progress'; runId: string; line: string };
+  | { kind: 'progress'; runId: string; line: string }
+  /** Supernet training, at most twice a second. */
+  | { kind: 'train-progress'; runId: string; progress: TrainProgress }
+  /** A supernet epoch finished (its checkpoint is on disk). */
+  | { kind: 'epoch'; runId: string; epoch: EpochSummary };
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  of: number;
+  loss: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface EpochSummary {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  imagesPerSecond: number;
+  seconds: number;
+  valAccuracy: number;
+  accEnv: number;
+}
+
+/** Settings of a supernet search started from the UI (PRODUCT.md §3). */
+export const SupernetSearchOptionsSchema = z
+  .object({
+    space: z.enum(['nb201', 'darts']),
+    dataset: DatasetSpecSchema,
+    method: z.enum(['l2nas', 'random', 'rea', 'reinforce']),
+    epochs: z.number().int().min(1).max(1000).optional(),
+    steps: z.number().int().min(1).max(100_000).optional(),
+    C: z.number().int().min(1).max(256).optional(),
+    N: z.number().int().min(1).max(20).optional(),
+    batchSize: z.number().int().min(2).max(1024).optional(),
+    trainImages: z.number().int().min(64).max(10_000_000).optional(),
+    /** The agent's settings (default: supernetSearchAgent of the space) and the preset they came from. */
+    agent: z.object({ preset: z.enum(PRESET_NAMES), config: AgentConfigSchema }).strict().optional(),
+  })
+  .strict();
+export type SupernetSearchOptions = z.infer<typeof SupernetSearchOptionsSchema>;
 
 /** What `exportRun` can write. */
 export const EXPORT_KINDS = ['arch', 'history-csv', 'history-json', 'figure-svg', 'figure-png'] as const;
@@ -78,7 +123,14 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('deleteRun'), id: RUN_ID }).strict(),
   z.object({ method: z.literal('doctor') }).strict(),
   /** The offline demo: supernet on the embedded MNIST + L²NAS, in the training worker. */
-  z.object({ method: z.literal('startDemo'), seed: z.number().int().min(0).max(2 ** 31).optional() }).strict(),
+  z
+    .object({
+      method: z.literal('startDemo'),
+      seed: z.number().int().min(0).max(2 ** 31).optional(),
+      /** A supernet search with other settings than the demo's (each defaults to the space's demo value). */
+      options: SupernetSearchOptionsSchema.optional(),
+    })
+    .strict(),
   /** Reads benchmark tables as a search would (before it starts): rows, columns, or the file:line error. */
   z.object({ method: z.literal('checkTable'), space: z.enum(['nb201', 'darts', 'ofa']), files: z.array(z.string().min(1).max(4096)).min(1).max(8) }).strict(),
   /** Reads a dataset's files as supernet training would: size and shape, or the file+offset error. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AgentConfigSchema, PRESET_NAMES } from './agent-config';
+import { DatasetSpecSchema } from './dataset';
 import { RunEventSchema, RunResultSchema } from './run';
 
 /**
@@ -69,6 +71,15 @@ export function parseMessage<T>(schema: z.ZodType<T>, raw: unknown, channel: str
  */
 export const DEMO_DEFAULTS = { epochs: 12, steps: 100, randomArchitectures: 50, C: 8, N: 1, trainImages: 5000, lrMax: 0.1, cutout: 0, batchSize: 16 } as const;
 
+/**
+ * A small DARTS-space supernet for CPU machines: 5 cells (reductions after cells 1 and 3), C = 4,
+ * 3 epochs over 2,000 digits. A DARTS path costs ~5× an NB201 path, so queries use 4 batches.
+ */
+export const DARTS_DEMO_DEFAULTS = { epochs: 3, steps: 100, randomArchitectures: 20, C: 4, N: 5, trainImages: 2000, lrMax: 0.05, cutout: 0, batchSize: 16 } as const;
+
+/** Which supernet a `demo` (supernet search) trains: its search space, and what C and N mean there. */
+export const SUPERNET_SPACES = ['nb201', 'darts'] as const;
+
 /** Messages to the training worker (supernet training; final-model training joins later). */
 export const ToTrainingWorkerSchema = z.discriminatedUnion('type', [
   /**
@@ -89,6 +100,12 @@ export const ToTrainingWorkerSchema = z.discriminatedUnion('type', [
       lrMax: z.number().gt(0).max(10),
       cutout: z.number().int().min(0).max(64),
       batchSize: z.number().int().min(2).max(1024),
+      /** Supernet space: NB201 (C channels, N cells per stage) or DARTS (C channels, N cells). */
+      space: z.enum(SUPERNET_SPACES).optional(),
+      /** Training data (default: the embedded MNIST digits). */
+      dataset: DatasetSpecSchema.optional(),
+      method: z.enum(['l2nas', 'random', 'rea', 'reinforce']).optional(),
+      agent: z.object({ preset: z.enum(PRESET_NAMES), config: AgentConfigSchema }).strict().optional(),
     })
     .strict(),
 ]);

@@ -1,13 +1,37 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunEvent } from '../contracts/run';
-import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type StartSearchRequest, type StudioEvent } from '../contracts/studio-api';
-import { DEMO_DEFAULTS, FromTrainingWorkerSchema, FromWorkerSchema, parseMessage, type ToTrainingWorker, type ToWorker } from '../contracts/worker-protocol';
-import { loadCheckedTable, runConfigFromOptions } from './run-config';
+import type { PresetName } from '../contracts/agent-config';
+import type { RunConfig, RunEvent } from '../contracts/run';
+import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StudioEvent, type SupernetSearchOptions } from '../contracts/studio-api';
+import { readSupernetCheckpoint } from './supernet-checkpoint';
+import { DARTS_DEMO_DEFAULTS, DEMO_DEFAULTS, FromTrainingWorkerSchema, FromWorkerSchema, parseMessage, type ToTrainingWorker, type ToWorker } from '../contracts/worker-protocol';
+import { loadCheckedTable, runConfigFromOptions, UsageError } from './run-config';
 import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
 import { listRuns, runStatusOf, summarizeRun } from './run-store';
 import { SEARCH_WORKER_ENTRY, TRAINING_WORKER_ENTRY, type WorkerChannel, type WorkerLauncher } from './worker-host';
+
+/** The finished epochs of a supernet run, from its checkpoint (none yet, or unreadable: empty). */
+function trainingEpochs(dir: string, epochs: number): EpochSummary[] {
+  try {
+    return (readSupernetCheckpoint(dir)?.reports ?? []).map((r) => ({ ...r, epochs }));
+  } catch {
+    return [];
+  }
+}
+
+/** The training-worker message that continues a supernet run from its folder (same settings as it started with). */
+function supernetMessageOf(config: RunConfig, dir: string): ToTrainingWorker {
+  const e = config.estimator;
+  if (e.kind !== 'supernet') throw new Error('not a supernet run');
+  if (config.space === 'ofa') throw new ConflictError('OFA supernet runs do not exist');
+  const defaults = config.space === 'darts' ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
+  return {
+    type: 'demo', out: dir, seed: config.seed, epochs: e.epochs, steps: config.steps, randomArchitectures: e.randomArchitectures ?? defaults.randomArchitectures,
+    C: e.C, N: e.N, trainImages: e.trainImages, lrMax: e.lrMax, cutout: e.cutout, batchSize: e.batchSize,
+    space: config.space, dataset: e.dataset, method: config.method, agent: { preset: config.preset as PresetName, config: config.agent },
+  };
+}
 
 /** A request that names a run that is not there. */
 export class NotFoundError extends Error {
@@ -31,6 +55,11 @@ export interface RunManagerOptions {
 interface Live {
   worker: WorkerChannel;
   settled: boolean;
+  /**
+   * Supernet runs stop by ending their training worker: every finished epoch is checkpointed, so
+   * pause = stop now and resume from the last epoch; the status says which was asked for.
+   */
+  stop?: (as: 'paused' | 'cancelled') => void;
 }
 
 /**
@@ -74,7 +103,8 @@ export class RunManager {
 
   get(id: string): RunDetail {
     const dir = this.dirOf(id);
-    return { summary: summarizeRun(dir, this.liveIds()), config: readRunConfig(dir), result: readRunResult(dir) };
+    const config = readRunConfig(dir);
+    return { summary: summarizeRun(dir, this.liveIds()), config, result: readRunResult(dir), training: config.estimator.kind === 'supernet' ? trainingEpochs(dir, config.estimator.epochs) : [] };
   }
 
   events(id: string, from = 0): RunEvent[] {
@@ -141,14 +171,16 @@ export class RunManager {
   /** Asks the worker to checkpoint and stop; resolves once it has. */
   async pause(id: string): Promise<RunSummary> {
     const l = this.requireLive(id, 'pause');
-    await this.untilSettled(id, l, { type: 'pause' });
+    if (l.stop) await this.stopSupernet(id, l, 'paused');
+    else await this.untilSettled(id, l, { type: 'pause' });
     return summarizeRun(this.dirOf(id), this.liveIds());
   }
 
   async cancel(id: string): Promise<RunSummary> {
     const dir = this.dirOf(id);
     const l = this.live.get(id);
-    if (l) await this.untilSettled(id, l, { type: 'cancel' });
+    if (l?.stop) await this.stopSupernet(id, l, 'cancelled');
+    else if (l) await this.untilSettled(id, l, { type: 'cancel' });
     else {
       const st = runStatusOf(dir).status;
       if (st === 'completed' || st === 'cancelled') throw new ConflictError(`run "${id}" has already ended (${st})`);
@@ -163,7 +195,9 @@ export class RunManager {
     if (this.live.has(id)) throw new ConflictError(`run "${id}" is already running`);
     const st = runStatusOf(dir).status;
     if (st !== 'paused' && st !== 'failed') throw new ConflictError(`run "${id}" is ${st}; only paused or failed runs resume`);
-    this.launch(id, dir, true);
+    const config = readRunConfig(dir);
+    if (config.estimator.kind === 'supernet') this.launchSupernet(id, dir, supernetMessageOf(config, dir));
+    else this.launch(id, dir, true);
     return summarizeRun(dir, this.liveIds());
   }
 
@@ -203,12 +237,23 @@ export class RunManager {
    * The offline demo in the training worker: it trains a small supernet on the embedded MNIST,
    * runs L²NAS on it and leaves a normal run folder; progress lines stream as events.
    */
-  startDemo(o: { seed?: number } & Partial<Record<keyof typeof DEMO_DEFAULTS, number>> = {}): { id: string } {
+  startDemo(o: { seed?: number; options?: SupernetSearchOptions } & Partial<Record<keyof typeof DEMO_DEFAULTS, number>> = {}): { id: string } {
+    const { options, seed, ...numbers } = o;
+    const defaults = options?.space === 'darts' ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
+    const picked = (options ? Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) : {}) as Partial<SupernetSearchOptions>;
+    const settings = { ...defaults, ...numbers, ...picked };
+    if (picked.space === 'darts' && settings.C % 2) throw new UsageError(`C = ${settings.C}: the DARTS supernet needs an even number of channels`);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const id = `${stamp}-demo-${crypto.randomBytes(2).toString('hex')}`;
-    const dir = path.join(this.opts.runsDir, id);
+    const id = `${stamp}-${options ? `supernet-${options.space}` : 'demo'}-${crypto.randomBytes(2).toString('hex')}`;
+    this.launchSupernet(id, path.join(this.opts.runsDir, id), { type: 'demo', out: path.join(this.opts.runsDir, id), ...settings, seed: seed ?? 0 });
+    return { id };
+  }
+
+  /** Runs a supernet search (train, then search) in a training worker; `msg.out` is the run folder. */
+  private launchSupernet(id: string, dir: string, msg: ToTrainingWorker): void {
     const worker = this.opts.launch(this.opts.trainingWorkerEntry ?? TRAINING_WORKER_ENTRY);
-    const live: Live = { worker, settled: false };
+    let stopping: 'paused' | 'cancelled' | null = null;
+    const live: Live = { worker, settled: false, stop: (as) => ((stopping = as), worker.kill()) };
     this.live.set(id, live);
     const settle = (status: RunStatus, error: string | null) => {
       if (live.settled) return;
@@ -221,19 +266,36 @@ export class RunManager {
       const p = parseMessage(FromTrainingWorkerSchema, raw, `training worker of ${id}`);
       if (!p.ok) return this.log(p.error);
       const m = p.msg;
-      if (m.type === 'progress') this.emit({ kind: 'progress', runId: id, line: m.line });
-      else if (m.type === 'demo-done') settle('completed', null);
+      if (m.type === 'ready') {
+        if (fs.existsSync(path.join(dir, 'config.json'))) writeRunStatus(dir, 'running', worker.pid ?? null);
+      } else if (m.type === 'progress') this.emit({ kind: 'progress', runId: id, line: m.line });
+      else if (m.type === 'train-progress') {
+        const { type: _t, ...progress } = m;
+        this.emit({ kind: 'train-progress', runId: id, progress });
+      } else if (m.type === 'epoch') {
+        const { type: _t, ...epoch } = m;
+        this.emit({ kind: 'epoch', runId: id, epoch });
+      } else if (m.type === 'demo-done') settle('completed', null);
       else if (m.type === 'error') {
         if (m.fatal) settle('failed', m.message);
         else this.log(m.message);
       }
     });
     worker.onExit((code, signal) => {
-      if (!live.settled) settle('failed', `the training worker exited (${signal ? `signal ${signal}` : `code ${code}`}) before finishing`);
+      if (stopping) settle(stopping, null);
+      else if (!live.settled) settle('failed', `the training worker exited (${signal ? `signal ${signal}` : `code ${code}`}) before finishing; resume continues after the last finished epoch`);
     });
-    worker.send({ type: 'demo', out: dir, ...DEMO_DEFAULTS, ...o, seed: o.seed ?? 0 } satisfies ToTrainingWorker);
+    worker.send(msg);
+    // A new run's folder is made by the worker (after its dataset loaded); a resumed one exists.
+    if (fs.existsSync(path.join(dir, 'config.json'))) writeRunStatus(dir, 'running', worker.pid ?? null);
     this.emit({ kind: 'status', runId: id, status: 'running', error: null });
-    return { id };
+  }
+
+  /** Ends a supernet run's worker as paused or cancelled; resolves once its status is written. */
+  private stopSupernet(id: string, l: Live, as: 'paused' | 'cancelled'): Promise<RunStatus> {
+    const done = this.whenSettled(id);
+    l.stop!(as);
+    return done;
   }
 
   /** Which TF.js backend a worker loads, and why — asked of a short-lived worker (main never loads TF.js). */

@@ -66,7 +66,7 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
     case 'doctor':
       return m.doctor();
     case 'startDemo':
-      return m.startDemo({ seed: c.seed });
+      return m.startDemo({ seed: c.seed, options: c.options });
     case 'checkTable':
       return checkBenchmarkTables(c.space, c.files);
     case 'checkDataset':

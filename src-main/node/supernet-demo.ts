@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_FORMAT_VERSION, type RunConfig, type RunResult } from '../contracts/run';
-import { resolveAgentConfig } from '../core/agent/presets';
+import { supernetSearchAgent } from '../core/agent/presets';
 import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
 import { SupernetEstimator } from '../core/estimators/supernet-estimator';
@@ -9,8 +9,15 @@ import { registerWasmConvGradients } from '../core/kernels/wasm-conv-gradients';
 import { Rng } from '../core/rng';
 import { createStrategy } from '../core/search/create-strategy';
 import { runSearch } from '../core/search/run-search';
+import { dartsSpace } from '../core/spaces/darts';
 import { nb201Space } from '../core/spaces/nb201';
+import type { SearchSpace } from '../core/spaces/space';
+import { DartsSupernet } from '../core/supernet/darts-supernet';
 import { Nb201Supernet } from '../core/supernet/nb201-supernet';
+import type { PathSupernet } from '../core/supernet/supernet';
+import type { DatasetSpec } from '../contracts/dataset';
+import type { AgentConfig } from '../contracts/agent-config';
+import type { PresetName } from '../contracts/agent-config';
 import { SupernetTrainer, type BatchProgress, type EpochReport, type SupernetTrainConfig } from '../core/supernet/supernet-trainer';
 import { selectBackend } from './backend';
 import { loadDataset, splitHalves } from './datasets';
@@ -29,6 +36,14 @@ export interface DemoOptions {
   lrMax: number;
   cutout: number;
   batchSize: number;
+  /** Supernet space (default nb201): NB201 takes C channels and N cells per stage, DARTS C channels and N cells. */
+  space?: 'nb201' | 'darts';
+  /** Training data (default: the embedded MNIST digits); one half trains, the other is queried. */
+  dataset?: DatasetSpec;
+  /** Search method run on the trained supernet (default l2nas). */
+  method?: RunConfig['method'];
+  /** The agent (default: supernetSearchAgent of the space), with the preset it came from. */
+  agent?: { preset: PresetName; config: AgentConfig };
   /** Human-readable progress lines (CLI). */
   onProgress?: (line: string) => void;
   /** Structured training progress, at most every `progressEveryMs` and after each epoch's last batch. */
@@ -57,6 +72,14 @@ export interface DemoSummary {
  */
 const EVAL_BATCH_SIZE = 64;
 const EVAL_BATCHES = 8;
+/** A DARTS path costs ~5× a NAS-Bench-201 path on CPU: fewer validation batches per query. */
+const DARTS_EVAL_BATCHES = 4;
+
+/** The supernet of a space, as the generic single-path trainer sees it. */
+function buildSupernet(space: 'nb201' | 'darts', shape: { inChannels: number; classes: number }, C: number, N: number, rng: Rng): { net: PathSupernet<unknown>; searchSpace: SearchSpace<unknown> } {
+  if (space === 'darts') return { net: new DartsSupernet({ ...shape, C, layers: N }, rng), searchSpace: dartsSpace as SearchSpace<unknown> };
+  return { net: new Nb201Supernet({ ...shape, C, N }, rng), searchSpace: nb201Space as SearchSpace<unknown> };
+}
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
@@ -81,17 +104,22 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs');
 
+  const spaceId = o.space ?? 'nb201';
+  const dataset: DatasetSpec = o.dataset ?? { kind: 'mnist-embedded' };
+  const method = o.method ?? 'l2nas';
   const cfg: SupernetTrainConfig = {
     epochs: o.epochs, batchSize: o.batchSize, lrMax: o.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: o.cutout,
-    evalPaths: 5, evalBatches: EVAL_BATCHES, evalBatchSize: EVAL_BATCH_SIZE,
+    evalPaths: 5, evalBatches: spaceId === 'darts' ? DARTS_EVAL_BATCHES : EVAL_BATCHES, evalBatchSize: EVAL_BATCH_SIZE,
   };
-  const agent = resolveAgentConfig('nb201-tuned');
+  const { preset, agent } = o.agent ? { preset: o.agent.preset, agent: o.agent.config } : supernetSearchAgent(spaceId, o.steps);
   let config: RunConfig = {
-    version: RUN_FORMAT_VERSION, space: 'nb201', method: 'l2nas', preset: 'nb201-tuned', agent,
+    version: RUN_FORMAT_VERSION, space: spaceId, method, preset, agent,
     rea: REA_DEFAULTS, reinforce: REINFORCE_DEFAULTS, reward: { kind: 'eq3' }, steps: o.steps, seed: o.seed,
-    estimator: { kind: 'supernet', dataset: 'mnist-embedded', metric: 'supernet-val-accuracy', report: [], C: o.C, N: o.N, epochs: o.epochs, batchSize: cfg.batchSize, evalBatches: cfg.evalBatches, trainImages: o.trainImages, lrMax: cfg.lrMax, cutout: cfg.cutout },
+    estimator: { kind: 'supernet', dataset, metric: 'supernet-val-accuracy', report: [], C: o.C, N: o.N, epochs: o.epochs, batchSize: cfg.batchSize, evalBatches: cfg.evalBatches, evalBatchSize: EVAL_BATCH_SIZE, trainImages: o.trainImages, lrMax: cfg.lrMax, cutout: cfg.cutout, randomArchitectures: o.randomArchitectures },
     backend: 'auto', createdAt: new Date().toISOString(),
   };
+  // Read the data before anything is written: a bad file is reported (file and byte offset) and leaves no run folder.
+  const all = loadDataset(dataset);
   // Everything the trained supernet and the search depend on; a folder made with other settings is not resumed.
   const fingerprint = JSON.stringify({ ...config.estimator, seed: o.seed, steps: o.steps, evalBatchSize: EVAL_BATCH_SIZE, evalPaths: cfg.evalPaths, randomArchitectures: o.randomArchitectures });
   const resuming = fs.existsSync(path.join(o.out, RUN_FILES.config));
@@ -99,7 +127,7 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
     const existing = readRunConfig(o.out);
     const was = JSON.stringify({ ...existing.estimator, seed: existing.seed, steps: existing.steps });
     const now = JSON.stringify({ ...config.estimator, seed: o.seed, steps: o.steps });
-    if (existing.method !== 'l2nas' || was !== now) throw new Error(`${o.out} holds a run with other settings (${was}); resume it with the same settings or choose a new folder`);
+    if (existing.method !== method || existing.space !== spaceId || was !== now) throw new Error(`${o.out} holds a run with other settings (${was}); resume it with the same settings or choose a new folder`);
     config = existing;
   } else {
     createRunFolder(o.out, config);
@@ -109,13 +137,12 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
   writeRunStatus(o.out, 'running', process.pid);
 
   const rng = new Rng(o.seed);
-  const all = loadDataset({ kind: 'mnist-embedded' });
   const { train: fullTrain, val } = splitHalves(all, rng);
   const train = { ...fullTrain, n: Math.min(o.trainImages, fullTrain.n) };
   train.images = fullTrain.images.subarray(0, train.n * train.height * train.width * train.channels);
   train.labels = fullTrain.labels.subarray(0, train.n);
-  const net = new Nb201Supernet({ inChannels: all.channels, classes: all.classes, C: o.C, N: o.N }, rng);
-  const trainer = new SupernetTrainer(net, nb201Space, train, val, cfg, rng);
+  const { net, searchSpace } = buildSupernet(spaceId, { inChannels: all.channels, classes: all.classes }, o.C, o.N, rng);
+  const trainer = new SupernetTrainer(net, searchSpace, train, val, cfg, rng);
   let strategy: ReturnType<typeof createStrategy> | null = null;
   try {
     const reports: EpochReport[] = [];
@@ -155,13 +182,13 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
     // A search cut off by a crash starts again: it depends only on the supernet and the RNG state.
     if (resuming) truncateRunEvents(o.out, 0);
     const estimator = new SupernetEstimator(trainer);
-    strategy = createStrategy('l2nas', nb201Space, rng, config);
+    strategy = createStrategy(method, searchSpace, rng, config);
     const events = new EventAppender(o.out);
     const searchStart = performance.now();
     let s;
     try {
       s = await runSearch({
-        space: nb201Space, estimator, strategy, steps: o.steps, reward: { kind: 'eq3' },
+        space: searchSpace, estimator, strategy, steps: o.steps, reward: { kind: 'eq3' },
         onEvent: (e) => {
           events.append(e);
           if ((e.step + 1) % 10 === 0) log(`search step ${e.step + 1}/${o.steps}: best ${e.best.toFixed(2)}%`);
@@ -172,7 +199,7 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
     }
     const best = s.state.best!;
     const randomAccuracies: number[] = [];
-    for (let i = 0; i < o.randomArchitectures; i++) randomAccuracies.push(trainer.evaluate(nb201Space.sample(rng)));
+    for (let i = 0; i < o.randomArchitectures; i++) randomAccuracies.push(trainer.evaluate(searchSpace.sample(rng)));
     const randomMedian = median(randomAccuracies);
     log(`search ${((performance.now() - searchStart) / 1000).toFixed(0)} s (${o.steps} queries and ${o.randomArchitectures} random architectures)`);
     const result: RunResult = {

@@ -92,4 +92,36 @@ describe('training worker (supernet on the embedded MNIST, in its own process)',
     for (const k of Object.keys(ca.state.momentum)) expect(Buffer.from(cb.state.momentum[k].values.buffer).equals(Buffer.from(ca.state.momentum[k].values.buffer)), k).toBe(true);
     expect(cb.reports.map((r) => r.accEnv)).toEqual(ca.reports.map((r) => r.accEnv));
   }, 600_000);
+
+  it('a DARTS supernet search from the API: structured progress, pause at an epoch, resume to the end, and the result in the run detail', async () => {
+    const runs = tempDir('darts-supernet');
+    const manager = new RunManager({ runsDir: runs, launch: forkNodeWorker, trainingWorkerEntry: path.join(OUT, 'training-worker.js'), log: () => {} });
+    const kinds = new Set<string>();
+    let epochs = 0;
+    manager.onEvent((e) => {
+      kinds.add(e.kind);
+      if (e.kind === 'epoch') epochs++;
+    });
+    const { id } = manager.startDemo({
+      seed: 2, randomArchitectures: 2,
+      options: { space: 'darts', dataset: { kind: 'mnist-embedded' }, method: 'random', epochs: 3, steps: 4, C: 2, N: 3, batchSize: 16, trainImages: 64 },
+    });
+    expect(id).toMatch(/supernet-darts/);
+    while (epochs < 1) await new Promise((r) => setTimeout(r, 100));
+    const paused = await manager.pause(id);
+    expect(paused.status).toBe('paused');
+    const dir = path.join(runs, id);
+    const saved = readSupernetCheckpoint(dir)!.state.epoch;
+    expect(saved).toBeGreaterThanOrEqual(1);
+    expect(manager.get(id).training.map((t) => t.epoch)).toEqual([...Array(saved).keys()].map((i) => i + 1));
+    expect(manager.resume(id).status).toBe('running');
+    expect(await manager.whenSettled(id)).toBe('completed');
+    const detail = manager.get(id);
+    expect(detail.config).toMatchObject({ space: 'darts', method: 'random', estimator: { kind: 'supernet', dataset: { kind: 'mnist-embedded' }, C: 2, N: 3, epochs: 3 } });
+    expect(detail.training.map((t) => t.epoch)).toEqual([1, 2, 3]);
+    expect(detail.result?.best.arch).toMatch(/^Genotype\(normal=/);
+    expect(readRunEvents(dir)).toHaveLength(4);
+    expect([...kinds]).toEqual(expect.arrayContaining(['status', 'progress', 'train-progress', 'epoch']));
+    manager.dispose();
+  }, 600_000);
 });

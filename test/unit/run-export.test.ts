@@ -19,6 +19,7 @@ function detail(space: 'nb201' | 'darts', dir: string, result: RunDetail['result
     summary: { id: 'r', dir, status: 'completed', error: null, space, estimator: 'table', method: 'l2nas', preset: 'nb201', metric: 'acc', steps: 2, stepsDone: 2, best: 1, seconds: 1, createdAt: '' },
     config: { space } as RunDetail['config'],
     result,
+    training: [],
   };
 }
 

@@ -1,4 +1,5 @@
 import type { EChartsCoreOption } from 'echarts/core';
+import type { EpochSummary } from '../../src-main/contracts/studio-api';
 import { downsampleMinMax, type RunSeries, type TopKState } from './run-series';
 
 /** Points drawn per series at most (min/max per bucket beyond this; see downsampleMinMax). */
@@ -85,5 +86,25 @@ export function compareOption(runs: { name: string; series: RunSeries }[], metri
     xAxis: { type: 'value', name: 'step', min: 0, nameLocation: 'middle', nameGap: 26 },
     yAxis: { type: 'value', name: `best ${metric} (%)`, scale: true },
     series: runs.map((r) => ({ name: r.name, type: 'line', step: 'end', showSymbol: false, data: downsampleMinMax(r.series.step, r.series.best, MAX_POINTS) })),
+  };
+}
+
+/** Supernet training per epoch: loss, best sampled path and Acc(Env) (Eq. 7's denominator). */
+export function trainingOption(epochs: readonly EpochSummary[]): EChartsCoreOption {
+  return {
+    animation: false,
+    grid: { ...grid, right: 60 },
+    tooltip,
+    legend: { data: ['loss', 'best sampled path', 'Acc(Env)'], top: 6 },
+    xAxis: { type: 'value', name: 'epoch', min: 0, minInterval: 1, nameLocation: 'middle', nameGap: 26 },
+    yAxis: [
+      { type: 'value', name: 'loss', scale: true },
+      { type: 'value', name: 'val. acc. (%)', scale: true, position: 'right' },
+    ],
+    series: [
+      { name: 'loss', type: 'line', data: epochs.map((e) => [e.epoch, e.loss]) },
+      { name: 'best sampled path', type: 'line', yAxisIndex: 1, data: epochs.map((e) => [e.epoch, e.valAccuracy]) },
+      { name: 'Acc(Env)', type: 'line', yAxisIndex: 1, step: 'end', data: epochs.map((e) => [e.epoch, e.accEnv]) },
+    ],
   };
 }

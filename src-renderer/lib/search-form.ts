@@ -1,6 +1,8 @@
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
-import type { StartSearchRequest, TableCheck } from '../../src-main/contracts/studio-api';
-import { PRESETS } from '../../src-main/core/agent/presets';
+import type { DatasetCheck, DatasetSpec } from '../../src-main/contracts/dataset';
+import type { StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
+import { DARTS_DEMO_DEFAULTS, DEMO_DEFAULTS } from '../../src-main/contracts/worker-protocol';
+import { PRESETS, supernetSearchAgent } from '../../src-main/core/agent/presets';
 
 export type SpaceChoice = 'nb201' | 'darts' | 'ofa';
 export type MethodChoice = StartSearchRequest['method'];
@@ -38,6 +40,66 @@ export const AGENT_FIELDS: readonly AgentField[] = [
 
 export const DEDUPE_CHOICES = AgentConfigSchema.shape.dedupe.options;
 
+/** Datasets a supernet can train on (PRODUCT.md §3), as the form offers them. */
+export const DATASET_CHOICES = [
+  { kind: 'mnist-embedded', label: 'MNIST digits (embedded, no files)', files: '' },
+  { kind: 'idx', label: 'MNIST / Fashion-MNIST IDX files', files: 'images file, then labels file (raw or .gz)' },
+  { kind: 'cifar10', label: 'CIFAR-10 (binary batches)', files: 'data_batch_*.bin files' },
+  { kind: 'cifar100', label: 'CIFAR-100 (binary)', files: 'train.bin' },
+  { kind: 'imagenet16', label: 'Downsampled ImageNet 16×16', files: 'train_data_batch_* files' },
+  { kind: 'imagenet32', label: 'Downsampled ImageNet 32×32', files: 'train_data_batch_* files' },
+] as const;
+export type DatasetChoice = (typeof DATASET_CHOICES)[number]['kind'];
+
+/** Supernet settings as typed; an empty field means the space's demo default. */
+export interface SupernetFormState {
+  dataset: DatasetChoice;
+  /** Dataset files, one path per line. */
+  files: string;
+  classes: string;
+  epochs: string;
+  C: string;
+  N: string;
+  batchSize: string;
+  trainImages: string;
+}
+
+export const SUPERNET_FIELDS = [
+  { key: 'epochs', label: 'Epochs', unit: 'passes over the training half', min: 1, max: 1000 },
+  { key: 'C', label: 'Channels C', unit: 'first stage', min: 1, max: 256 },
+  { key: 'N', label: 'Cells N', unit: 'NB201: per stage; DARTS: in all', min: 1, max: 20 },
+  { key: 'batchSize', label: 'Batch size', unit: 'images', min: 2, max: 1024 },
+  { key: 'trainImages', label: 'Training images', unit: 'of the training half', min: 64, max: 10_000_000 },
+] as const;
+
+export function supernetDefaults(space: SpaceChoice): Record<(typeof SUPERNET_FIELDS)[number]['key'] | 'steps', number> {
+  return space === 'darts' ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
+}
+
+export function datasetFiles(f: SupernetFormState): string[] {
+  return f.files.split('\n').map((s) => s.trim()).filter(Boolean);
+}
+
+/** The dataset spec of the form, or the reason there is none yet. */
+export function datasetSpecOf(f: SupernetFormState): DatasetSpec | string {
+  const files = datasetFiles(f);
+  switch (f.dataset) {
+    case 'mnist-embedded':
+      return { kind: 'mnist-embedded' };
+    case 'idx':
+      return files.length === 2 ? { kind: 'idx', images: files[0], labels: files[1] } : 'Give two files: the images IDX file, then the labels IDX file';
+    case 'cifar10':
+    case 'cifar100':
+      return files.length ? { kind: f.dataset, files } : 'Give the binary batch file(s)';
+    case 'imagenet16':
+    case 'imagenet32': {
+      if (!files.length) return 'Give the batch file(s)';
+      const classes = f.classes.trim() ? Number(f.classes) : undefined;
+      return { kind: 'imagenet-downsampled', files, size: f.dataset === 'imagenet16' ? 16 : 32, ...(classes ? { classes } : {}) };
+    }
+  }
+}
+
 /** The form as the user typed it: numbers stay text until validated, so a bad entry can be named. */
 export interface SearchFormState {
   space: SpaceChoice;
@@ -51,6 +113,7 @@ export interface SearchFormState {
   steps: string;
   seed: string;
   agent: Record<AgentKey, string>;
+  supernet: SupernetFormState;
 }
 
 /** The preset a space starts with (paper §4; the tuned variant where the paper's is known to fail). */
@@ -58,11 +121,32 @@ export function defaultPresetFor(space: SpaceChoice): PresetName {
   return space === 'nb201' ? 'nb201-tuned' : space;
 }
 
-export function agentTextOf(preset: PresetName): Record<AgentKey, string> {
-  const p = PRESETS[preset];
+export function agentTextOf(preset: PresetName | AgentConfig): Record<AgentKey, string> {
+  const p = typeof preset === 'string' ? PRESETS[preset] : preset;
   const out = {} as Record<AgentKey, string>;
   for (const f of AGENT_FIELDS) out[f.key] = String(p[f.key]);
   return out;
+}
+
+/**
+ * Settings for the chosen space and estimator: table searches start from the space's preset;
+ * supernet searches (short runs) from supernetSearchAgent, with the space's demo step count.
+ */
+export function applySpaceDefaults(form: SearchFormState): void {
+  if (form.estimator === 'supernet' && form.space !== 'ofa') {
+    const steps = supernetDefaults(form.space).steps;
+    const { preset, agent } = supernetSearchAgent(form.space, steps);
+    form.preset = preset;
+    form.agent = agentTextOf(agent);
+    form.steps = String(steps);
+  } else applyPreset(form, defaultPresetFor(form.space));
+}
+
+/** The agent settings as typed (call after validateForm found no agent errors). */
+export function agentConfigOf(form: SearchFormState): AgentConfig {
+  const out: Record<string, unknown> = {};
+  for (const f of AGENT_FIELDS) out[f.key] = agentValue(f.key, form.agent[f.key]);
+  return AgentConfigSchema.parse(out);
 }
 
 export function initialForm(space: SpaceChoice = 'nb201'): SearchFormState {
@@ -70,6 +154,7 @@ export function initialForm(space: SpaceChoice = 'nb201'): SearchFormState {
   return {
     space, estimator: 'table', method: 'l2nas', preset, benchmark: '', metric: '', report: [],
     steps: String(PRESETS[preset].steps), seed: '0', agent: agentTextOf(preset),
+    supernet: { dataset: 'mnist-embedded', files: '', classes: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '' },
   };
 }
 
@@ -104,17 +189,18 @@ function agentValue(key: AgentKey, text: string): unknown {
  * Validates the form field by field (field name → message); empty means Start may be pressed.
  * Agent fields are checked with the same schema the run's config.json is checked with.
  */
-export function validateForm(form: SearchFormState, table: TableCheck | null): Partial<Record<string, string>> {
+export function validateForm(form: SearchFormState, table: TableCheck | null, dataset: DatasetCheck | null = null): Partial<Record<string, string>> {
   const errors: Partial<Record<string, string>> = {};
-  const steps = integerIn(form.steps, 1, 1_000_000, 'Steps');
+  const steps = form.estimator === 'supernet' && !form.steps.trim() ? null : integerIn(form.steps, 1, 1_000_000, 'Steps');
   if (steps) errors.steps = steps;
   const seed = integerIn(form.seed, 0, 2 ** 31, 'Seed');
   if (seed) errors.seed = seed;
-  if (form.space !== 'nb201') {
-    errors.space = form.estimator === 'table'
-      ? 'Benchmark tables exist for NAS-Bench-201 only: the DARTS and OFA spaces are too large to tabulate and need a supernet'
-      : 'Supernets exist for the NAS-Bench-201 space only so far (DARTS and OFA supernets are not available yet)';
-  } else if (form.estimator === 'table') {
+  if (form.estimator === 'supernet') {
+    if (form.space === 'ofa') errors.space = 'Supernets exist for the NAS-Bench-201 and DARTS spaces (an elastic OFA supernet is not available yet)';
+    validateSupernet(form, dataset, errors);
+  } else if (form.space !== 'nb201') {
+    errors.space = 'Benchmark tables exist for NAS-Bench-201 only: the DARTS and OFA spaces are too large to tabulate — choose the supernet estimator';
+  } else {
     if (benchmarkFiles(form).length === 0) errors.benchmark = 'Give at least one benchmark table file (CSV with index,arch,… columns)';
     else if (!table) errors.benchmark = 'Check the file first: it is read exactly as the search will read it';
     if (!form.metric) errors.metric = 'Pick the column to search on';
@@ -133,6 +219,39 @@ export function validateForm(form: SearchFormState, table: TableCheck | null): P
     errors['agent.epsilonEnd'] = 'ε end must not exceed ε start';
   }
   return errors;
+}
+
+function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, errors: Partial<Record<string, string>>): void {
+  const f = form.supernet;
+  for (const field of SUPERNET_FIELDS) {
+    const text = f[field.key];
+    if (!text.trim()) continue; // the space's default
+    const e = integerIn(text, field.min, field.max, field.label);
+    if (e) errors[`supernet.${field.key}`] = e;
+  }
+  const C = f.C.trim() ? Number(f.C) : supernetDefaults(form.space).C;
+  if (form.space === 'darts' && !errors['supernet.C'] && C % 2) errors['supernet.C'] = 'The DARTS supernet needs an even C (FactorizedReduce halves it)';
+  if ((f.dataset === 'imagenet16' || f.dataset === 'imagenet32') && f.classes.trim()) {
+    const e = integerIn(f.classes, 2, 1000, 'Classes');
+    if (e) errors['supernet.classes'] = e;
+  }
+  const spec = datasetSpecOf(f);
+  if (typeof spec === 'string') errors['supernet.files'] = spec;
+  else if (f.dataset !== 'mnist-embedded' && !dataset) errors['supernet.files'] = 'Check the dataset first: its files are read exactly as training will read them';
+}
+
+/** The supernet search the form describes (fields left empty take the space's demo defaults). */
+export function toSupernetOptions(form: SearchFormState): SupernetSearchOptions {
+  if (form.space === 'ofa') throw new Error('no OFA supernet');
+  const spec = datasetSpecOf(form.supernet);
+  if (typeof spec === 'string') throw new Error(spec);
+  const n = (t: string) => (t.trim() ? Number(t) : undefined);
+  const f = form.supernet;
+  return {
+    space: form.space, dataset: spec, method: form.method,
+    epochs: n(f.epochs), steps: n(form.steps), C: n(f.C), N: n(f.N), batchSize: n(f.batchSize), trainImages: n(f.trainImages),
+    agent: { preset: form.preset, config: agentConfigOf(form) },
+  };
 }
 
 /** Agent values that differ from the preset: sent as overrides, so config.json records the preset plus changes. */

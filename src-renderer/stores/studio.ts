@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
 import type { RunEvent } from '../../src-main/contracts/run';
-import type { DoctorInfo, RunDetail, RunSummary, StudioApi, StudioCall, StudioEvent, StudioResults } from '../../src-main/contracts/studio-api';
+import type { DoctorInfo, EpochSummary, RunDetail, RunSummary, StudioApi, StudioCall, StudioEvent, StudioResults, TrainProgress } from '../../src-main/contracts/studio-api';
 import { getSpace } from '../../src-main/core/spaces';
 import { studioApi } from '../api/studio-client';
 import { RunSeries, TopKState } from '../lib/run-series';
@@ -14,6 +14,8 @@ export interface OpenRun {
   /** Best query so far (arch text and value). */
   best: { arch: string; value: number; step: number } | null;
   progress: string | null;
+  /** Supernet runs: live training progress, and the finished epochs. */
+  training: { now: TrainProgress | null; epochs: EpochSummary[] };
 }
 
 /** An API failure turned into an Error with the server's message (what and where). */
@@ -54,6 +56,8 @@ export const useStudio = defineStore('studio', () => {
   let unsubscribe: (() => void) | null = null;
   let bumpTimer: ReturnType<typeof setTimeout> | null = null;
   const lastCatchUp = new Map<string, number>();
+  /** Runs whose worker failed before their folder existed (e.g. an unreadable dataset): why. */
+  const startFailures = new Map<string, string>();
 
   /** Views recompute from the series when `version` ticks: at most 5 times a second. */
   function bump(): void {
@@ -89,6 +93,7 @@ export const useStudio = defineStore('studio', () => {
       topK: new TopKState(getSpace(detail.config.space), detail.config.agent.topK),
       best: null,
       progress: null,
+      training: { now: null, epochs: [...detail.training] },
     });
     const m = new Map(open.value);
     m.set(id, run);
@@ -109,6 +114,7 @@ export const useStudio = defineStore('studio', () => {
     const run = open.value.get(id);
     if (!run) return;
     run.detail = await call({ method: 'getRun', id });
+    if (run.detail.training.length >= run.training.epochs.length) run.training.epochs = [...run.detail.training];
     await catchUp(id);
   }
 
@@ -120,6 +126,16 @@ export const useStudio = defineStore('studio', () => {
       if (e.event.step > run.series.length) void catchUp(e.runId);
       else {
         append(run, e.event);
+        bump();
+      }
+    } else if (e.kind === 'train-progress') {
+      if (run) {
+        run.training.now = e.progress;
+        bump();
+      }
+    } else if (e.kind === 'epoch') {
+      if (run) {
+        run.training.epochs = [...run.training.epochs.filter((x) => x.epoch < e.epoch.epoch), e.epoch];
         bump();
       }
     } else if (e.kind === 'progress') {
@@ -134,6 +150,7 @@ export const useStudio = defineStore('studio', () => {
         }
       }
     } else {
+      if (e.status === 'failed' && !run && e.error) startFailures.set(e.runId, e.error);
       void refreshRuns();
       if (run) void reloadDetail(e.runId);
     }
@@ -160,5 +177,5 @@ export const useStudio = defineStore('studio', () => {
     await refreshRuns();
   }
 
-  return { runs, runsError, open, version, doctor, connect, refreshRuns, openRun, reloadDetail, control, deleteRun };
+  return { runs, runsError, open, version, doctor, startFailures, connect, refreshRuns, openRun, reloadDetail, control, deleteRun };
 });

@@ -1,17 +1,21 @@
 // @vitest-environment happy-dom
 import { mount, flushPromises } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
+import type { DatasetCheck, DatasetSpec } from '../../src-main/contracts/dataset';
 import type { TableCheck } from '../../src-main/contracts/studio-api';
 import SearchForm from '../../src-renderer/components/SearchForm.vue';
 
 const TABLE: TableCheck = { rows: 15625, columns: ['cifar10', 'cifar100', 'imagenet16-120'], files: ['/data/t.csv'] };
 
-function setup(check: (space: string, files: string[]) => Promise<TableCheck> = async () => TABLE) {
+const MNIST_IDX: DatasetCheck = { name: 'fashion', images: 70000, height: 28, width: 28, channels: 1, classes: 10 };
+
+function setup(check: (space: string, files: string[]) => Promise<TableCheck> = async () => TABLE, dataCheck: (d: DatasetSpec) => Promise<DatasetCheck> = async () => MNIST_IDX) {
   const checkTable = vi.fn(check);
-  const w = mount(SearchForm, { props: { checkTable } });
+  const checkDataset = vi.fn(dataCheck);
+  const w = mount(SearchForm, { props: { checkTable, checkDataset } });
   const start = () => w.get('[data-action="start"]');
   const error = (key: string) => w.get(`[data-error="${key}"]`).text();
-  return { w, checkTable, start, error };
+  return { w, checkTable, checkDataset, start, error };
 }
 
 async function withCheckedTable(s: ReturnType<typeof setup>) {
@@ -94,5 +98,64 @@ describe('SearchForm (new search)', () => {
     expect(s.error('space')).toMatch(/NAS-Bench-201 only/);
     expect((s.w.get('#f-topK').element as HTMLInputElement).value).toBe('500'); // darts preset
     expect(s.start().attributes('disabled')).toBeDefined();
+  });
+
+  describe('supernet estimator', () => {
+    it('starts on the embedded MNIST with the space defaults and the tuned agent', async () => {
+      const s = setup();
+      await s.w.get('#f-estimator').setValue('supernet');
+      expect(s.start().attributes('disabled')).toBeUndefined(); // no files needed
+      expect((s.w.get('#f-sn-epochs').attributes('placeholder'))).toBe('12 (default)');
+      await s.w.get('form').trigger('submit');
+      const [[options, seed]] = s.w.emitted('supernet')!;
+      expect(seed).toBe(0);
+      expect(options).toMatchObject({ space: 'nb201', dataset: { kind: 'mnist-embedded' }, method: 'l2nas', steps: 100, agent: { preset: 'nb201-tuned' } });
+      expect(options.epochs).toBeUndefined(); // the server applies the default
+    });
+
+    it('DARTS: scales the warm-up to the run, and wants an even C', async () => {
+      const s = setup();
+      await s.w.get('#f-estimator').setValue('supernet');
+      await s.w.get('#f-space').setValue('darts');
+      expect((s.w.get('#f-warmupSteps').element as HTMLInputElement).value).toBe('25'); // 100 steps / 4, not 3000
+      expect((s.w.get('#f-topK').element as HTMLInputElement).value).toBe('16');
+      await s.w.get('#f-sn-C').setValue('5');
+      expect(s.error('supernet.C')).toMatch(/even C/);
+      expect(s.start().attributes('disabled')).toBeDefined();
+      await s.w.get('#f-sn-C').setValue('6');
+      await s.w.get('form').trigger('submit');
+      const [[options]] = s.w.emitted('supernet')!;
+      expect(options).toMatchObject({ space: 'darts', C: 6, agent: { preset: 'darts', config: { warmupSteps: 25, topK: 16 } } });
+    });
+
+    it('reads dataset files through the API before Start, and names a bad file', async () => {
+      const s = setup(undefined, async (d) => {
+        if (d.kind === 'idx' && d.images.includes('bad')) throw new Error('/data/bad-images.idx (byte 16): file ends after 50 of 784 image bytes');
+        return MNIST_IDX;
+      });
+      await s.w.get('#f-estimator').setValue('supernet');
+      await s.w.get('#f-dataset').setValue('idx');
+      expect(s.error('supernet.files')).toMatch(/two files/);
+      await s.w.get('#f-data-files').setValue('/data/bad-images.idx\n/data/labels.idx');
+      expect(s.error('supernet.files')).toMatch(/Check the dataset first/);
+      await s.w.get('[data-action="check-dataset"]').trigger('click');
+      await flushPromises();
+      expect(s.error('supernet.files')).toBe('/data/bad-images.idx (byte 16): file ends after 50 of 784 image bytes');
+      expect(s.start().attributes('disabled')).toBeDefined();
+      await s.w.get('#f-data-files').setValue('/data/images.idx\n/data/labels.idx');
+      await s.w.get('[data-action="check-dataset"]').trigger('click');
+      await flushPromises();
+      expect(s.checkDataset).toHaveBeenLastCalledWith({ kind: 'idx', images: '/data/images.idx', labels: '/data/labels.idx' });
+      expect(s.w.get('[data-dataset-ok]').text()).toContain('70,000 images, 28×28×1, 10 classes');
+      expect(s.start().attributes('disabled')).toBeUndefined();
+    });
+
+    it('has no OFA supernet, and says so', async () => {
+      const s = setup();
+      await s.w.get('#f-estimator').setValue('supernet');
+      await s.w.get('#f-space').setValue('ofa');
+      expect(s.error('space')).toMatch(/OFA supernet is not available/);
+      expect(s.start().attributes('disabled')).toBeDefined();
+    });
   });
 });

@@ -20,6 +20,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'search-worker.js');
+const TRAINING_ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'training-worker.js');
 if (!CHROMIUM && process.env.CI) throw new Error('CI must install Debian chromium for the browser tests (see .ci/run)');
 
 let manager: RunManager;
@@ -40,7 +41,7 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     runsDir = tempDir('browser');
     // A run made by the CLI: the UI lists it like its own (same run folder format).
     execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--method', 'rea', '--steps', '150', '--seed', '3', '--out', path.join(runsDir, 'cli-rea-run'), '-q']);
-    manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: ENTRY, log: () => {} });
+    manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: ENTRY, trainingWorkerEntry: TRAINING_ENTRY, log: () => {} });
     server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -192,6 +193,27 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.waitForSelector('svg[data-figure="ofa-strip"]');
     expect(await page.$$eval('svg[data-figure="ofa-strip"] g.block', (g) => g.length)).toBe(11);
     await shot('ofa-strip');
+  });
+
+  it('trains a supernet from the form and shows its training, then its search', async () => {
+    await page.click('nav >> text=New search');
+    await page.selectOption('#f-estimator', 'supernet');
+    await page.fill('#f-sn-epochs', '2');
+    await page.fill('#f-sn-C', '2');
+    await page.fill('#f-sn-trainImages', '64');
+    await page.fill('#f-steps', '6');
+    await page.selectOption('#f-method', 'rea');
+    await shot('new-supernet-search');
+    await page.click('[data-action="start"]');
+    await page.waitForURL(/#\/run\/.*supernet-nb201/);
+    await page.waitForSelector('[data-section="supernet-training"]');
+    await page.waitForSelector('.run-header [data-status="completed"]', { timeout: 300_000 });
+    await page.waitForSelector('[data-section="supernet-training"] canvas');
+    expect(await page.textContent('[data-section="supernet-training"]')).toMatch(/2\/2 epochs trained · Acc\(Env\)/);
+    await page.waitForSelector('[data-chart="accuracy"][data-points="6"]');
+    expect(await page.$$eval('svg[data-figure="nb201-cell"] g.edge', (g) => g.length)).toBe(6);
+    await page.waitForTimeout(400);
+    await shot('supernet-run');
   });
 
   it('renders in the dark theme too, and raised no console errors (CSP included)', async () => {

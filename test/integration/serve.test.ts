@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { StudioEvent } from '../../src-main/contracts/studio-api';
+import { MAX_REQUEST_BYTES, type StudioEvent } from '../../src-main/contracts/studio-api';
 import { startStudioServer, type StudioServer } from '../../src-main/node/http-server';
 import { RunManager } from '../../src-main/node/run-manager';
 import { forkNodeWorker } from '../../src-main/node/worker-host';
@@ -63,7 +63,7 @@ describe('l2nas serve', () => {
     expect((await request({ path: '/api/call', method: 'POST', body: '{not json' })).status).toBe(400);
     expect((await call({ method: 'getRun', id: '../etc' })).status).toBe(400);
     expect((await call({ method: 'getRun', id: 'nope' })).status).toBe(404);
-    expect((await call({ method: 'startSearch', request: { x: 'y'.repeat(70_000) } })).status).toBe(413);
+    expect((await call({ method: 'startSearch', request: { x: 'y'.repeat(MAX_REQUEST_BYTES) } })).status).toBe(413);
     expect(JSON.parse((await call({ method: 'listRuns' })).body).value).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Supernet training speed (images/s) and query cost (seconds per evaluate) per TF.js backend, at
-// the demo's settings (DEMO_DEFAULTS: NAS-Bench-201 supernet on the embedded MNIST). Each backend
-// runs in its own child process (a process keeps the first backend it loads). Needs the build:
+// Supernet training speed (images/s) and query cost (seconds per evaluate) per TF.js backend and
+// space, at the demo settings (DEMO_DEFAULTS: NAS-Bench-201 supernet; DARTS_DEMO_DEFAULTS: DARTS
+// supernet; embedded MNIST). Each measurement runs in its own child process (a process keeps the
+// first backend it loads). Needs the build:
 //   npx tsc -p tsconfig.node.json && node bench/supernet-speed.cjs [--steps 60] [--queries 10]
 // Writes bench/results/supernet-speed.md.
 const path = require('node:path');
@@ -15,72 +16,78 @@ const arg = (name, def) => {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 };
 
-async function measure(backendName, steps, queries) {
+async function measure(space, backendName, steps, queries) {
   const { selectBackend } = require(path.join(OUT, 'node', 'backend'));
   let choice;
   try {
     choice = await selectBackend(backendName);
   } catch (e) {
-    return { backend: backendName, ok: false, reason: e.message };
+    return { space, backend: backendName, ok: false, reason: e.message };
   }
   const { registerWasmConvGradients } = require(path.join(OUT, 'core', 'kernels', 'wasm-conv-gradients'));
   if (backendName === 'wasm') registerWasmConvGradients();
   require('@tensorflow/tfjs'); // gradients of TF.js ops
-  const { DEMO_DEFAULTS } = require(path.join(OUT, 'contracts', 'worker-protocol'));
+  const { DEMO_DEFAULTS, DARTS_DEMO_DEFAULTS } = require(path.join(OUT, 'contracts', 'worker-protocol'));
   const { Rng } = require(path.join(OUT, 'core', 'rng'));
   const { loadDataset, splitHalves } = require(path.join(OUT, 'node', 'datasets'));
   const { nb201Space } = require(path.join(OUT, 'core', 'spaces', 'nb201'));
+  const { dartsSpace } = require(path.join(OUT, 'core', 'spaces', 'darts'));
   const { Nb201Supernet } = require(path.join(OUT, 'core', 'supernet', 'nb201-supernet'));
+  const { DartsSupernet } = require(path.join(OUT, 'core', 'supernet', 'darts-supernet'));
   const { SupernetTrainer } = require(path.join(OUT, 'core', 'supernet', 'supernet-trainer'));
-  const d = DEMO_DEFAULTS;
+  const darts = space === 'darts';
+  const d = darts ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
+  const searchSpace = darts ? dartsSpace : nb201Space;
   const rng = new Rng(0);
   const all = loadDataset({ kind: 'mnist-embedded' });
   const { train: full, val } = splitHalves(all, rng);
   // One "epoch" of `steps` batches: the first batches of the training half.
   const n = Math.min(full.n, steps * d.batchSize);
   const train = { ...full, n, images: full.images.subarray(0, n * 784), labels: full.labels.subarray(0, n) };
-  const cfg = { epochs: 1, batchSize: d.batchSize, lrMax: d.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: d.cutout, evalPaths: 0, evalBatches: 8, evalBatchSize: 64 };
-  const net = new Nb201Supernet({ inChannels: 1, classes: 10, C: d.C, N: d.N }, rng);
-  const trainer = new SupernetTrainer(net, nb201Space, train, val, cfg, rng);
+  const cfg = { epochs: 1, batchSize: d.batchSize, lrMax: d.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: d.cutout, evalPaths: 0, evalBatches: darts ? 4 : 8, evalBatchSize: 64 };
+  const net = darts ? new DartsSupernet({ inChannels: 1, classes: 10, C: d.C, layers: d.N }, rng) : new Nb201Supernet({ inChannels: 1, classes: 10, C: d.C, N: d.N }, rng);
+  const trainer = new SupernetTrainer(net, searchSpace, train, val, cfg, rng);
   // Warm-up: kernels compile and every op's weights get momentum buffers on first use.
   const warm = { ...cfg };
   const warmSteps = Math.min(3, steps);
-  const wt = new SupernetTrainer(net, nb201Space, { ...train, n: warmSteps * d.batchSize }, val, warm, new Rng(1));
+  const wt = new SupernetTrainer(net, searchSpace, { ...train, n: warmSteps * d.batchSize }, val, warm, new Rng(1));
   wt.trainEpoch();
   wt.dispose();
   const t0 = performance.now();
   const r = trainer.trainEpoch();
   const trainSeconds = (performance.now() - t0) / 1000;
   const q0 = performance.now();
-  for (let i = 0; i < queries; i++) trainer.evaluate(nb201Space.sample(rng));
+  for (let i = 0; i < queries; i++) trainer.evaluate(searchSpace.sample(rng));
   const perQuery = (performance.now() - q0) / 1000 / queries;
   trainer.dispose();
   net.dispose();
-  return { backend: backendName, ok: true, reason: choice.attempts.at(-1).reason, imagesPerSecond: r.imagesPerSecond, steps: Math.floor(n / d.batchSize), warmSteps, trainSeconds, secondsPerQuery: perQuery, queries, evalImages: cfg.evalBatches * cfg.evalBatchSize };
+  return { space, backend: backendName, ok: true, reason: choice.attempts.at(-1).reason, imagesPerSecond: r.imagesPerSecond, steps: Math.floor(n / d.batchSize), warmSteps, trainSeconds, secondsPerQuery: perQuery, queries, evalImages: cfg.evalBatches * cfg.evalBatchSize };
 }
 
 async function main() {
   const child = process.argv.indexOf('--child');
   if (child >= 0) {
-    const res = await measure(process.argv[child + 1], arg('--steps', 60), arg('--queries', 10));
+    const res = await measure(process.argv[child + 2], process.argv[child + 1], arg('--steps', 60), arg('--queries', 10));
     process.stdout.write('RESULT ' + JSON.stringify(res) + '\n');
     return;
   }
-  const { DEMO_DEFAULTS } = require(path.join(OUT, 'contracts', 'worker-protocol'));
+  const { DEMO_DEFAULTS, DARTS_DEMO_DEFAULTS } = require(path.join(OUT, 'contracts', 'worker-protocol'));
   const plan = [
-    ['tensorflow', arg('--steps', 60), arg('--queries', 10)],
-    ['wasm', arg('--steps', 60), arg('--queries', 10)],
+    ['nb201', 'tensorflow', arg('--steps', 60), arg('--queries', 10)],
+    ['nb201', 'wasm', arg('--steps', 60), arg('--queries', 10)],
     // The CPU backend's conv gradients are plain JavaScript: a few steps are enough to see the rate.
-    ['cpu', arg("--cpu-steps", 2), arg("--cpu-queries", 1)],
+    ['nb201', 'cpu', arg('--cpu-steps', 2), arg('--cpu-queries', 1)],
+    ['darts', 'wasm', arg('--darts-steps', 20), arg('--darts-queries', 5)],
+    ['darts', 'cpu', 1, 1],
   ];
   const rows = [];
-  for (const [b, steps, queries] of plan) {
+  for (const [space, b, steps, queries] of plan) {
     let res;
     try {
-      const out = execFileSync(process.execPath, [__filename, '--child', b, '--steps', String(steps), '--queries', String(queries)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 900_000 });
+      const out = execFileSync(process.execPath, [__filename, '--child', b, space, '--steps', String(steps), '--queries', String(queries)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 900_000 });
       res = JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT ')).slice(7));
     } catch (e) {
-      res = { backend: b, ok: false, reason: `benchmark process failed: ${String(e.message).split('\n')[0]}` };
+      res = { space, backend: b, ok: false, reason: `benchmark process failed: ${String(e.message).split('\n')[0]}` };
     }
     console.log(JSON.stringify(res));
     rows.push(res);
@@ -91,13 +98,13 @@ async function main() {
     '',
     `- **Measured**: ${new Date().toISOString()} with \`node bench/supernet-speed.cjs\``,
     `- **Machine**: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${os.platform()} ${os.release()}, Node ${process.version}`,
-    `- **Settings**: the demo's (DEMO_DEFAULTS): NAS-Bench-201 supernet C = ${DEMO_DEFAULTS.C}, N = ${DEMO_DEFAULTS.N}, 28×28×1 MNIST, batch ${DEMO_DEFAULTS.batchSize}, one uniformly random path per batch; a query evaluates one (uncached) path on 8 × 64 = 512 validation images.`,
+    `- **Settings**: the demo's, 28×28×1 MNIST, one uniformly random path per batch. NAS-Bench-201 (DEMO_DEFAULTS): C = ${DEMO_DEFAULTS.C}, N = ${DEMO_DEFAULTS.N} cell per stage, batch ${DEMO_DEFAULTS.batchSize}; a query evaluates one (uncached) path on 8 × 64 = 512 validation images. DARTS (DARTS_DEMO_DEFAULTS): C = ${DARTS_DEMO_DEFAULTS.C}, ${DARTS_DEMO_DEFAULTS.N} cells, batch ${DARTS_DEMO_DEFAULTS.batchSize}; a query uses 4 × 64 = 256 images.`,
     '',
-    '| backend | available | images/s (training) | s per query | steps timed | note |',
-    '|---|---|---|---|---|---|',
+    '| space | backend | available | images/s (training) | s per query | steps timed | note |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map((r) => r.ok
-      ? `| ${r.backend} | yes | ${r.imagesPerSecond.toFixed(0)} | ${r.secondsPerQuery.toFixed(3)} | ${r.steps} (+${r.warmSteps} warm-up) | ${r.reason} |`
-      : `| ${r.backend} | no | – | – | – | ${r.reason.replace(/\|/g, '\\|')} |`),
+      ? `| ${r.space} | ${r.backend} | yes | ${r.imagesPerSecond.toFixed(1)} | ${r.secondsPerQuery.toFixed(3)} | ${r.steps} (+${r.warmSteps} warm-up) | ${r.reason} |`
+      : `| ${r.space} | ${r.backend} | no | – | – | – | ${r.reason.replace(/\|/g, '\\|')} |`),
     '',
     'Numbers are from one run on a shared machine; expect ±15 % between runs. tfjs-node',
     '(`tensorflow`) is not installable in this environment; the reason above is the loader\'s own.',

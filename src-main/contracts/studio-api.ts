@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentConfigSchema, PRESET_NAMES } from './agent-config';
 import { DatasetSpecSchema, type DatasetCheck } from './dataset';
 import type { RunConfig, RunEvent, RunResult } from './run';
+import type { FromTrainingWorker } from './worker-protocol';
 
 /**
  * The one API the renderer sees — through the preload's contextBridge in the app, through
@@ -67,25 +68,10 @@ export type StudioEvent =
   /** A supernet epoch finished (its checkpoint is on disk). */
   | { kind: 'epoch'; runId: string; epoch: EpochSummary };
 
-export interface TrainProgress {
-  epoch: number;
-  epochs: number;
-  batch: number;
-  of: number;
-  loss: number;
-  imagesPerSecond: number;
-  etaSeconds: number;
-}
-
-export interface EpochSummary {
-  epoch: number;
-  epochs: number;
-  loss: number;
-  imagesPerSecond: number;
-  seconds: number;
-  valAccuracy: number;
-  accEnv: number;
-}
+/** Supernet training progress, as the training worker reports it (worker-protocol.ts). */
+export type TrainProgress = Omit<Extract<FromTrainingWorker, { type: 'train-progress' }>, 'type'>;
+/** One finished supernet epoch, as the training worker reports it. */
+export type EpochSummary = Omit<Extract<FromTrainingWorker, { type: 'epoch' }>, 'type'>;
 
 /** Settings of a supernet search started from the UI (PRODUCT.md §3). */
 export const SupernetSearchOptionsSchema = z

@@ -10,6 +10,7 @@ import { doctorCommand } from './commands/doctor';
 import { serveCommand } from './commands/serve';
 import { demoCommand } from './commands/demo';
 import { DATASET_KINDS } from './commands/demo';
+import { SUPERNET_SPACES } from '../contracts/worker-protocol';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
@@ -110,7 +111,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('offline demo / supernet search: train a small weight-sharing supernet (NAS-Bench-201 or DARTS space) on the embedded MNIST digits or your dataset files, search it, compare with random architectures')
     .option('--out <dir>', 'run folder to create (re-run on the same folder to resume training)', `runs/demo-${Date.now()}`)
-    .addOption(new Option('--space <space>', 'supernet space').choices(['nb201', 'darts']).default('nb201'))
+    .addOption(new Option('--space <space>', 'supernet space').choices([...SUPERNET_SPACES]).default('nb201'))
     .addOption(new Option('--method <method>', 'search method on the trained supernet').choices([...METHOD_NAMES]).default('l2nas'))
     .addOption(new Option('--dataset <kind>', 'training data (one half trains, the other is queried)').choices([...DATASET_KINDS]).default('mnist-embedded'))
     .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])

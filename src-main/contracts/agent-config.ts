@@ -33,3 +33,6 @@ export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 export const PRESET_NAMES = ['nb201', 'nb201-tuned', 'darts', 'ofa', 'transfer-pretrain', 'transfer-finetune'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** Agent settings together with the preset they started from (what config.json records). */
+export const AgentChoiceSchema = z.object({ preset: z.enum(PRESET_NAMES), config: AgentConfigSchema }).strict();

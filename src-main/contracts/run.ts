@@ -5,6 +5,9 @@ import { DatasetSpecSchema } from './dataset';
 /** The run folder format shared by CLI, app and web UI (PRODUCT.md §5 "Run store"). */
 export const RUN_FORMAT_VERSION = 1;
 
+/** Search methods (core/search/strategy.ts METHOD_NAMES lists the same, for the engine). */
+export const MethodSchema = z.enum(['l2nas', 'random', 'rea', 'reinforce']);
+
 export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -45,7 +48,7 @@ export const RunConfigSchema = z
   .object({
     version: z.literal(RUN_FORMAT_VERSION),
     space: z.enum(['nb201', 'darts', 'ofa']),
-    method: z.enum(['l2nas', 'random', 'rea', 'reinforce']),
+    method: MethodSchema,
     preset: z.string(),
     agent: AgentConfigSchema,
     rea: z.object({ population: z.number().int().min(1), sample: z.number().int().min(1) }).strict(),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { AgentConfigSchema, PRESET_NAMES } from './agent-config';
+import { AgentChoiceSchema } from './agent-config';
 import { DatasetSpecSchema, type DatasetCheck } from './dataset';
-import type { RunConfig, RunEvent, RunResult } from './run';
-import type { FromTrainingWorker } from './worker-protocol';
+import { MethodSchema, type RunConfig, type RunEvent, type RunResult } from './run';
+import { SUPERNET_SPACES, type FromTrainingWorker } from './worker-protocol';
 
 /**
  * The one API the renderer sees — through the preload's contextBridge in the app, through
@@ -14,7 +14,7 @@ export const StartSearchRequestSchema = z
   .object({
     /** Benchmark tables exist for NAS-Bench-201 only: DARTS and OFA spaces are far too large to tabulate. */
     space: z.enum(['nb201']),
-    method: z.enum(['l2nas', 'random', 'rea', 'reinforce']),
+    method: MethodSchema,
     preset: z.string().min(1).max(64),
     benchmark: z.array(z.string().min(1).max(4096)).min(1).max(8),
     metric: z.string().min(1).max(256),
@@ -76,9 +76,9 @@ export type EpochSummary = Omit<Extract<FromTrainingWorker, { type: 'epoch' }>, 
 /** Settings of a supernet search started from the UI (PRODUCT.md §3). */
 export const SupernetSearchOptionsSchema = z
   .object({
-    space: z.enum(['nb201', 'darts']),
+    space: z.enum(SUPERNET_SPACES),
     dataset: DatasetSpecSchema,
-    method: z.enum(['l2nas', 'random', 'rea', 'reinforce']),
+    method: MethodSchema,
     epochs: z.number().int().min(1).max(1000).optional(),
     steps: z.number().int().min(1).max(100_000).optional(),
     C: z.number().int().min(1).max(256).optional(),
@@ -86,7 +86,7 @@ export const SupernetSearchOptionsSchema = z
     batchSize: z.number().int().min(2).max(1024).optional(),
     trainImages: z.number().int().min(64).max(10_000_000).optional(),
     /** The agent's settings (default: supernetSearchAgent of the space) and the preset they came from. */
-    agent: z.object({ preset: z.enum(PRESET_NAMES), config: AgentConfigSchema }).strict().optional(),
+    agent: AgentChoiceSchema.optional(),
   })
   .strict();
 export type SupernetSearchOptions = z.infer<typeof SupernetSearchOptionsSchema>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { AgentConfigSchema, PRESET_NAMES } from './agent-config';
+import { AgentChoiceSchema } from './agent-config';
 import { DatasetSpecSchema } from './dataset';
-import { RunEventSchema, RunResultSchema } from './run';
+import { MethodSchema, RunEventSchema, RunResultSchema } from './run';
 
 /**
  * Messages between the run manager and a search worker (Electron utility process, or a Node
@@ -79,6 +79,17 @@ export const DARTS_DEMO_DEFAULTS = { epochs: 3, steps: 100, randomArchitectures:
 
 /** Which supernet a `demo` (supernet search) trains: its search space, and what C and N mean there. */
 export const SUPERNET_SPACES = ['nb201', 'darts'] as const;
+export type SupernetSpace = (typeof SUPERNET_SPACES)[number];
+
+/** A supernet search's defaults in its space (every unset setting takes these). */
+export function supernetDefaults(space: SupernetSpace): typeof DEMO_DEFAULTS | typeof DARTS_DEMO_DEFAULTS {
+  return space === 'darts' ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
+}
+
+/** Why a supernet's channel count cannot be built, or null (DARTS's FactorizedReduce halves C). */
+export function supernetChannelsError(space: SupernetSpace, C: number): string | null {
+  return space === 'darts' && C % 2 ? `C = ${C}: the DARTS supernet needs an even number of channels (FactorizedReduce halves it)` : null;
+}
 
 /** Messages to the training worker (supernet training; final-model training joins later). */
 export const ToTrainingWorkerSchema = z.discriminatedUnion('type', [
@@ -104,8 +115,8 @@ export const ToTrainingWorkerSchema = z.discriminatedUnion('type', [
       space: z.enum(SUPERNET_SPACES).optional(),
       /** Training data (default: the embedded MNIST digits). */
       dataset: DatasetSpecSchema.optional(),
-      method: z.enum(['l2nas', 'random', 'rea', 'reinforce']).optional(),
-      agent: z.object({ preset: z.enum(PRESET_NAMES), config: AgentConfigSchema }).strict().optional(),
+      method: MethodSchema.optional(),
+      agent: AgentChoiceSchema.optional(),
     })
     .strict(),
 ]);

@@ -5,7 +5,7 @@ import type { PresetName } from '../contracts/agent-config';
 import type { RunConfig, RunEvent } from '../contracts/run';
 import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StudioEvent, type SupernetSearchOptions } from '../contracts/studio-api';
 import { readSupernetCheckpoint } from './supernet-checkpoint';
-import { DARTS_DEMO_DEFAULTS, DEMO_DEFAULTS, FromTrainingWorkerSchema, FromWorkerSchema, parseMessage, type ToTrainingWorker, type ToWorker } from '../contracts/worker-protocol';
+import { DEMO_DEFAULTS, FromTrainingWorkerSchema, supernetChannelsError, supernetDefaults, FromWorkerSchema, parseMessage, type ToTrainingWorker, type ToWorker } from '../contracts/worker-protocol';
 import { loadCheckedTable, runConfigFromOptions, UsageError } from './run-config';
 import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
 import { listRuns, runStatusOf, summarizeRun } from './run-store';
@@ -25,7 +25,7 @@ function supernetMessageOf(config: RunConfig, dir: string): ToTrainingWorker {
   const e = config.estimator;
   if (e.kind !== 'supernet') throw new Error('not a supernet run');
   if (config.space === 'ofa') throw new ConflictError('OFA supernet runs do not exist');
-  const defaults = config.space === 'darts' ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
+  const defaults = supernetDefaults(config.space);
   return {
     type: 'demo', out: dir, seed: config.seed, epochs: e.epochs, steps: config.steps, randomArchitectures: e.randomArchitectures ?? defaults.randomArchitectures,
     C: e.C, N: e.N, trainImages: e.trainImages, lrMax: e.lrMax, cutout: e.cutout, batchSize: e.batchSize,
@@ -239,10 +239,11 @@ export class RunManager {
    */
   startDemo(o: { seed?: number; options?: SupernetSearchOptions } & Partial<Record<keyof typeof DEMO_DEFAULTS, number>> = {}): { id: string } {
     const { options, seed, ...numbers } = o;
-    const defaults = options?.space === 'darts' ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
+    const defaults = supernetDefaults(options?.space ?? 'nb201');
     const picked = (options ? Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) : {}) as Partial<SupernetSearchOptions>;
     const settings = { ...defaults, ...numbers, ...picked };
-    if (picked.space === 'darts' && settings.C % 2) throw new UsageError(`C = ${settings.C}: the DARTS supernet needs an even number of channels`);
+    const bad = supernetChannelsError(picked.space ?? 'nb201', settings.C);
+    if (bad) throw new UsageError(bad);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     const id = `${stamp}-${options ? `supernet-${options.space}` : 'demo'}-${crypto.randomBytes(2).toString('hex')}`;
     this.launchSupernet(id, path.join(this.opts.runsDir, id), { type: 'demo', out: path.join(this.opts.runsDir, id), ...settings, seed: seed ?? 0 });

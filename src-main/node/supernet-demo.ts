@@ -16,8 +16,8 @@ import { DartsSupernet } from '../core/supernet/darts-supernet';
 import { Nb201Supernet } from '../core/supernet/nb201-supernet';
 import type { PathSupernet } from '../core/supernet/supernet';
 import type { DatasetSpec } from '../contracts/dataset';
-import type { AgentConfig } from '../contracts/agent-config';
-import type { PresetName } from '../contracts/agent-config';
+import type { AgentConfig, PresetName } from '../contracts/agent-config';
+import type { SupernetSpace } from '../contracts/worker-protocol';
 import { SupernetTrainer, type BatchProgress, type EpochReport, type SupernetTrainConfig } from '../core/supernet/supernet-trainer';
 import { selectBackend } from './backend';
 import { loadDataset, splitHalves } from './datasets';
@@ -37,7 +37,7 @@ export interface DemoOptions {
   cutout: number;
   batchSize: number;
   /** Supernet space (default nb201): NB201 takes C channels and N cells per stage, DARTS C channels and N cells. */
-  space?: 'nb201' | 'darts';
+  space?: SupernetSpace;
   /** Training data (default: the embedded MNIST digits); one half trains, the other is queried. */
   dataset?: DatasetSpec;
   /** Search method run on the trained supernet (default l2nas). */
@@ -76,7 +76,7 @@ const EVAL_BATCHES = 8;
 const DARTS_EVAL_BATCHES = 4;
 
 /** The supernet of a space, as the generic single-path trainer sees it. */
-function buildSupernet(space: 'nb201' | 'darts', shape: { inChannels: number; classes: number }, C: number, N: number, rng: Rng): { net: PathSupernet<unknown>; searchSpace: SearchSpace<unknown> } {
+function buildSupernet(space: SupernetSpace, shape: { inChannels: number; classes: number }, C: number, N: number, rng: Rng): { net: PathSupernet<unknown>; searchSpace: SearchSpace<unknown> } {
   if (space === 'darts') return { net: new DartsSupernet({ ...shape, C, layers: N }, rng), searchSpace: dartsSpace as SearchSpace<unknown> };
   return { net: new Nb201Supernet({ ...shape, C, N }, rng), searchSpace: nb201Space as SearchSpace<unknown> };
 }

@@ -1,10 +1,11 @@
+import type { SpaceId } from '../../src-main/core/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
 import type { DatasetCheck, DatasetSpec } from '../../src-main/contracts/dataset';
 import type { StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
-import { DARTS_DEMO_DEFAULTS, DEMO_DEFAULTS } from '../../src-main/contracts/worker-protocol';
+import { supernetChannelsError, supernetDefaults } from '../../src-main/contracts/worker-protocol';
 import { PRESETS, supernetSearchAgent } from '../../src-main/core/agent/presets';
 
-export type SpaceChoice = 'nb201' | 'darts' | 'ofa';
+export type SpaceChoice = SpaceId;
 export type MethodChoice = StartSearchRequest['method'];
 /** Where query accuracies come from: a benchmark table file, or a supernet trained first. */
 export type EstimatorChoice = 'table' | 'supernet';
@@ -71,10 +72,6 @@ export const SUPERNET_FIELDS = [
   { key: 'batchSize', label: 'Batch size', unit: 'images', min: 2, max: 1024 },
   { key: 'trainImages', label: 'Training images', unit: 'of the training half', min: 64, max: 10_000_000 },
 ] as const;
-
-export function supernetDefaults(space: SpaceChoice): Record<(typeof SUPERNET_FIELDS)[number]['key'] | 'steps', number> {
-  return space === 'darts' ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
-}
 
 export function datasetFiles(f: SupernetFormState): string[] {
   return f.files.split('\n').map((s) => s.trim()).filter(Boolean);
@@ -229,8 +226,10 @@ function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, e
     const e = integerIn(text, field.min, field.max, field.label);
     if (e) errors[`supernet.${field.key}`] = e;
   }
-  const C = f.C.trim() ? Number(f.C) : supernetDefaults(form.space).C;
-  if (form.space === 'darts' && !errors['supernet.C'] && C % 2) errors['supernet.C'] = 'The DARTS supernet needs an even C (FactorizedReduce halves it)';
+  if (form.space !== 'ofa' && !errors['supernet.C']) {
+    const bad = supernetChannelsError(form.space, f.C.trim() ? Number(f.C) : supernetDefaults(form.space).C);
+    if (bad) errors['supernet.C'] = bad;
+  }
   if ((f.dataset === 'imagenet16' || f.dataset === 'imagenet32') && f.classes.trim()) {
     const e = integerIn(f.classes, 2, 1000, 'Classes');
     if (e) errors['supernet.classes'] = e;

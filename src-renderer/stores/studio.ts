@@ -28,11 +28,8 @@ export class ApiError extends Error {
   }
 }
 
+/** window.api in the app, the serve client in a browser (made on first use). */
 let api: StudioApi | null = null;
-/** Tests inject a fake API; the app uses window.api or the serve client. */
-export function setStudioApi(a: StudioApi): void {
-  api = a;
-}
 function theApi(): StudioApi {
   return (api ??= studioApi());
 }

@@ -120,7 +120,7 @@ describe('SearchForm (new search)', () => {
       expect((s.w.get('#f-warmupSteps').element as HTMLInputElement).value).toBe('25'); // 100 steps / 4, not 3000
       expect((s.w.get('#f-topK').element as HTMLInputElement).value).toBe('16');
       await s.w.get('#f-sn-C').setValue('5');
-      expect(s.error('supernet.C')).toMatch(/even C/);
+      expect(s.error('supernet.C')).toMatch(/even number of channels/);
       expect(s.start().attributes('disabled')).toBeDefined();
       await s.w.get('#f-sn-C').setValue('6');
       await s.w.get('form').trigger('submit');

@@ -1,6 +1,6 @@
 import type { DatasetSpec } from '../../contracts/dataset';
 import type { RunConfig } from '../../contracts/run';
-import { DARTS_DEMO_DEFAULTS, DEMO_DEFAULTS } from '../../contracts/worker-protocol';
+import { supernetChannelsError, supernetDefaults, type SupernetSpace } from '../../contracts/worker-protocol';
 import { UsageError } from '../../node/run-config';
 import { runSupernetDemo } from '../../node/supernet-demo';
 
@@ -8,7 +8,7 @@ export const DATASET_KINDS = ['mnist-embedded', 'idx', 'cifar10', 'cifar100', 'i
 
 export interface DemoCommandOptions {
   out: string;
-  space: 'nb201' | 'darts';
+  space: SupernetSpace;
   method: RunConfig['method'];
   dataset: (typeof DATASET_KINDS)[number];
   data: string[];
@@ -52,9 +52,10 @@ export function datasetSpecOf(kind: DemoCommandOptions['dataset'], files: string
  */
 export async function demoCommand(o: DemoCommandOptions): Promise<void> {
   const t0 = performance.now();
-  const d = o.space === 'darts' ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
+  const d = supernetDefaults(o.space);
   const C = o.channels ?? d.C;
-  if (o.space === 'darts' && C % 2) throw new UsageError(`--channels ${C}: the DARTS supernet needs an even C (FactorizedReduce halves it)`);
+  const bad = supernetChannelsError(o.space, C);
+  if (bad) throw new UsageError(`--channels: ${bad}`);
   const s = await runSupernetDemo({
     out: o.out, seed: o.seed, epochs: o.epochs ?? d.epochs, steps: o.steps ?? d.steps, randomArchitectures: o.random ?? d.randomArchitectures,
     C, N: o.cells ?? d.N, trainImages: o.trainImages ?? d.trainImages, lrMax: o.lr ?? d.lrMax, cutout: o.cutout ?? d.cutout, batchSize: o.batch ?? d.batchSize,

@@ -27,11 +27,11 @@ function arg(name, dflt) {
   const backend = await selectBackend(arg('--backend', 'auto'));
   const { loadBenchmarkTables } = out('node/benchmark-csv');
   const { TableEstimator } = out('core/estimators/table-estimator');
-  const { nb201Space } = out('core/spaces/nb201');
+  const { nb201Space } = out('common/spaces/nb201');
   const { L2nasAgent } = out('core/agent/l2nas-agent');
-  const { resolveAgentConfig } = out('core/agent/presets');
-  const { Rng } = out('core/rng');
-  const { reward } = out('core/rewards');
+  const { resolveAgentConfig } = out('common/presets');
+  const { Rng } = out('common/rng');
+  const { reward } = out('common/rewards');
   const csv = path.join(root, '..', 'shared', 'data', 'nas-bench-201', 'test-accuracy-200ep.csv');
   const table = loadBenchmarkTables([csv], nb201Space);
   const est = new TableEstimator(nb201Space, table, 'cifar100');

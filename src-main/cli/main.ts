@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PRESET_NAMES } from '../contracts/agent-config';
-import { METHOD_NAMES } from '../core/search/strategy';
+import { METHOD_NAMES } from '../common/strategy';
 import { BenchmarkFileError } from '../node/benchmark-csv';
 import { DatasetFileError } from '../node/datasets';
 import { BACKEND_ORDER } from '../node/backend';

@@ -5,7 +5,7 @@ import { DatasetSpecSchema } from './dataset';
 /** The run folder format shared by CLI, app and web UI (PRODUCT.md §5 "Run store"). */
 export const RUN_FORMAT_VERSION = 1;
 
-/** Search methods (core/search/strategy.ts METHOD_NAMES lists the same, for the engine). */
+/** Search methods (common/strategy.ts METHOD_NAMES lists the same, for the engine). */
 export const MethodSchema = z.enum(['l2nas', 'random', 'rea', 'reinforce']);
 
 export const EstimatorConfigSchema = z.discriminatedUnion('kind', [

@@ -1,7 +1,7 @@
 import type { RunConfig } from '../contracts/run';
 import type { BenchmarkTable } from '../core/estimators/estimator';
-import { getSpace } from '../core/spaces';
-import type { SearchSpace } from '../core/spaces/space';
+import { getSpace } from '../common/spaces';
+import type { SearchSpace } from '../common/spaces/space';
 import { loadBenchmarkTables } from './benchmark-csv';
 import { tableEstimatorOf } from './run-config';
 import { runInMemory } from './search-session';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { BenchmarkTable } from '../core/estimators/estimator';
-import type { SearchSpace } from '../core/spaces/space';
+import type { SearchSpace } from '../common/spaces/space';
 
 /** A benchmark file the user gave us is wrong; the message names file and line. */
 export class BenchmarkFileError extends Error {

@@ -1,13 +1,13 @@
 import type { AgentConfig } from '../contracts/agent-config';
 import type { BenchmarkTable } from '../core/estimators/estimator';
 import { TableEstimator } from '../core/estimators/table-estimator';
-import { getSpace } from '../core/spaces';
-import type { SpaceId } from '../core/spaces/space';
+import { getSpace } from '../common/spaces';
+import type { SpaceId } from '../common/spaces/space';
 import type { TableCheck } from '../contracts/studio-api';
 import { loadBenchmarkTables } from './benchmark-csv';
 import { AgentConfigSchema } from '../contracts/agent-config';
 import { RUN_FORMAT_VERSION, RunConfigSchema, type RunConfig } from '../contracts/run';
-import { PRESETS, resolveAgentConfig } from '../core/agent/presets';
+import { PRESETS, resolveAgentConfig } from '../common/presets';
 import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
 

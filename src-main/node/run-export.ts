@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../contracts/run';
 import type { ExportKind, RunDetail } from '../contracts/studio-api';
-import { getSpace } from '../core/spaces';
+import { getSpace } from '../common/spaces';
 import { writeFileAtomic } from './atomic-write';
 import { UsageError } from './run-config';
 

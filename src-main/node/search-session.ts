@@ -1,12 +1,12 @@
 import { RUN_FORMAT_VERSION, type RunConfig, type RunEvent, type RunResult } from '../contracts/run';
 import type { BenchmarkTable, Estimator } from '../core/estimators/estimator';
 import { TableEstimator } from '../core/estimators/table-estimator';
-import { Rng, type RngState } from '../core/rng';
+import { Rng, type RngState } from '../common/rng';
 import { createStrategy } from '../core/search/create-strategy';
 import { runSearch, type LoopState, type StopRequest } from '../core/search/run-search';
-import type { SearchStrategy } from '../core/search/strategy';
-import { getSpace } from '../core/spaces';
-import type { SearchSpace } from '../core/spaces/space';
+import type { SearchStrategy } from '../common/strategy';
+import { getSpace } from '../common/spaces';
+import type { SearchSpace } from '../common/spaces/space';
 import { selectBackend } from './backend';
 import { loadBenchmarkTables } from './benchmark-csv';
 import { tableEstimatorOf } from './run-config';

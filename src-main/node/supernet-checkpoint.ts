@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RngState } from '../core/rng';
+import type { RngState } from '../common/rng';
 import type { EpochReport, SupernetTrainerState } from '../core/supernet/supernet-trainer';
 import type { NamedTensors } from '../core/supernet/param-store';
 import { writeFileAtomic } from './atomic-write';

@@ -1,6 +1,6 @@
-import { DARTS_OPS, type DartsGenotype, type DartsPair } from '../../src-main/core/spaces/darts';
-import { NB201_EDGES, NB201_OPS, type Nb201Arch } from '../../src-main/core/spaces/nb201';
-import { OFA_LAYERS_PER_UNIT, ofaActiveLayers, type OfaConfig } from '../../src-main/core/spaces/ofa';
+import { DARTS_OPS, type DartsGenotype, type DartsPair } from '../../src-main/common/spaces/darts';
+import { NB201_EDGES, NB201_OPS, type Nb201Arch } from '../../src-main/common/spaces/nb201';
+import { OFA_LAYERS_PER_UNIT, ofaActiveLayers, type OfaConfig } from '../../src-main/common/spaces/ofa';
 
 /** Operation → short label and colour, shared by the cell figures and their legends. */
 export const OP_STYLE: Record<string, { label: string; color: string }> = {

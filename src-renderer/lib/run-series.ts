@@ -1,5 +1,5 @@
 import type { RunEvent } from '../../src-main/contracts/run';
-import type { SearchSpace } from '../../src-main/core/spaces/space';
+import type { SearchSpace } from '../../src-main/common/spaces/space';
 
 /**
  * Keeps at most `max` points of a series for drawing: for long runs each bucket of steps keeps

@@ -1,9 +1,9 @@
-import type { SpaceId } from '../../src-main/core/spaces/space';
+import type { SpaceId } from '../../src-main/common/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
 import type { DatasetCheck, DatasetSpec } from '../../src-main/contracts/dataset';
 import type { StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
 import { supernetChannelsError, supernetDefaults } from '../../src-main/contracts/worker-protocol';
-import { PRESETS, supernetSearchAgent } from '../../src-main/core/agent/presets';
+import { PRESETS, supernetSearchAgent } from '../../src-main/common/presets';
 
 export type SpaceChoice = SpaceId;
 export type MethodChoice = StartSearchRequest['method'];

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { markRaw, ref, shallowRef } from 'vue';
 import type { RunEvent } from '../../src-main/contracts/run';
 import type { DoctorInfo, EpochSummary, RunDetail, RunSummary, StudioApi, StudioCall, StudioEvent, StudioResults, TrainProgress } from '../../src-main/contracts/studio-api';
-import { getSpace } from '../../src-main/core/spaces';
+import { getSpace } from '../../src-main/common/spaces';
 import { studioApi } from '../api/studio-client';
 import { RunSeries, TopKState } from '../lib/run-series';
 

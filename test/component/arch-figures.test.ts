@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
-import { DARTS_V2, PC_DARTS, type DartsGenotype } from '../../src-main/core/spaces/darts';
-import { nb201Space } from '../../src-main/core/spaces/nb201';
-import { ofaSpace, type OfaConfig } from '../../src-main/core/spaces/ofa';
+import { DARTS_V2, PC_DARTS, type DartsGenotype } from '../../src-main/common/spaces/darts';
+import { nb201Space } from '../../src-main/common/spaces/nb201';
+import { ofaSpace, type OfaConfig } from '../../src-main/common/spaces/ofa';
 import ArchitectureFigure from '../../src-renderer/components/arch/ArchitectureFigure.vue';
 import DartsGenotypeFigure from '../../src-renderer/components/arch/DartsGenotypeFigure.vue';
 import Nb201CellFigure from '../../src-renderer/components/arch/Nb201CellFigure.vue';

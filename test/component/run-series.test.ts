@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src-main/core/rng';
-import { nb201Space } from '../../src-main/core/spaces/nb201';
+import { Rng } from '../../src-main/common/rng';
+import { nb201Space } from '../../src-main/common/spaces/nb201';
 import { downsampleMinMax, RunSeries, TopKState } from '../../src-renderer/lib/run-series';
 
 describe('downsampleMinMax (charts at 20,000 steps)', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nb201FromIndex, nb201ToString } from '../../src-main/core/spaces/nb201';
+import { nb201FromIndex, nb201ToString } from '../../src-main/common/spaces/nb201';
 
 /** A temp folder for one test file's generated fixtures. */
 export function tempDir(prefix: string): string {

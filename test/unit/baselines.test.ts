@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { RandomSearch } from '../../src-main/core/baselines/random-search';
 import { RegularizedEvolution } from '../../src-main/core/baselines/regularized-evolution';
 import { Reinforce } from '../../src-main/core/baselines/reinforce';
-import { Rng } from '../../src-main/core/rng';
-import type { SearchStrategy } from '../../src-main/core/search/strategy';
-import { nb201Space, type Nb201Arch } from '../../src-main/core/spaces/nb201';
+import { Rng } from '../../src-main/common/rng';
+import type { SearchStrategy } from '../../src-main/common/strategy';
+import { nb201Space, type Nb201Arch } from '../../src-main/common/spaces/nb201';
 
 const toy = (a: Nb201Arch) => 60 + 5 * a.filter((op) => op === 3).length;
 

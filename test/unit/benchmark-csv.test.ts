@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TableEstimator } from '../../src-main/core/estimators/table-estimator';
-import { nb201Space, parseNb201 } from '../../src-main/core/spaces/nb201';
+import { nb201Space, parseNb201 } from '../../src-main/common/spaces/nb201';
 import { BenchmarkFileError, loadBenchmarkTables } from '../../src-main/node/benchmark-csv';
 import { tempDir, writeSyntheticNb201 } from '../helpers/fixture-tables';
 import { NB201_12EP_CSV, NB201_TEST_CSV, requireSharedData } from '../helpers/shared-data';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../../src-main/core/rng';
+import { Rng } from '../../src-main/common/rng';
 import { loadCifar10, loadCifar100 } from '../../src-main/node/datasets/cifar';
 import { loadIdxPair } from '../../src-main/node/datasets/idx';
 import { loadImagenetDownsampled } from '../../src-main/node/datasets/imagenet-downsampled';

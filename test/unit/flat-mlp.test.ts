@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FlatAdam } from '../../src-main/core/agent/flat-adam';
 import { FlatMlp } from '../../src-main/core/agent/flat-mlp';
-import { Rng } from '../../src-main/core/rng';
+import { Rng } from '../../src-main/common/rng';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { useBackend } from '../helpers/tf-backend';
 

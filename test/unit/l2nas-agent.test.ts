@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { epsilonAt } from '../../src-main/core/agent/exploration';
 import { L2nasAgent } from '../../src-main/core/agent/l2nas-agent';
-import { PRESETS, resolveAgentConfig } from '../../src-main/core/agent/presets';
-import { TopKState } from '../../src-main/core/agent/top-k-state';
-import { reward } from '../../src-main/core/rewards';
-import { Rng } from '../../src-main/core/rng';
-import { dartsSpace } from '../../src-main/core/spaces/darts';
-import { nb201Space, type Nb201Arch } from '../../src-main/core/spaces/nb201';
-import { ofaSpace } from '../../src-main/core/spaces/ofa';
-import type { SearchSpace } from '../../src-main/core/spaces/space';
+import { PRESETS, resolveAgentConfig } from '../../src-main/common/presets';
+import { TopKState } from '../../src-main/common/top-k-state';
+import { reward } from '../../src-main/common/rewards';
+import { Rng } from '../../src-main/common/rng';
+import { dartsSpace } from '../../src-main/common/spaces/darts';
+import { nb201Space, type Nb201Arch } from '../../src-main/common/spaces/nb201';
+import { ofaSpace } from '../../src-main/common/spaces/ofa';
+import type { SearchSpace } from '../../src-main/common/spaces/space';
 import { useBackend } from '../helpers/tf-backend';
 
 /** A synthetic NB201 landscape: accuracy grows with the number of nor_conv_3x3 edges. */

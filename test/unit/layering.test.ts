@@ -17,6 +17,8 @@ function imports(file: string): string[] {
 /** The layers of docs/STYLE.md, enforced: what each folder may import. */
 const RULES: Record<string, (spec: string) => boolean> = {
   contracts: (s) => s === 'zod' || s.startsWith('.'),
+  // Pure modules the renderer shares with the engine: no tfjs, node or electron.
+  common: (s) => s === 'zod' || (s.startsWith('.') && !/\/(core|node|cli|main|preload|workers)\//.test(s)),
   core: (s) => s.startsWith('@tensorflow/tfjs-core') || s === 'zod' || (s.startsWith('.') && !/\/(node|cli|main|preload|workers)\//.test(s)),
   node: (s) => s !== 'electron' && !s.includes('/cli/') && !s.includes('/main/'),
   cli: (s) => s !== 'electron' && !s.includes('/main/'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src-main/core/rng';
+import { Rng } from '../../src-main/common/rng';
 
 describe('Rng', () => {
   it('repeats for the same seed and differs for another', () => {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src-main/contracts/run';
 import type { RunDetail } from '../../src-main/contracts/studio-api';
-import { DARTS_V2, formatGenotype } from '../../src-main/core/spaces/darts';
+import { DARTS_V2, formatGenotype } from '../../src-main/common/spaces/darts';
 import { exportRun, historyCsv } from '../../src-main/node/run-export';
 import { UsageError } from '../../src-main/node/run-config';
 import { tempDir } from '../helpers/fixture-tables';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src-main/core/rng';
-import { DARTS_OPS, DARTS_V2, dartsSpace, PC_DARTS, type DartsGenotype } from '../../src-main/core/spaces/darts';
-import { getSpace, SPACES } from '../../src-main/core/spaces';
+import { Rng } from '../../src-main/common/rng';
+import { DARTS_OPS, DARTS_V2, dartsSpace, PC_DARTS, type DartsGenotype } from '../../src-main/common/spaces/darts';
+import { getSpace, SPACES } from '../../src-main/common/spaces';
 
 const DARTS_V2_TEXT =
   "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])";

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src-main/core/rng';
-import { NB201_OPS, nb201FromIndex, nb201Space, nb201ToIndex, nb201ToString, parseNb201 } from '../../src-main/core/spaces/nb201';
+import { Rng } from '../../src-main/common/rng';
+import { NB201_OPS, nb201FromIndex, nb201Space, nb201ToIndex, nb201ToString, parseNb201 } from '../../src-main/common/spaces/nb201';
 import { NB201_TEST_CSV, requireSharedData } from '../helpers/shared-data';
 
 describe('NAS-Bench-201 space', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src-main/core/rng';
-import { getSpace, SPACES } from '../../src-main/core/spaces';
-import { ofaActiveLayers, ofaSpace, type OfaConfig } from '../../src-main/core/spaces/ofa';
+import { Rng } from '../../src-main/common/rng';
+import { getSpace, SPACES } from '../../src-main/common/spaces';
+import { ofaActiveLayers, ofaSpace, type OfaConfig } from '../../src-main/common/spaces/ofa';
 
 const cfg: OfaConfig = { ks: Array(20).fill(3), e: Array(20).fill(6), d: [2, 3, 4, 2, 3] };
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { describe, expect, it } from 'vitest';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
-import { Rng } from '../../src-main/core/rng';
+import { Rng } from '../../src-main/common/rng';
 import { useBackend } from '../helpers/tf-backend';
 
 interface Case {

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AgentConfig } from '../../contracts/agent-config';
-import type { Rng } from '../rng';
-import type { SearchSpace } from '../spaces/space';
-import type { Proposal, SearchStrategy, StepInfo } from '../search/strategy';
+import type { Rng } from '../../common/rng';
+import type { SearchSpace } from '../../common/spaces/space';
+import type { Proposal, SearchStrategy, StepInfo } from '../../common/strategy';
 import { epsilonAt } from './exploration';
 import { FlatAdam, type AdamState } from './flat-adam';
 import { FlatMlp } from './flat-mlp';
 import { ReplayBuffer, type ReplaySnapshot } from './replay-buffer';
-import { TopKState } from './top-k-state';
+import { TopKState } from '../../common/top-k-state';
 
 export interface L2nasSnapshot {
   actor: Float32Array;

@@ -1,4 +1,4 @@
-import type { Rng } from '../rng';
+import type { Rng } from '../../common/rng';
 
 export interface ReplaySnapshot {
   dim: number;

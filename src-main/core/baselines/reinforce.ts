@@ -1,6 +1,6 @@
-import type { Rng } from '../rng';
-import type { SearchSpace } from '../spaces/space';
-import type { Proposal, SearchStrategy, StepInfo } from '../search/strategy';
+import type { Rng } from '../../common/rng';
+import type { SearchSpace } from '../../common/spaces/space';
+import type { Proposal, SearchStrategy, StepInfo } from '../../common/strategy';
 
 export interface ReinforceOptions {
   /** Adam learning rate on the logits. */

@@ -1,4 +1,4 @@
-import type { SearchSpace } from '../spaces/space';
+import type { SearchSpace } from '../../common/spaces/space';
 import type { BenchmarkTable, Estimator } from './estimator';
 
 /**

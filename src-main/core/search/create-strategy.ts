@@ -3,9 +3,9 @@ import { L2nasAgent } from '../agent/l2nas-agent';
 import { RandomSearch } from '../baselines/random-search';
 import { RegularizedEvolution, type ReaOptions } from '../baselines/regularized-evolution';
 import { Reinforce, type ReinforceOptions } from '../baselines/reinforce';
-import type { Rng } from '../rng';
-import type { SearchSpace } from '../spaces/space';
-import type { MethodName, SearchStrategy } from './strategy';
+import type { Rng } from '../../common/rng';
+import type { SearchSpace } from '../../common/spaces/space';
+import type { MethodName, SearchStrategy } from '../../common/strategy';
 
 export interface StrategySettings {
   agent: AgentConfig;

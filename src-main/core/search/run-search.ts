@@ -1,8 +1,8 @@
 import type { RunEvent } from '../../contracts/run';
 import type { Estimator } from '../estimators/estimator';
-import { reward as rewardOf, type RewardSpec } from '../rewards';
-import type { SearchSpace } from '../spaces/space';
-import type { SearchStrategy } from './strategy';
+import { reward as rewardOf, type RewardSpec } from '../../common/rewards';
+import type { SearchSpace } from '../../common/spaces/space';
+import type { SearchStrategy } from '../../common/strategy';
 
 export interface SearchBest {
   /** External form (arch string / genotype / config) of the best architecture. */

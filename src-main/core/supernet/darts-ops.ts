@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { DartsOp } from '../spaces/darts';
+import type { DartsOp } from '../../common/spaces/darts';
 import { avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from './fast-ops';
 import type { ParamStore } from './param-store';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../rng';
-import { DARTS_OPS, type DartsGenotype, type DartsPair } from '../spaces/darts';
+import type { Rng } from '../../common/rng';
+import { DARTS_OPS, type DartsGenotype, type DartsPair } from '../../common/spaces/darts';
 import { dartsOp, factorizedReduce, reluConvBn1x1, type Stride } from './darts-ops';
 import { batchNormTrain, conv2dSame } from './fast-ops';
 import { ParamStore } from './param-store';

@@ -1,4 +1,4 @@
-import type { Rng } from '../rng';
+import type { Rng } from '../../common/rng';
 
 /** Images as the dataset readers give them: N×H×W×C bytes (HWC) and one label byte each. */
 export interface ImageData {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../rng';
-import { NB201_EDGES, NB201_OPS, type Nb201Arch } from '../spaces/nb201';
+import type { Rng } from '../../common/rng';
+import { NB201_EDGES, NB201_OPS, type Nb201Arch } from '../../common/spaces/nb201';
 import { ParamStore } from './param-store';
 import { avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from './fast-ops';
 import type { PathSupernet } from './supernet';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../rng';
+import type { Rng } from '../../common/rng';
 
 /**
  * Named trainable tensors of a supernet, created lazily and initialised from the run's Rng

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng, RngState } from '../rng';
-import type { SearchSpace } from '../spaces/space';
+import type { Rng, RngState } from '../../common/rng';
+import type { SearchSpace } from '../../common/spaces/space';
 import { channelStats, fillBatch, type ImageData } from './image-data';
 import type { NamedTensors } from './param-store';
 import { SgdMomentum } from './sgd-momentum';

@@ -1,5 +1,5 @@
 import type { DatasetCheck, DatasetSpec } from '../../contracts/dataset';
-import { Rng } from '../../core/rng';
+import { Rng } from '../../common/rng';
 import { loadCifar10, loadCifar100 } from './cifar';
 import { loadIdxPair } from './idx';
 import { loadImagenetDownsampled } from './imagenet-downsampled';

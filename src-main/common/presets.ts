@@ -1,4 +1,4 @@
-import { AgentConfigSchema, type AgentConfig, type PresetName } from '../../contracts/agent-config';
+import { AgentConfigSchema, type AgentConfig, type PresetName } from '../contracts/agent-config';
 
 /** Values shared by the paper's presets (paper §4): Adam β = (0.9, 0.99), lr actor 1e-8, critic 1e-4. */
 const PAPER_COMMON = {

@@ -8,9 +8,12 @@ import { runConfigFromOptions, UsageError } from '../node/run-config';
 import { resumeCommand, searchCommand, DEFAULT_CHECKPOINT_EVERY } from './commands/search';
 import { doctorCommand } from './commands/doctor';
 import { serveCommand } from './commands/serve';
-import { demoCommand } from './commands/demo';
-import { DATASET_KINDS } from './commands/demo';
-import { SUPERNET_SPACES } from '../contracts/worker-protocol';
+import { checkSupernetInputs, demoCommand, supernetConfigOf, DATASET_KINDS } from './commands/demo';
+import { SPACE_IDS, SUPERNET_IDS } from '../contracts/ids';
+import { isSupernetId } from '../common/supernets';
+import { parseOverrides } from '../node/run-config';
+import { resolveAgentConfig } from '../common/presets';
+import type { PresetName } from '../contracts/agent-config';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
@@ -32,33 +35,61 @@ function num(v: string): number {
 }
 const backendOption = () => new Option('--backend <name>', 'TF.js backend').choices(['auto', ...BACKEND_ORDER]).default('auto');
 
+/** The options of a supernet search, shared by `search --estimator supernet` and `demo` (defaults: the supernet's). */
+function supernetOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--dataset <kind>', 'supernet training data (one half trains, the other is queried)').choices([...DATASET_KINDS]).default('mnist-embedded'))
+    .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])
+    .option('--classes <n>', 'downsampled ImageNet: keep the first n classes (ImageNet16-120: 120)', int('--classes', 2))
+    .option('--epochs <n>', 'supernet training epochs (default: the supernet\'s)', int('--epochs', 1))
+    .option('--random <n>', 'random architectures queried after the search, for comparison', int('--random', 1))
+    .option('--channels <n>', 'supernet channels C (DARTS: even)', int('--channels', 1))
+    .option('--cells <n>', 'NB201: cells per stage N; DARTS: cells', int('--cells', 1))
+    .option('--train-images <n>', 'training images used (of the training half)', int('--train-images', 64))
+    .option('--batch <n>', 'training batch size', int('--batch', 2))
+    .option('--lr <x>', 'supernet peak learning rate (cosine to 1e-3)', num)
+    .option('--cutout <px>', 'cutout square side (0: off)', int('--cutout', 0));
+}
+
 export function buildProgram(): Command {
   const program = new Command('l2nas')
     .description('L²NAS neural architecture search (Mills et al., CIKM 2021), headless')
     .showHelpAfterError()
     .exitOverride();
 
-  program
-    .command('search')
-    .description('run one search on a benchmark table and write a run folder')
-    .addOption(new Option('--space <space>', 'search space').choices(['nb201']).default('nb201'))
-    .addOption(new Option('--method <method>', 'search method').choices([...METHOD_NAMES]).default('l2nas'))
-    .addOption(new Option('--preset <name>', 'agent preset (paper §4)').choices([...PRESET_NAMES]).default('nb201'))
-    .requiredOption('--benchmark <csv>', 'benchmark table (CSV with an arch column); repeat to join tables on arch', collect, [])
-    .requiredOption('--metric <column>', 'column to search on (accuracy, %)')
-    .option('--report <column>', 'column reported for the found architecture; repeatable', collect, [])
-    .option('--steps <n>', 'queries (default: the preset’s)', int('--steps', 1))
-    .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0), 0)
-    .option('--set <key=value>', 'override an agent setting, e.g. actorLr=1e-3; repeatable', (v: string, p: string[]) => [...p, v], [])
-    .option('--acc-env <percent>', 'use reward Eq. 7 with this Acc(Env) (transfer)', num)
-    .requiredOption('--out <dir>', 'run folder to create')
-    .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1), DEFAULT_CHECKPOINT_EVERY)
-    .addOption(backendOption())
-    .option('-q, --quiet', 'no progress bar or summary')
-    .action(async (o) => {
-      const config = runConfigFromOptions({ ...o, accEnv: o.accEnv });
-      await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery);
-    });
+  supernetOptions(
+    program
+      .command('search')
+      .description('run one search — on benchmark tables (--benchmark) or on a weight-sharing supernet trained first (--estimator supernet) — and write a run folder')
+      .addOption(new Option('--space <space>', 'search space').choices([...SPACE_IDS]).default('nb201'))
+      .addOption(new Option('--estimator <kind>', 'what answers the queries: benchmark tables, or a supernet trained on --dataset').choices(['table', 'supernet']).default('table'))
+      .addOption(new Option('--method <method>', 'search method').choices([...METHOD_NAMES]).default('l2nas'))
+      .addOption(new Option('--preset <name>', 'agent preset (paper §4; default: nb201 on tables, the supernet\'s search preset on supernets)').choices([...PRESET_NAMES]))
+      .option('--benchmark <csv>', 'benchmark table (CSV with an arch column); repeat to join tables on arch', collect, [])
+      .option('--metric <column>', 'table column to search on (accuracy, %)')
+      .option('--report <column>', 'table column reported for the found architecture; repeatable', collect, [])
+      .option('--steps <n>', 'queries (default: the preset’s, or the supernet\'s)', int('--steps', 1))
+      .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0), 0)
+      .option('--set <key=value>', 'override an agent setting, e.g. actorLr=1e-3; repeatable', (v: string, p: string[]) => [...p, v], [])
+      .option('--acc-env <percent>', 'use reward Eq. 7 with this Acc(Env) (transfer)', num)
+      .requiredOption('--out <dir>', 'run folder to create')
+      .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1), DEFAULT_CHECKPOINT_EVERY)
+      .addOption(backendOption())
+      .option('-q, --quiet', 'no progress bar or summary'),
+  ).action(async (o) => {
+    if (o.estimator === 'supernet') {
+      if (o.benchmark.length || o.metric) throw new UsageError('--benchmark and --metric belong to table searches; a supernet search queries its own validation half');
+      if (!isSupernetId(o.space)) throw new UsageError(`no supernet over the "${o.space}" space (supernets: ${SUPERNET_IDS.join(', ')})`);
+      const agent = o.preset || o.set.length ? { preset: (o.preset ?? 'nb201-tuned') as PresetName, config: agentOf(o.preset ?? 'nb201-tuned', o.set) } : undefined;
+      const config = { ...supernetConfigOf(o, agent), backend: o.backend };
+      await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery, checkSupernetInputs(config));
+      return;
+    }
+    if (!o.benchmark.length) throw new UsageError('a table search needs --benchmark <csv> (or use --estimator supernet)');
+    if (o.space !== 'nb201') throw new UsageError(`benchmark tables exist for the nb201 space only ("${o.space}" is far too large to tabulate): use --estimator supernet`);
+    const config = runConfigFromOptions({ ...o, preset: o.preset ?? 'nb201', accEnv: o.accEnv });
+    await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery);
+  });
 
   program
     .command('resume')
@@ -77,7 +108,7 @@ export function buildProgram(): Command {
     .option('--report <cols>', 'reported columns, paired with --metrics by position (default: the metric itself)', list)
     .option('--seeds <n>', 'seeds 0..n-1', int('--seeds', 1), 10)
     .option('--steps <list>', 'query budgets read off each run', (v: string) => list(v).map((s) => int('--steps', 1)(s)), [500, 1000])
-    .option('--methods <list>', `methods (${METHOD_NAMES.join(',')})`, list, ['l2nas', 'random', 'rea', 'reinforce'])
+    .option('--methods <list>', `methods (${METHOD_NAMES.join(',')})`, list, [...METHOD_NAMES])
     .option('--presets <list>', 'L²NAS presets to compare', list, ['nb201'])
     .option('--set <key=value>', 'override a setting for every run; repeatable', (v: string, p: string[]) => [...p, v], [])
     .option('--jobs <n>', 'parallel worker processes', int('--jobs', 1), 1)
@@ -107,26 +138,17 @@ export function buildProgram(): Command {
       writeBenchOutputs(o.json, o.plot, out);
     });
 
-  program
-    .command('demo')
-    .description('offline demo / supernet search: train a small weight-sharing supernet (NAS-Bench-201 or DARTS space) on the embedded MNIST digits or your dataset files, search it, compare with random architectures')
-    .option('--out <dir>', 'run folder to create (re-run on the same folder to resume training)', `runs/demo-${Date.now()}`)
-    .addOption(new Option('--space <space>', 'supernet space').choices([...SUPERNET_SPACES]).default('nb201'))
-    .addOption(new Option('--method <method>', 'search method on the trained supernet').choices([...METHOD_NAMES]).default('l2nas'))
-    .addOption(new Option('--dataset <kind>', 'training data (one half trains, the other is queried)').choices([...DATASET_KINDS]).default('mnist-embedded'))
-    .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])
-    .option('--classes <n>', 'downsampled ImageNet: keep the first n classes (ImageNet16-120: 120)', int('--classes', 2))
-    .option('--seed <n>', 'seed', int('--seed', 0), 0)
-    .option('--epochs <n>', 'supernet training epochs (default: the space\'s demo value)', int('--epochs', 1))
-    .option('--steps <n>', 'search queries', int('--steps', 1))
-    .option('--random <n>', 'random architectures for the comparison', int('--random', 1))
-    .option('--channels <n>', 'supernet channels C (DARTS: even)', int('--channels', 1))
-    .option('--cells <n>', 'NB201: cells per stage N; DARTS: cells', int('--cells', 1))
-    .option('--train-images <n>', 'training images used (of the training half)', int('--train-images', 64))
-    .option('--batch <n>', 'training batch size', int('--batch', 2))
-    .option('--lr <x>', 'supernet peak learning rate (cosine to 1e-3)', num)
-    .option('--cutout <px>', 'cutout square side (0: off)', int('--cutout', 0))
-    .action(async (o) => demoCommand(o));
+  supernetOptions(
+    program
+      .command('demo')
+      .description('the offline default of a supernet search: train a small weight-sharing supernet (NAS-Bench-201 or DARTS space) on the embedded MNIST digits or your dataset files, search it, compare with random architectures; `l2nas resume <out>` continues a killed one')
+      .option('--out <dir>', 'run folder to create', `runs/demo-${Date.now()}`)
+      .addOption(new Option('--space <space>', 'supernet space').choices([...SUPERNET_IDS]).default('nb201'))
+      .addOption(new Option('--method <method>', 'search method on the trained supernet').choices([...METHOD_NAMES]).default('l2nas'))
+      .option('--seed <n>', 'seed', int('--seed', 0), 0)
+      .option('--steps <n>', 'search queries', int('--steps', 1))
+      .option('--checkpoint-every <n>', 'search steps between checkpoints', int('--checkpoint-every', 1), DEFAULT_CHECKPOINT_EVERY),
+  ).action(async (o) => demoCommand(o));
 
   program
     .command('serve')
@@ -142,6 +164,15 @@ export function buildProgram(): Command {
     .action(async (o) => doctorCommand(!!o.json));
 
   return program;
+}
+
+/** An agent config from a preset and `--set` overrides (a bad key or value is a UsageError). */
+function agentOf(preset: string, set: string[]) {
+  try {
+    return resolveAgentConfig(preset, parseOverrides(set).agent);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

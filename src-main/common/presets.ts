@@ -69,13 +69,3 @@ export function resolveAgentConfig(preset: string, overrides: Partial<AgentConfi
   return parsed.data;
 }
 
-/**
- * The agent of a short supernet search (the demo; searches started from the app): NB201 uses
- * the tuned preset; DARTS the paper's preset with the warm-up scaled to the run (W = 3000 of
- * 20,000 steps → a quarter of the steps) and K = 16 (K = 500 exceeds a short run's queries),
- * never re-querying a known architecture.
- */
-export function supernetSearchAgent(space: 'nb201' | 'darts', steps: number): { preset: PresetName; agent: AgentConfig } {
-  if (space === 'nb201') return { preset: 'nb201-tuned', agent: resolveAgentConfig('nb201-tuned') };
-  return { preset: 'darts', agent: resolveAgentConfig('darts', { warmupSteps: Math.max(1, Math.floor(steps / 4)), topK: 16, dedupe: 'top-k' }) };
-}

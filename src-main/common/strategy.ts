@@ -1,3 +1,5 @@
+import type { MethodId } from '../contracts/ids';
+
 /** How a step chose its architecture (shown in events and the dashboard). */
 export type Phase = 'warmup' | 'explore' | 'exploit' | 'random' | 'population' | 'evolve' | 'policy';
 
@@ -34,5 +36,5 @@ export interface SearchStrategy<A> {
   dispose(): void;
 }
 
-export const METHOD_NAMES = ['l2nas', 'random', 'rea', 'reinforce'] as const;
-export type MethodName = (typeof METHOD_NAMES)[number];
+export { METHOD_IDS as METHOD_NAMES } from '../contracts/ids';
+export type MethodName = MethodId;

@@ -36,3 +36,4 @@ export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** Agent settings together with the preset they started from (what config.json records). */
 export const AgentChoiceSchema = z.object({ preset: z.enum(PRESET_NAMES), config: AgentConfigSchema }).strict();
+export type AgentChoice = z.infer<typeof AgentChoiceSchema>;

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { AgentConfigSchema } from './agent-config';
 import { DatasetSpecSchema } from './dataset';
+import { BACKEND_IDS, METHOD_IDS, SPACE_IDS } from './ids';
 
 /** The run folder format shared by CLI, app and web UI (PRODUCT.md §5 "Run store"). */
 export const RUN_FORMAT_VERSION = 1;
 
-/** Search methods (common/strategy.ts METHOD_NAMES lists the same, for the engine). */
-export const MethodSchema = z.enum(['l2nas', 'random', 'rea', 'reinforce']);
+/** Search methods (contracts/ids.ts). */
+export const MethodSchema = z.enum(METHOD_IDS);
 
 export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
   z
@@ -47,7 +48,7 @@ export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
 export const RunConfigSchema = z
   .object({
     version: z.literal(RUN_FORMAT_VERSION),
-    space: z.enum(['nb201', 'darts', 'ofa']),
+    space: z.enum(SPACE_IDS),
     method: MethodSchema,
     preset: z.string(),
     agent: AgentConfigSchema,
@@ -60,7 +61,7 @@ export const RunConfigSchema = z
     steps: z.number().int().min(1),
     seed: z.number().int().min(0),
     estimator: EstimatorConfigSchema,
-    backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
+    backend: z.enum(['auto', ...BACKEND_IDS]),
     createdAt: z.string(),
   })
   .strict();

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { AgentChoiceSchema } from './agent-config';
 import { DatasetSpecSchema, type DatasetCheck } from './dataset';
 import { MethodSchema, type RunConfig, type RunEvent, type RunResult } from './run';
-import { SUPERNET_SPACES, type FromTrainingWorker } from './worker-protocol';
+import { SPACE_IDS, SUPERNET_IDS } from './ids';
+import { EpochSummarySchema, TrainProgressSchema } from './worker-protocol';
 
 /**
  * The one API the renderer sees — through the preload's contextBridge in the app, through
@@ -68,15 +69,15 @@ export type StudioEvent =
   /** A supernet epoch finished (its checkpoint is on disk). */
   | { kind: 'epoch'; runId: string; epoch: EpochSummary };
 
-/** Supernet training progress, as the training worker reports it (worker-protocol.ts). */
-export type TrainProgress = Omit<Extract<FromTrainingWorker, { type: 'train-progress' }>, 'type'>;
-/** One finished supernet epoch, as the training worker reports it. */
-export type EpochSummary = Omit<Extract<FromTrainingWorker, { type: 'epoch' }>, 'type'>;
+/** Supernet training progress, as the worker reports it (worker-protocol.ts). */
+export type TrainProgress = z.infer<typeof TrainProgressSchema>;
+/** One finished supernet epoch, as the worker reports it. */
+export type EpochSummary = z.infer<typeof EpochSummarySchema>;
 
 /** Settings of a supernet search started from the UI (PRODUCT.md §3). */
 export const SupernetSearchOptionsSchema = z
   .object({
-    space: z.enum(SUPERNET_SPACES),
+    space: z.enum(SUPERNET_IDS),
     dataset: DatasetSpecSchema,
     method: MethodSchema,
     epochs: z.number().int().min(1).max(1000).optional(),
@@ -85,7 +86,7 @@ export const SupernetSearchOptionsSchema = z
     N: z.number().int().min(1).max(20).optional(),
     batchSize: z.number().int().min(2).max(1024).optional(),
     trainImages: z.number().int().min(64).max(10_000_000).optional(),
-    /** The agent's settings (default: supernetSearchAgent of the space) and the preset they came from. */
+    /** The agent's settings (default: the supernet's search agent, common/supernets.ts) and their preset. */
     agent: AgentChoiceSchema.optional(),
   })
   .strict();
@@ -108,17 +109,20 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('cancelRun'), id: RUN_ID }).strict(),
   z.object({ method: z.literal('deleteRun'), id: RUN_ID }).strict(),
   z.object({ method: z.literal('doctor') }).strict(),
-  /** The offline demo: supernet on the embedded MNIST + L²NAS, in the training worker. */
+  /**
+   * A supernet search (train, then search) in the training worker; without options, the offline
+   * demo (NAS-Bench-201 supernet on the embedded MNIST + L²NAS).
+   */
   z
     .object({
-      method: z.literal('startDemo'),
+      method: z.literal('startSupernetSearch'),
       seed: z.number().int().min(0).max(2 ** 31).optional(),
-      /** A supernet search with other settings than the demo's (each defaults to the space's demo value). */
+      /** Settings other than the demo's (each unset one takes the supernet's default). */
       options: SupernetSearchOptionsSchema.optional(),
     })
     .strict(),
   /** Reads benchmark tables as a search would (before it starts): rows, columns, or the file:line error. */
-  z.object({ method: z.literal('checkTable'), space: z.enum(['nb201', 'darts', 'ofa']), files: z.array(z.string().min(1).max(4096)).min(1).max(8) }).strict(),
+  z.object({ method: z.literal('checkTable'), space: z.enum(SPACE_IDS), files: z.array(z.string().min(1).max(4096)).min(1).max(8) }).strict(),
   /** Reads a dataset's files as supernet training would: size and shape, or the file+offset error. */
   z.object({ method: z.literal('checkDataset'), dataset: DatasetSpecSchema }).strict(),
   /** Writes one export of a run into its `exports/` folder and says where. */
@@ -152,7 +156,7 @@ export interface StudioResults {
   cancelRun: RunSummary;
   deleteRun: { deleted: true };
   doctor: DoctorInfo;
-  startDemo: { id: string };
+  startSupernetSearch: { id: string };
   checkTable: TableCheck;
   checkDataset: DatasetCheck;
   exportRun: { path: string; bytes: number };

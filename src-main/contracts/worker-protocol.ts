@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { AgentChoiceSchema } from './agent-config';
-import { DatasetSpecSchema } from './dataset';
-import { MethodSchema, RunEventSchema, RunResultSchema } from './run';
+import { RunEventSchema, RunResultSchema } from './run';
 
 /**
- * Messages between the run manager and a search worker (Electron utility process, or a Node
- * child process for CLI / serve / tests). Both directions are validated.
+ * Messages between the run manager and a worker (Electron utility process, or a Node child
+ * process for CLI / serve / tests), the same for every kind of run. Both directions are validated.
  */
 export const ToWorkerSchema = z.discriminatedUnion('type', [
   z
@@ -26,12 +24,50 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
 ]);
 export type ToWorker = z.infer<typeof ToWorkerSchema>;
 
+const count = z.number().int().min(0);
+const finite = z.number().finite();
+
+/** Supernet training progress, at most twice a second and after each epoch's last batch. */
+export const TrainProgressSchema = z
+  .object({
+    epoch: count,
+    epochs: count,
+    batch: count,
+    of: count,
+    loss: finite,
+    imagesPerSecond: finite.min(0),
+    /** Seconds of training left (this and later epochs) at the current rate. */
+    etaSeconds: finite.min(0),
+  })
+  .strict();
+
+/** An epoch finished and its checkpoint is on disk (a crash from now on resumes after it). */
+export const EpochSummarySchema = z
+  .object({
+    epoch: count,
+    epochs: count,
+    loss: finite,
+    imagesPerSecond: finite.min(0),
+    seconds: finite.min(0),
+    /** Best validation accuracy (%) of the paths sampled after this epoch. */
+    valAccuracy: finite,
+    accEnv: finite,
+  })
+  .strict();
+
 export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),
   z.object({ type: z.literal('event'), event: RunEventSchema }).strict(),
+  /** A human-readable progress line (estimator preparation: supernet epochs, batches, ETA). */
+  z.object({ type: z.literal('progress'), line: z.string().max(10_000) }).strict(),
+  z.object({ type: z.literal('train-progress'), progress: TrainProgressSchema }).strict(),
+  z.object({ type: z.literal('epoch'), epoch: EpochSummarySchema }).strict(),
+  /** Preparation continues from the folder's checkpoint, after epoch `epoch`. */
+  z.object({ type: z.literal('resumed'), epoch: count }).strict(),
   z.object({ type: z.literal('checkpoint'), step: z.number().int().min(0) }).strict(),
   z.object({ type: z.literal('paused'), step: z.number().int().min(0) }).strict(),
-  z.object({ type: z.literal('done'), result: RunResultSchema }).strict(),
+  /** The run ended; a run cancelled before its search began has no result. */
+  z.object({ type: z.literal('done'), status: z.enum(['completed', 'cancelled']), result: RunResultSchema.nullable() }).strict(),
   z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean() }).strict(),
   z
     .object({
@@ -64,111 +100,14 @@ export function parseMessage<T>(schema: z.ZodType<T>, raw: unknown, channel: str
 }
 
 /**
- * The offline demo's defaults: about 5 minutes on 2 CPU cores (bench/results/supernet.md).
- * Single-path training learns per sampled path, so small batches (16) and many epochs over the
- * 5,000 training digits; lr 0.1 without cutout (the paper's 0.025 and cutout are for hundreds
- * of epochs; they stay the trainer's defaults).
+ * The worker processes, one per kind of work: the channel's name in logs and the utility
+ * process's serviceName in the app (what the OS task manager shows). Table searches run in the
+ * search worker; runs that train (supernet searches, later model training) in the training
+ * worker; both run the same run-folder session (node/search-session.ts).
  */
-export const DEMO_DEFAULTS = { epochs: 12, steps: 100, randomArchitectures: 50, C: 8, N: 1, trainImages: 5000, lrMax: 0.1, cutout: 0, batchSize: 16 } as const;
-
-/**
- * A small DARTS-space supernet for CPU machines: 5 cells (reductions after cells 1 and 3), C = 4,
- * 3 epochs over 2,000 digits. A DARTS path costs ~5× an NB201 path, so queries use 4 batches.
- */
-export const DARTS_DEMO_DEFAULTS = { epochs: 3, steps: 100, randomArchitectures: 20, C: 4, N: 5, trainImages: 2000, lrMax: 0.05, cutout: 0, batchSize: 16 } as const;
-
-/** Which supernet a `demo` (supernet search) trains: its search space, and what C and N mean there. */
-export const SUPERNET_SPACES = ['nb201', 'darts'] as const;
-export type SupernetSpace = (typeof SUPERNET_SPACES)[number];
-
-/** A supernet search's defaults in its space (every unset setting takes these). */
-export function supernetDefaults(space: SupernetSpace): typeof DEMO_DEFAULTS | typeof DARTS_DEMO_DEFAULTS {
-  return space === 'darts' ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
-}
-
-/** Why a supernet's channel count cannot be built, or null (DARTS's FactorizedReduce halves C). */
-export function supernetChannelsError(space: SupernetSpace, C: number): string | null {
-  return space === 'darts' && C % 2 ? `C = ${C}: the DARTS supernet needs an even number of channels (FactorizedReduce halves it)` : null;
-}
-
-/** Messages to the training worker (supernet training; final-model training joins later). */
-export const ToTrainingWorkerSchema = z.discriminatedUnion('type', [
-  /**
-   * Train the demo supernet and search it. If `out` already holds this demo (same settings),
-   * training resumes from its last supernet checkpoint (one per finished epoch).
-   */
-  z
-    .object({
-      type: z.literal('demo'),
-      out: z.string().min(1).max(4096),
-      seed: z.number().int().min(0),
-      epochs: z.number().int().min(1).max(1000),
-      steps: z.number().int().min(1).max(100_000),
-      randomArchitectures: z.number().int().min(1).max(10_000),
-      C: z.number().int().min(1).max(256),
-      N: z.number().int().min(1).max(20),
-      trainImages: z.number().int().min(64),
-      lrMax: z.number().gt(0).max(10),
-      cutout: z.number().int().min(0).max(64),
-      batchSize: z.number().int().min(2).max(1024),
-      /** Supernet space: NB201 (C channels, N cells per stage) or DARTS (C channels, N cells). */
-      space: z.enum(SUPERNET_SPACES).optional(),
-      /** Training data (default: the embedded MNIST digits). */
-      dataset: DatasetSpecSchema.optional(),
-      method: MethodSchema.optional(),
-      agent: AgentChoiceSchema.optional(),
-    })
-    .strict(),
-]);
-export type ToTrainingWorker = z.infer<typeof ToTrainingWorkerSchema>;
-
-const count = z.number().int().min(0);
-const finite = z.number().finite();
-
-export const FromTrainingWorkerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }).strict(),
-  /** A human-readable progress line (kept for the run manager's log and the CLI). */
-  z.object({ type: z.literal('progress'), line: z.string().max(10_000) }).strict(),
-  /** Supernet training progress, at most twice a second and after each epoch's last batch. */
-  z
-    .object({
-      type: z.literal('train-progress'),
-      epoch: count,
-      epochs: count,
-      batch: count,
-      of: count,
-      loss: finite,
-      imagesPerSecond: finite.min(0),
-      /** Seconds of training left (this and later epochs) at the current rate. */
-      etaSeconds: finite.min(0),
-    })
-    .strict(),
-  /** An epoch finished and its checkpoint is on disk (a crash from now on resumes after it). */
-  z
-    .object({
-      type: z.literal('epoch'),
-      epoch: count,
-      epochs: count,
-      loss: finite,
-      imagesPerSecond: finite.min(0),
-      seconds: finite.min(0),
-      /** Best validation accuracy (%) of the paths sampled after this epoch. */
-      valAccuracy: finite,
-      accEnv: finite,
-    })
-    .strict(),
-  /** Training continues from the folder's checkpoint, after epoch `epoch`. */
-  z.object({ type: z.literal('resumed'), epoch: count }).strict(),
-  z
-    .object({
-      type: z.literal('demo-done'),
-      result: RunResultSchema,
-      accEnv: z.number(),
-      randomMedian: z.number(),
-      supernetSeconds: finite.min(0),
-      resumedFromEpoch: count,
-    })
-    .strict(),
-  z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean() }).strict(),
-]);
-export type FromTrainingWorker = z.infer<typeof FromTrainingWorkerSchema>;
+export const WORKERS = {
+  search: { entry: 'search-worker.js', serviceName: 'L²NAS search worker' },
+  training: { entry: 'training-worker.js', serviceName: 'L²NAS training worker' },
+  doctor: { entry: 'search-worker.js', serviceName: 'L²NAS backend check' },
+} as const;
+export type WorkerKind = keyof typeof WORKERS;

@@ -1,6 +1,6 @@
 /**
- * Electron main process: owns the window, IPC and the run store; heavy work (the search agent,
- * later supernet training) runs in utility processes. Never loads TF.js.
+ * Electron main process: owns the window, IPC and the run store; heavy work (searches, supernet
+ * training) runs in utility processes. Never loads TF.js.
  */
 import { app, BrowserWindow, session } from 'electron';
 import * as path from 'node:path';
@@ -57,8 +57,13 @@ if (!app.requestSingleInstanceLock()) {
     else void win.loadFile(indexFile);
   });
 
-  app.on('window-all-closed', () => {
-    manager?.dispose(); // runs stay resumable from their last checkpoint
-    app.quit();
+  // Live runs pause (checkpoint; killed after 2 s at most) before the app quits: all stay resumable.
+  let quitting = false;
+  app.on('before-quit', (e) => {
+    if (quitting || !manager) return;
+    e.preventDefault();
+    quitting = true;
+    void manager.shutdown().finally(() => app.quit());
   });
+  app.on('window-all-closed', () => app.quit());
 }

@@ -8,12 +8,12 @@ import type { WorkerLauncher } from '../node/worker-host';
  * stdout/stderr are piped and copied, line by line and labelled with the pid, to main's stderr:
  * a packaged app has no terminal to inherit, and an unread pipe would stall the worker.
  */
-export const forkUtilityWorker: WorkerLauncher = (entryFile) => {
-  const child = utilityProcess.fork(entryFile, [], { serviceName: 'L²NAS search worker', stdio: 'pipe' });
+export const forkUtilityWorker: WorkerLauncher = (entryFile, serviceName = 'L²NAS worker') => {
+  const child = utilityProcess.fork(entryFile, [], { serviceName, stdio: 'pipe' });
   let exited = false;
   let exitCode: number | null = null;
   let exitCb: ((code: number | null, signal: string | null) => void) | null = null;
-  const label = () => `[search worker ${child.pid ?? '?'}]`;
+  const label = () => `[${serviceName} ${child.pid ?? '?'}]`;
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';
     stream?.on('data', (chunk: Buffer | string) => {

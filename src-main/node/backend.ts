@@ -1,7 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
+// The gradients of every TF.js op, registered once for the whole process by the backend module
+// (supernet training and the agent need them). tfjs-core's CommonJS build has no gradients; the
+// @tensorflow/tfjs bundle registers them on the same (global) registry.
+import '@tensorflow/tfjs';
+import { registerWasmConvGradients } from '../core/kernels/wasm-conv-gradients';
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+import { BACKEND_IDS, type BackendId } from '../contracts/ids';
+
+export type BackendName = BackendId;
+export const BACKEND_ORDER: readonly BackendName[] = BACKEND_IDS;
 
 export interface BackendAttempt {
   backend: BackendName;
@@ -84,6 +91,8 @@ export async function selectBackend(prefer?: BackendName | 'auto'): Promise<Back
     try {
       await LOADERS[b]();
       await tf.ready();
+      // The convolution gradients TF.js WASM lacks (bench/results/wasm-conv-gradients.md).
+      if (b === 'wasm') registerWasmConvGradients();
       attempts.push({ backend: b, ok: true, reason: WHY_OK[b] });
       chosen = { tfName: tf.getBackend(), backend: b, attempts };
       return chosen;

@@ -10,6 +10,9 @@ import { RUN_FORMAT_VERSION, RunConfigSchema, type RunConfig } from '../contract
 import { PRESETS, resolveAgentConfig } from '../common/presets';
 import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
+import type { DatasetCheck, DatasetSpec } from '../contracts/dataset';
+import type { AgentChoice } from '../contracts/agent-config';
+import { SUPERNET_EVAL_BATCH_SIZE, supernetSpec, type SupernetSettings } from '../common/supernets';
 
 /** A bad setting or input (flag, request field, table column). The CLI exits with code 2. */
 export class UsageError extends Error {
@@ -118,10 +121,80 @@ export function checkBenchmarkTables(space: SpaceId, files: string[]): TableChec
   return { rows: table.rows.size, columns: table.columns.filter((c) => c !== 'index'), files: [...table.sources] };
 }
 
-/** The table settings of a run; runs on a supernet have none (they are not resumable from the CLI yet). */
+/** The table settings of a run (an error for runs on another estimator). */
 export function tableEstimatorOf(config: RunConfig): Extract<RunConfig['estimator'], { kind: 'table' }> {
-  if (config.estimator.kind !== 'table') {
-    throw new UsageError(`this run's estimator is a ${config.estimator.kind}; only benchmark-table runs can be run or resumed this way`);
-  }
+  if (config.estimator.kind !== 'table') throw new UsageError(`this run's estimator is a ${config.estimator.kind}, not a benchmark table`);
   return config.estimator;
+}
+
+export interface SupernetRunInput {
+  space: string;
+  dataset: DatasetSpec;
+  method: string;
+  seed: number;
+  /** Unset settings take the supernet's defaults (common/supernets.ts). */
+  settings?: Partial<SupernetSettings>;
+  /** The agent and the preset it came from (default: the supernet's search agent). */
+  agent?: AgentChoice;
+  backend?: string;
+}
+
+/**
+ * Builds and validates the config.json of a supernet search (the offline demo is one with every
+ * default): the supernet's settings, its evaluation batches, the agent it is searched with.
+ */
+export function supernetRunConfig(o: SupernetRunInput): RunConfig {
+  let spec;
+  try {
+    spec = supernetSpec(o.space);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const given = Object.fromEntries(Object.entries(o.settings ?? {}).filter(([, v]) => v !== undefined)) as Partial<SupernetSettings>;
+  const s: SupernetSettings = { ...spec.defaults, ...given };
+  const bad = spec.check(s);
+  if (bad) throw new UsageError(bad);
+  const { preset, agent } = o.agent ? { preset: o.agent.preset, agent: o.agent.config } : spec.searchAgent(s.steps);
+  const candidate = {
+    version: RUN_FORMAT_VERSION,
+    space: o.space,
+    method: o.method,
+    preset,
+    agent,
+    rea: REA_DEFAULTS,
+    reinforce: REINFORCE_DEFAULTS,
+    reward: { kind: 'eq3' },
+    steps: s.steps,
+    seed: o.seed,
+    estimator: {
+      kind: 'supernet', dataset: o.dataset, metric: 'supernet-val-accuracy', report: [], C: s.C, N: s.N, epochs: s.epochs, batchSize: s.batchSize,
+      evalBatches: spec.evalBatches, evalBatchSize: SUPERNET_EVAL_BATCH_SIZE, trainImages: s.trainImages, lrMax: s.lrMax, cutout: s.cutout, randomArchitectures: s.randomArchitectures,
+    },
+    backend: o.backend ?? 'auto',
+    createdAt: new Date().toISOString(),
+  };
+  const parsed = RunConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new UsageError(`invalid ${i.path.join('.') || 'config'}: ${i.message}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Whether a supernet run can be built and trained on this data, before any folder is written or
+ * any epoch is spent: the supernet's own rules (DARTS's even C), a training half that holds one
+ * batch, a validation half that holds one evaluation batch.
+ */
+export function checkSupernetRun(config: RunConfig, data: DatasetCheck): void {
+  const e = config.estimator;
+  if (e.kind !== 'supernet') return;
+  const spec = supernetSpec(config.space);
+  const bad = spec.check({ C: e.C, N: e.N });
+  if (bad) throw new UsageError(bad);
+  const trainHalf = Math.min(data.images >> 1, e.trainImages);
+  const valHalf = data.images - (data.images >> 1);
+  const evalBatch = e.evalBatchSize ?? SUPERNET_EVAL_BATCH_SIZE;
+  if (trainHalf < e.batchSize) throw new UsageError(`${data.name}: the training half has ${trainHalf} images, fewer than one batch of ${e.batchSize}`);
+  if (valHalf < evalBatch) throw new UsageError(`${data.name}: the validation half has ${valHalf} images, fewer than one evaluation batch of ${evalBatch} (queries need at least one)`);
 }

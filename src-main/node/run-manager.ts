@@ -1,15 +1,16 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { PresetName } from '../contracts/agent-config';
 import type { RunConfig, RunEvent } from '../contracts/run';
+import type { SupernetSettings } from '../common/supernets';
 import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StudioEvent, type SupernetSearchOptions } from '../contracts/studio-api';
+import { FromWorkerSchema, WORKERS, type FromWorker, type ToWorker, type WorkerKind } from '../contracts/worker-protocol';
 import { readSupernetCheckpoint } from './supernet-checkpoint';
-import { DEMO_DEFAULTS, FromTrainingWorkerSchema, supernetChannelsError, supernetDefaults, FromWorkerSchema, parseMessage, type ToTrainingWorker, type ToWorker } from '../contracts/worker-protocol';
-import { loadCheckedTable, runConfigFromOptions, UsageError } from './run-config';
+import { checkDataset } from './datasets';
+import { checkSupernetRun, loadCheckedTable, runConfigFromOptions, supernetRunConfig } from './run-config';
 import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
 import { listRuns, runStatusOf, summarizeRun } from './run-store';
-import { SEARCH_WORKER_ENTRY, TRAINING_WORKER_ENTRY, type WorkerChannel, type WorkerLauncher } from './worker-host';
+import { openChannel, workerEntry, type WorkerChannel, type WorkerLauncher } from './worker-host';
 
 /** The finished epochs of a supernet run, from its checkpoint (none yet, or unreadable: empty). */
 function trainingEpochs(dir: string, epochs: number): EpochSummary[] {
@@ -20,18 +21,15 @@ function trainingEpochs(dir: string, epochs: number): EpochSummary[] {
   }
 }
 
-/** The training-worker message that continues a supernet run from its folder (same settings as it started with). */
-function supernetMessageOf(config: RunConfig, dir: string): ToTrainingWorker {
-  const e = config.estimator;
-  if (e.kind !== 'supernet') throw new Error('not a supernet run');
-  if (config.space === 'ofa') throw new ConflictError('OFA supernet runs do not exist');
-  const defaults = supernetDefaults(config.space);
-  return {
-    type: 'demo', out: dir, seed: config.seed, epochs: e.epochs, steps: config.steps, randomArchitectures: e.randomArchitectures ?? defaults.randomArchitectures,
-    C: e.C, N: e.N, trainImages: e.trainImages, lrMax: e.lrMax, cutout: e.cutout, batchSize: e.batchSize,
-    space: config.space, dataset: e.dataset, method: config.method, agent: { preset: config.preset as PresetName, config: config.agent },
-  };
-}
+/** Which worker runs a run: runs that train networks go to the training worker. */
+const workerKindOf = (config: RunConfig): WorkerKind => (config.estimator.kind === 'supernet' ? 'training' : 'search');
+
+/**
+ * How long a worker asked to pause or cancel may take before it is killed (VS Code's shutdown:
+ * ask, wait, kill). Workers answer between search steps and between training batches, well
+ * inside this; a killed run resumes from its last checkpoint all the same.
+ */
+export const STOP_GRACE_MS = 2000;
 
 /** A request that names a run that is not there. */
 export class NotFoundError extends Error {
@@ -45,6 +43,7 @@ export class ConflictError extends Error {
 export interface RunManagerOptions {
   runsDir: string;
   launch: WorkerLauncher;
+  /** Worker entry files (default: the compiled ones beside this module). */
   workerEntry?: string;
   trainingWorkerEntry?: string;
   checkpointEvery?: number;
@@ -53,19 +52,20 @@ export interface RunManagerOptions {
 }
 
 interface Live {
-  worker: WorkerChannel;
+  worker: WorkerChannel<ToWorker, FromWorker>;
   settled: boolean;
-  /**
-   * Supernet runs stop by ending their training worker: every finished epoch is checkpointed, so
-   * pause = stop now and resume from the last epoch; the status says which was asked for.
-   */
-  stop?: (as: 'paused' | 'cancelled') => void;
+  /** What a stop asked for, once asked: the status written if the worker has to be killed. */
+  stopping: 'paused' | 'cancelled' | null;
 }
 
+const newRunId = (label: string) => `${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${label}-${crypto.randomBytes(2).toString('hex')}`;
+
 /**
- * Starts, pauses, resumes and cancels runs, each in its own search worker, and streams their
- * events. Main process (via IPC) and `l2nas serve` (via HTTP/WebSocket) share it. It writes
- * status.json; the worker writes events, checkpoints and result.json.
+ * Starts, pauses, resumes and cancels runs — every kind through the same path: the folder and
+ * config.json are written here, after every input was checked, then a worker runs the folder's
+ * session (node/search-session.ts) and streams its events. Main process (via IPC) and
+ * `l2nas serve` (via HTTP/WebSocket) share it. It writes status.json; the worker writes events,
+ * checkpoints and result.json.
  */
 export class RunManager {
   private readonly live = new Map<string, Live>();
@@ -111,22 +111,47 @@ export class RunManager {
     return readRunEvents(this.dirOf(id), from);
   }
 
-  /** Validates the request (table readable, columns present) before any folder exists. */
+  /** A table search: the request is validated (table readable, columns present) before any folder exists. */
   start(req: StartSearchRequest): { id: string } {
     const overrides = Object.entries(req.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
     const config = runConfigFromOptions({ ...req, set: overrides, backend: 'auto' });
     loadCheckedTable(config);
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const id = `${stamp}-${config.method}-s${config.seed}-${crypto.randomBytes(2).toString('hex')}`;
+    return this.create(config, `${config.method}-s${config.seed}`, req.checkpointEvery);
+  }
+
+  /**
+   * A supernet search (train, then search) in the training worker; with no options, the offline
+   * demo. The dataset is read and the settings checked (e.g. a validation half smaller than one
+   * evaluation batch) before any folder exists. `settings` sets what the API's options do not
+   * carry (tests use small runs).
+   */
+  startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}): { id: string } {
+    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, ...fromOptions } = o.options ?? {};
+    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, settings: { ...fromOptions, ...o.settings } });
+    checkSupernetRun(config, checkDataset(dataset));
+    return this.create(config, o.options ? `supernet-${space}` : 'demo');
+  }
+
+  private create(config: RunConfig, label: string, checkpointEvery?: number): { id: string } {
+    const id = newRunId(label);
     const dir = path.join(this.opts.runsDir, id);
     createRunFolder(dir, config);
-    this.launch(id, dir, false, req.checkpointEvery);
+    this.launch(id, dir, workerKindOf(config), false, checkpointEvery);
     return { id };
   }
 
-  private launch(id: string, dir: string, resume: boolean, checkpointEvery = this.opts.checkpointEvery ?? 50): void {
-    const worker = this.opts.launch(this.opts.workerEntry ?? SEARCH_WORKER_ENTRY);
-    const live: Live = { worker, settled: false };
+  private entryOf(kind: WorkerKind): string {
+    if (kind === 'training') return this.opts.trainingWorkerEntry ?? workerEntry(kind);
+    return this.opts.workerEntry ?? workerEntry(kind);
+  }
+
+  private spawn(kind: WorkerKind, name: string): WorkerChannel<ToWorker, FromWorker> {
+    return openChannel<ToWorker, FromWorker>(this.opts.launch(this.entryOf(kind), WORKERS[kind].serviceName), FromWorkerSchema, name, this.log);
+  }
+
+  private launch(id: string, dir: string, kind: WorkerKind, resume: boolean, checkpointEvery = this.opts.checkpointEvery ?? 50): void {
+    const worker = this.spawn(kind, `${kind} worker of run ${id}`);
+    const live: Live = { worker, settled: false, stopping: null };
     this.live.set(id, live);
     writeRunStatus(dir, 'running', worker.pid ?? null);
     this.emit({ kind: 'status', runId: id, status: 'running', error: null });
@@ -134,32 +159,43 @@ export class RunManager {
       if (live.settled) return;
       live.settled = true;
       this.live.delete(id);
-      if (status !== 'completed' && status !== 'cancelled') writeRunStatus(dir, status, null, error);
-      else writeRunStatus(dir, status, null);
+      writeRunStatus(dir, status, null, error);
       this.emit({ kind: 'status', runId: id, status, error });
     };
-    worker.onMessage((raw) => {
-      const p = parseMessage(FromWorkerSchema, raw, `worker of run ${id}`);
-      if (!p.ok) {
-        this.log(p.error);
-        return;
-      }
-      const m = p.msg;
-      if (m.type === 'ready') {
-        // A utility process has no pid until it has started: record it now.
-        if (!live.settled) writeRunStatus(dir, 'running', worker.pid ?? null);
-      } else if (m.type === 'event') this.emit({ kind: 'event', runId: id, event: m.event });
-      else if (m.type === 'done') settle(m.result.status, null);
-      else if (m.type === 'paused') settle('paused', null);
-      else if (m.type === 'error') {
-        if (m.fatal) settle('failed', m.message);
-        else this.log(m.message);
+    worker.onMessage((m) => {
+      switch (m.type) {
+        case 'ready':
+          // A utility process has no pid until it has started: record it now.
+          if (!live.settled) writeRunStatus(dir, 'running', worker.pid ?? null);
+          return;
+        case 'event':
+          return this.emit({ kind: 'event', runId: id, event: m.event });
+        case 'progress':
+          return this.emit({ kind: 'progress', runId: id, line: m.line });
+        case 'train-progress':
+          return this.emit({ kind: 'train-progress', runId: id, progress: m.progress });
+        case 'epoch':
+          return this.emit({ kind: 'epoch', runId: id, epoch: m.epoch });
+        case 'resumed':
+          return this.emit({ kind: 'progress', runId: id, line: `continuing after epoch ${m.epoch} (its checkpoint)` });
+        case 'done':
+          return settle(m.status, null);
+        case 'paused':
+          return settle('paused', null);
+        case 'error':
+          if (m.fatal) settle('failed', m.message);
+          else this.log(m.message);
+          return;
+        case 'checkpoint':
+        case 'doctor':
+          return;
       }
     });
     worker.onExit((code, signal) => {
-      if (!live.settled) settle('failed', `the search worker exited (${signal ? `signal ${signal}` : `code ${code}`}) before finishing; every written step is kept and resume continues from the last checkpoint`);
+      if (live.stopping) settle(live.stopping, null);
+      else settle('failed', `the ${kind} worker exited (${signal ? `signal ${signal}` : `code ${code}`}) before finishing; every written step is kept and resume continues from the last checkpoint`);
     });
-    worker.send({ type: 'start', runDir: dir, resume, checkpointEvery } satisfies ToWorker);
+    worker.send({ type: 'start', runDir: dir, resume, checkpointEvery });
   }
 
   private requireLive(id: string, action: string): Live {
@@ -168,19 +204,28 @@ export class RunManager {
     return l;
   }
 
+  /**
+   * Asks a live run's worker to stop (pause: checkpoint; cancel: write a cancelled result),
+   * waits up to STOP_GRACE_MS, then kills it; resolves once its status is written.
+   */
+  private stop(id: string, l: Live, as: 'paused' | 'cancelled'): Promise<RunStatus> {
+    const done = this.whenSettled(id);
+    l.stopping = as;
+    l.worker.send({ type: as === 'paused' ? 'pause' : 'cancel' });
+    const timer = setTimeout(() => l.worker.kill(), STOP_GRACE_MS);
+    return done.finally(() => clearTimeout(timer));
+  }
+
   /** Asks the worker to checkpoint and stop; resolves once it has. */
   async pause(id: string): Promise<RunSummary> {
-    const l = this.requireLive(id, 'pause');
-    if (l.stop) await this.stopSupernet(id, l, 'paused');
-    else await this.untilSettled(id, l, { type: 'pause' });
+    await this.stop(id, this.requireLive(id, 'pause'), 'paused');
     return summarizeRun(this.dirOf(id), this.liveIds());
   }
 
   async cancel(id: string): Promise<RunSummary> {
     const dir = this.dirOf(id);
     const l = this.live.get(id);
-    if (l?.stop) await this.stopSupernet(id, l, 'cancelled');
-    else if (l) await this.untilSettled(id, l, { type: 'cancel' });
+    if (l) await this.stop(id, l, 'cancelled');
     else {
       const st = runStatusOf(dir).status;
       if (st === 'completed' || st === 'cancelled') throw new ConflictError(`run "${id}" has already ended (${st})`);
@@ -190,14 +235,13 @@ export class RunManager {
     return summarizeRun(dir, this.liveIds());
   }
 
+  /** Continues a paused or failed run of any kind from its last checkpoint. */
   resume(id: string): RunSummary {
     const dir = this.dirOf(id);
     if (this.live.has(id)) throw new ConflictError(`run "${id}" is already running`);
     const st = runStatusOf(dir).status;
     if (st !== 'paused' && st !== 'failed') throw new ConflictError(`run "${id}" is ${st}; only paused or failed runs resume`);
-    const config = readRunConfig(dir);
-    if (config.estimator.kind === 'supernet') this.launchSupernet(id, dir, supernetMessageOf(config, dir));
-    else this.launch(id, dir, true);
+    this.launch(id, dir, workerKindOf(readRunConfig(dir)), true);
     return summarizeRun(dir, this.liveIds());
   }
 
@@ -206,18 +250,6 @@ export class RunManager {
     if (this.live.has(id)) throw new ConflictError(`run "${id}" is running; pause or cancel it first`);
     fs.rmSync(dir, { recursive: true, force: true });
     return { deleted: true };
-  }
-
-  private untilSettled(id: string, l: Live, msg: ToWorker): Promise<void> {
-    return new Promise((resolve) => {
-      const off = this.onEvent((e) => {
-        if (e.kind === 'status' && e.runId === id && e.status !== 'running') {
-          off();
-          resolve();
-        }
-      });
-      l.worker.send(msg);
-    });
   }
 
   /** Resolves when the run's worker has finished (any outcome). */
@@ -233,98 +265,38 @@ export class RunManager {
     });
   }
 
-  /**
-   * The offline demo in the training worker: it trains a small supernet on the embedded MNIST,
-   * runs L²NAS on it and leaves a normal run folder; progress lines stream as events.
-   */
-  startDemo(o: { seed?: number; options?: SupernetSearchOptions } & Partial<Record<keyof typeof DEMO_DEFAULTS, number>> = {}): { id: string } {
-    const { options, seed, ...numbers } = o;
-    const defaults = supernetDefaults(options?.space ?? 'nb201');
-    const picked = (options ? Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) : {}) as Partial<SupernetSearchOptions>;
-    const settings = { ...defaults, ...numbers, ...picked };
-    const bad = supernetChannelsError(picked.space ?? 'nb201', settings.C);
-    if (bad) throw new UsageError(bad);
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-    const id = `${stamp}-${options ? `supernet-${options.space}` : 'demo'}-${crypto.randomBytes(2).toString('hex')}`;
-    this.launchSupernet(id, path.join(this.opts.runsDir, id), { type: 'demo', out: path.join(this.opts.runsDir, id), ...settings, seed: seed ?? 0 });
-    return { id };
-  }
-
-  /** Runs a supernet search (train, then search) in a training worker; `msg.out` is the run folder. */
-  private launchSupernet(id: string, dir: string, msg: ToTrainingWorker): void {
-    const worker = this.opts.launch(this.opts.trainingWorkerEntry ?? TRAINING_WORKER_ENTRY);
-    let stopping: 'paused' | 'cancelled' | null = null;
-    const live: Live = { worker, settled: false, stop: (as) => ((stopping = as), worker.kill()) };
-    this.live.set(id, live);
-    const settle = (status: RunStatus, error: string | null) => {
-      if (live.settled) return;
-      live.settled = true;
-      this.live.delete(id);
-      if (fs.existsSync(path.join(dir, 'config.json'))) writeRunStatus(dir, status, null, error);
-      this.emit({ kind: 'status', runId: id, status, error });
-    };
-    worker.onMessage((raw) => {
-      const p = parseMessage(FromTrainingWorkerSchema, raw, `training worker of ${id}`);
-      if (!p.ok) return this.log(p.error);
-      const m = p.msg;
-      if (m.type === 'ready') {
-        if (fs.existsSync(path.join(dir, 'config.json'))) writeRunStatus(dir, 'running', worker.pid ?? null);
-      } else if (m.type === 'progress') this.emit({ kind: 'progress', runId: id, line: m.line });
-      else if (m.type === 'train-progress') {
-        const { type: _t, ...progress } = m;
-        this.emit({ kind: 'train-progress', runId: id, progress });
-      } else if (m.type === 'epoch') {
-        const { type: _t, ...epoch } = m;
-        this.emit({ kind: 'epoch', runId: id, epoch });
-      } else if (m.type === 'demo-done') settle('completed', null);
-      else if (m.type === 'error') {
-        if (m.fatal) settle('failed', m.message);
-        else this.log(m.message);
-      }
-    });
-    worker.onExit((code, signal) => {
-      if (stopping) settle(stopping, null);
-      else if (!live.settled) settle('failed', `the training worker exited (${signal ? `signal ${signal}` : `code ${code}`}) before finishing; resume continues after the last finished epoch`);
-    });
-    worker.send(msg);
-    // A new run's folder is made by the worker (after its dataset loaded); a resumed one exists.
-    if (fs.existsSync(path.join(dir, 'config.json'))) writeRunStatus(dir, 'running', worker.pid ?? null);
-    this.emit({ kind: 'status', runId: id, status: 'running', error: null });
-  }
-
-  /** Ends a supernet run's worker as paused or cancelled; resolves once its status is written. */
-  private stopSupernet(id: string, l: Live, as: 'paused' | 'cancelled'): Promise<RunStatus> {
-    const done = this.whenSettled(id);
-    l.stop!(as);
-    return done;
-  }
-
   /** Which TF.js backend a worker loads, and why — asked of a short-lived worker (main never loads TF.js). */
   doctor(): Promise<DoctorInfo> {
-    const worker = this.opts.launch(this.opts.workerEntry ?? SEARCH_WORKER_ENTRY);
+    const worker = this.spawn('doctor', 'backend check');
     return new Promise((resolve, reject) => {
       let answered = false;
-      worker.onMessage((raw) => {
-        const p = parseMessage(FromWorkerSchema, raw, 'doctor worker');
-        if (!p.ok) return;
-        if (p.msg.type === 'doctor') {
+      worker.onMessage((m) => {
+        if (m.type === 'doctor') {
           answered = true;
-          resolve({ chosen: p.msg.chosen, backends: p.msg.backends });
+          resolve({ chosen: m.chosen, backends: m.backends });
           worker.kill();
-        } else if (p.msg.type === 'error') {
+        } else if (m.type === 'error') {
           answered = true;
-          reject(new Error(p.msg.message));
+          reject(new Error(m.message));
           worker.kill();
         }
       });
       worker.onExit((code, signal) => {
-        if (!answered) reject(new Error(`the doctor worker exited (${signal ?? code}) without answering`));
+        if (!answered) reject(new Error(`the backend check exited (${signal ?? code}) without answering`));
       });
-      worker.send({ type: 'doctor' } satisfies ToWorker);
+      worker.send({ type: 'doctor' });
     });
   }
 
-  /** Kills every worker (their runs stay resumable from the last checkpoint). */
+  /**
+   * Ends every live run as paused (checkpoint written, or killed after STOP_GRACE_MS: either way
+   * resumable), e.g. when `l2nas serve` gets SIGTERM or the app quits.
+   */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.live].map(([id, l]) => this.stop(id, l, 'paused')));
+  }
+
+  /** Kills every worker at once (their runs stay resumable from the last checkpoint). */
   dispose(): void {
     for (const [, l] of this.live) l.worker.kill();
   }

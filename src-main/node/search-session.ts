@@ -1,6 +1,5 @@
 import { RUN_FORMAT_VERSION, type RunConfig, type RunEvent, type RunResult } from '../contracts/run';
-import type { BenchmarkTable, Estimator } from '../core/estimators/estimator';
-import { TableEstimator } from '../core/estimators/table-estimator';
+import type { BenchmarkTable } from '../core/estimators/estimator';
 import { Rng, type RngState } from '../common/rng';
 import { createStrategy } from '../core/search/create-strategy';
 import { runSearch, type LoopState, type StopRequest } from '../core/search/run-search';
@@ -8,8 +7,8 @@ import type { SearchStrategy } from '../common/strategy';
 import { getSpace } from '../common/spaces';
 import type { SearchSpace } from '../common/spaces/space';
 import { selectBackend } from './backend';
-import { loadBenchmarkTables } from './benchmark-csv';
-import { tableEstimatorOf } from './run-config';
+import { createEstimator, type PreparationHooks, type PreparedEstimator } from './estimators';
+import { PreparationStopped } from './supernet-preparation';
 import {
   EventAppender,
   readCheckpoint,
@@ -19,7 +18,7 @@ import {
   writeRunResult,
 } from './run-folder';
 
-/** What a checkpoint holds (PRODUCT.md §5): strategy state, RNG state, loop state. */
+/** What a search checkpoint holds: strategy state, RNG state, loop state. */
 interface Checkpoint {
   version: 1;
   loop: LoopState;
@@ -30,8 +29,9 @@ interface Checkpoint {
 /** Lets IPC messages and signals in between steps (see runSearch). */
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export interface SessionHooks {
+export interface SessionHooks extends Omit<PreparationHooks, 'shouldStop' | 'yieldToEvents'> {
   onEvent?: (e: RunEvent) => void;
+  /** Polled between steps, and between training batches while an estimator prepares. */
   shouldStop?: () => StopRequest;
   /** A table already loaded (bench loads each file set once for many runs). */
   table?: BenchmarkTable;
@@ -39,32 +39,46 @@ export interface SessionHooks {
 
 interface Built {
   space: SearchSpace<unknown>;
-  estimator: Estimator<unknown>;
+  prepared: PreparedEstimator;
   rng: Rng;
   strategy: SearchStrategy<unknown>;
   backend: string;
 }
 
-/** Picks the backend and builds space, estimator, the run's Rng and the strategy from a config. */
-async function build(config: RunConfig, table?: BenchmarkTable): Promise<Built> {
+/**
+ * Everything a run needs, from its config: the backend, the space, the run's one Rng, the
+ * estimator — prepared (a supernet is trained, continued from its epoch checkpoint, or loaded
+ * finished) — and then the strategy. The order of draws from the Rng is fixed: preparation
+ * first, the strategy's initialisation after, so every session of a run draws alike.
+ */
+async function build(config: RunConfig, dir: string | null, hooks: SessionHooks): Promise<Built> {
   const backend = await selectBackend(config.backend);
   const space = getSpace(config.space) as SearchSpace<unknown>;
-  const est = tableEstimatorOf(config);
-  const t = table ?? loadBenchmarkTables(est.files, space);
-  const estimator = new TableEstimator(space, t, est.metric, est.report);
   const rng = new Rng(config.seed);
-  const strategy = createStrategy(config.method, space, rng, config);
-  return { space, estimator, rng, strategy, backend: backend.backend };
+  const prepared = await createEstimator(config, { dir, rng, table: hooks.table, hooks: { ...hooks, yieldToEvents } });
+  try {
+    const strategy = createStrategy(config.method, space, rng, config);
+    return { space, prepared, rng, strategy, backend: backend.backend };
+  } catch (e) {
+    prepared.dispose();
+    throw e;
+  }
+}
+
+function dispose(b: Built): void {
+  b.strategy.dispose();
+  b.prepared.dispose();
 }
 
 function toResult(b: Built, loop: LoopState, status: RunResult['status']): RunResult {
   if (!loop.best) throw new Error('the run stopped before its first query');
+  const extra = status === 'completed' ? (b.prepared.finish?.(b.rng) ?? {}) : {};
   return {
     version: RUN_FORMAT_VERSION,
     status,
-    best: { ...loop.best, metrics: b.estimator.report(b.space.parse(loop.best.arch)) },
+    best: { ...loop.best, metrics: { ...b.prepared.estimator.report(b.space.parse(loop.best.arch)), ...extra } },
     steps: loop.step,
-    seconds: loop.seconds,
+    seconds: loop.seconds + b.prepared.seconds,
     backend: b.backend,
     queriesToOptimum: loop.queriesToOptimum,
   };
@@ -72,26 +86,38 @@ function toResult(b: Built, loop: LoopState, status: RunResult['status']): RunRe
 
 /** A search held in memory only (the bench): no folder, no checkpoints. */
 export async function runInMemory(config: RunConfig, hooks: SessionHooks = {}): Promise<RunResult> {
-  const b = await build(config, hooks.table);
+  const b = await build(config, null, hooks);
   try {
-    const s = await runSearch({ ...b, steps: config.steps, reward: config.reward, onEvent: hooks.onEvent, shouldStop: hooks.shouldStop });
+    const s = await runSearch({ ...b, estimator: b.prepared.estimator, steps: config.steps, reward: config.reward, onEvent: hooks.onEvent, shouldStop: hooks.shouldStop });
     return toResult(b, s.state, s.outcome === 'completed' ? 'completed' : 'cancelled');
   } finally {
-    b.strategy.dispose();
+    dispose(b);
   }
 }
 
-export type FolderOutcome = { outcome: 'completed' | 'cancelled'; result: RunResult } | { outcome: 'paused'; step: number };
+export type FolderOutcome =
+  | { outcome: 'completed'; result: RunResult }
+  /** No result when the run was cancelled before its search began (while its supernet trained). */
+  | { outcome: 'cancelled'; result: RunResult | null }
+  | { outcome: 'paused'; step: number };
 
 /**
- * Runs (or resumes) the search of a run folder: appends events, checkpoints every
- * `checkpointEvery` steps and on pause, writes result.json at the end. Resuming restores the
- * last checkpoint — strategy, RNG and loop state — and drops events written after it, so a
- * resumed run repeats exactly the steps an uninterrupted run would take.
+ * Runs (or resumes) a run folder, for every estimator kind: prepares the estimator (a supernet
+ * trains with its own per-epoch checkpoints), then runs the search loop, appending events,
+ * checkpointing every `checkpointEvery` steps and on pause, and writes result.json at the end.
+ * Resuming restores the last search checkpoint — strategy, RNG and loop state — and drops events
+ * written after it, so a resumed run repeats exactly the steps an uninterrupted run would take.
+ * A pause or cancel during preparation returns at once (training resumes after its last epoch).
  */
 export async function runFolder(dir: string, opts: { resume: boolean; checkpointEvery: number } & SessionHooks): Promise<FolderOutcome> {
   const config = readRunConfig(dir);
-  const b = await build(config, opts.table);
+  let b: Built;
+  try {
+    b = await build(config, dir, opts);
+  } catch (e) {
+    if (!(e instanceof PreparationStopped)) throw e;
+    return e.request === 'pause' ? { outcome: 'paused', step: 0 } : { outcome: 'cancelled', result: null };
+  }
   let from: LoopState | undefined;
   try {
     if (opts.resume) {
@@ -113,6 +139,7 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
     try {
       s = await runSearch({
         ...b,
+        estimator: b.prepared.estimator,
         steps: config.steps,
         reward: config.reward,
         from,
@@ -131,8 +158,8 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
     if (s.outcome === 'paused') return { outcome: 'paused', step: s.state.step };
     const result = toResult(b, s.state, s.outcome);
     writeRunResult(dir, result);
-    return { outcome: s.outcome, result };
+    return s.outcome === 'completed' ? { outcome: 'completed', result } : { outcome: 'cancelled', result };
   } finally {
-    b.strategy.dispose();
+    dispose(b);
   }
 }

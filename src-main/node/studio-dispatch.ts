@@ -65,8 +65,8 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
       return m.delete(c.id);
     case 'doctor':
       return m.doctor();
-    case 'startDemo':
-      return m.startDemo({ seed: c.seed, options: c.options });
+    case 'startSupernetSearch':
+      return m.startSupernetSearch({ seed: c.seed, options: c.options });
     case 'checkTable':
       return checkBenchmarkTables(c.space, c.files);
     case 'checkDataset':

@@ -2,8 +2,8 @@ import type { SpaceId } from '../../src-main/common/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
 import type { DatasetCheck, DatasetSpec } from '../../src-main/contracts/dataset';
 import type { StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
-import { supernetChannelsError, supernetDefaults } from '../../src-main/contracts/worker-protocol';
-import { PRESETS, supernetSearchAgent } from '../../src-main/common/presets';
+import { SUPERNET_SPECS } from '../../src-main/common/supernets';
+import { PRESETS } from '../../src-main/common/presets';
 
 export type SpaceChoice = SpaceId;
 export type MethodChoice = StartSearchRequest['method'];
@@ -127,15 +127,15 @@ export function agentTextOf(preset: PresetName | AgentConfig): Record<AgentKey, 
 
 /**
  * Settings for the chosen space and estimator: table searches start from the space's preset;
- * supernet searches (short runs) from supernetSearchAgent, with the space's demo step count.
+ * supernet searches (short runs) from the supernet's search agent, with its default step count.
  */
 export function applySpaceDefaults(form: SearchFormState): void {
   if (form.estimator === 'supernet' && form.space !== 'ofa') {
-    const steps = supernetDefaults(form.space).steps;
-    const { preset, agent } = supernetSearchAgent(form.space, steps);
+    const spec = SUPERNET_SPECS[form.space];
+    const { preset, agent } = spec.searchAgent(spec.defaults.steps);
     form.preset = preset;
     form.agent = agentTextOf(agent);
-    form.steps = String(steps);
+    form.steps = String(spec.defaults.steps);
   } else applyPreset(form, defaultPresetFor(form.space));
 }
 
@@ -227,7 +227,8 @@ function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, e
     if (e) errors[`supernet.${field.key}`] = e;
   }
   if (form.space !== 'ofa' && !errors['supernet.C']) {
-    const bad = supernetChannelsError(form.space, f.C.trim() ? Number(f.C) : supernetDefaults(form.space).C);
+    const spec = SUPERNET_SPECS[form.space];
+    const bad = spec.check({ C: f.C.trim() ? Number(f.C) : spec.defaults.C, N: spec.defaults.N });
     if (bad) errors['supernet.C'] = bad;
   }
   if ((f.dataset === 'imagenet16' || f.dataset === 'imagenet32') && f.classes.trim()) {

@@ -131,10 +131,10 @@ describe('Electron main process (with a fake electron module)', () => {
   });
 
   it('launches workers as utility processes: messages, exit code, labelled output, no sends after exit', async () => {
-    const w = forkUtilityWorker('/app/.vite/build/search-worker.js');
+    const w = forkUtilityWorker('/app/.vite/build/search-worker.js', 'L²NAS search worker');
     const { entry, options, child } = forks.at(-1)! as { entry: string; options: Record<string, unknown>; child: EventEmitter & { pid: number | undefined; stdout: PassThrough; stderr: PassThrough; posted: unknown[]; killed: number } };
     expect(entry).toBe('/app/.vite/build/search-worker.js');
-    expect(options).toMatchObject({ stdio: 'pipe' });
+    expect(options).toMatchObject({ stdio: 'pipe', serviceName: 'L²NAS search worker' });
     expect(w.pid).toBe(4242);
     const got: unknown[] = [];
     w.onMessage((m) => got.push(m));
@@ -152,7 +152,7 @@ describe('Electron main process (with a fake electron module)', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(written).toEqual(['[search worker 4242] backend: wasm\n', '[search worker 4242] second line\n']);
+    expect(written).toEqual(['[L²NAS search worker 4242] backend: wasm\n', '[L²NAS search worker 4242] second line\n']);
 
     const exits: [number | null, string | null][] = [];
     w.onExit((code, signal) => exits.push([code, signal]));

@@ -1,14 +1,16 @@
+import type { AgentChoice } from '../../contracts/agent-config';
 import type { DatasetSpec } from '../../contracts/dataset';
 import type { RunConfig } from '../../contracts/run';
-import { supernetChannelsError, supernetDefaults, type SupernetSpace } from '../../contracts/worker-protocol';
-import { UsageError } from '../../node/run-config';
-import { runSupernetDemo } from '../../node/supernet-demo';
+import { supernetSpec, type SupernetId, type SupernetSettings } from '../../common/supernets';
+import { checkDataset } from '../../node/datasets';
+import { checkSupernetRun, supernetRunConfig, UsageError } from '../../node/run-config';
+import { searchCommand } from './search';
 
 export const DATASET_KINDS = ['mnist-embedded', 'idx', 'cifar10', 'cifar100', 'imagenet16', 'imagenet32'] as const;
 
-export interface DemoCommandOptions {
-  out: string;
-  space: SupernetSpace;
+/** The supernet options `l2nas search --estimator supernet` and `l2nas demo` share. */
+export interface SupernetCommandOptions {
+  space: SupernetId;
   method: RunConfig['method'];
   dataset: (typeof DATASET_KINDS)[number];
   data: string[];
@@ -26,7 +28,7 @@ export interface DemoCommandOptions {
 }
 
 /** `--dataset` + `--data` files → the dataset spec the readers take (file errors come later, named). */
-export function datasetSpecOf(kind: DemoCommandOptions['dataset'], files: string[], classes?: number): DatasetSpec {
+export function datasetSpecOf(kind: SupernetCommandOptions['dataset'], files: string[], classes?: number): DatasetSpec {
   const need = (n: string) => new UsageError(`--dataset ${kind} needs ${n} (--data <file>, repeatable)`);
   switch (kind) {
     case 'mnist-embedded':
@@ -46,27 +48,36 @@ export function datasetSpecOf(kind: DemoCommandOptions['dataset'], files: string
   }
 }
 
+/** The config.json of a supernet search from the command's options (unset ones: the supernet's defaults). */
+export function supernetConfigOf(o: SupernetCommandOptions, agent?: AgentChoice): RunConfig {
+  const settings: Partial<SupernetSettings> = {
+    epochs: o.epochs, steps: o.steps, randomArchitectures: o.random, C: o.channels, N: o.cells, trainImages: o.trainImages, lrMax: o.lr, cutout: o.cutout, batchSize: o.batch,
+  };
+  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o.classes), method: o.method, seed: o.seed, settings, agent });
+}
+
+/** The dataset is read (file and byte offset on error) and checked against the settings before any folder is written. */
+export const checkSupernetInputs = (config: RunConfig) => () => {
+  if (config.estimator.kind === 'supernet') checkSupernetRun(config, checkDataset(config.estimator.dataset));
+};
+
 /**
- * `l2nas demo`: supernet on the embedded MNIST + L²NAS, offline, about 5 minutes on 2 cores.
- * Re-run with the same --out (and settings) after a crash: training resumes from the last epoch.
+ * `l2nas demo`: the offline default of a supernet search (NAS-Bench-201 supernet on the embedded
+ * MNIST + L²NAS, about 5 minutes on 2 cores), or any supernet search with its options; prints the
+ * found architecture against random architectures on the same supernet. Killed or paused: `l2nas
+ * resume <out>` continues it (after the last finished epoch, or from the last search checkpoint).
  */
-export async function demoCommand(o: DemoCommandOptions): Promise<void> {
+export async function demoCommand(o: SupernetCommandOptions & { out: string; checkpointEvery?: number }): Promise<void> {
   const t0 = performance.now();
-  const d = supernetDefaults(o.space);
-  const C = o.channels ?? d.C;
-  const bad = supernetChannelsError(o.space, C);
-  if (bad) throw new UsageError(`--channels: ${bad}`);
-  const s = await runSupernetDemo({
-    out: o.out, seed: o.seed, epochs: o.epochs ?? d.epochs, steps: o.steps ?? d.steps, randomArchitectures: o.random ?? d.randomArchitectures,
-    C, N: o.cells ?? d.N, trainImages: o.trainImages ?? d.trainImages, lrMax: o.lr ?? d.lrMax, cutout: o.cutout ?? d.cutout, batchSize: o.batch ?? d.batchSize,
-    space: o.space, method: o.method, dataset: datasetSpecOf(o.dataset, o.data, o.classes),
-    onProgress: (line) => console.log(line),
-  });
-  const r = s.result;
+  const config = supernetConfigOf(o);
+  const out = await searchCommand(config, o.out, false, o.checkpointEvery, checkSupernetInputs(config));
+  if (out.outcome !== 'completed') return;
+  const r = out.result;
+  const m = r.best.metrics;
+  const spec = supernetSpec(config.space);
   console.log('');
-  console.log(`found (step ${r.best.step}): ${r.best.arch}`);
-  console.log(`  validation accuracy with inherited weights: ${r.best.value.toFixed(2)}% (Acc(Env) ${s.accEnv.toFixed(2)}%)`);
-  console.log(`  random architectures on the same supernet (${s.randomAccuracies.length}): median ${s.randomMedian.toFixed(2)}%, best ${Math.max(...s.randomAccuracies).toFixed(2)}%`);
-  console.log(`  ${r.best.value > s.randomMedian ? 'beats' : 'does NOT beat'} the random median; supernet ${s.supernetSeconds.toFixed(0)} s${s.resumedFromEpoch ? ` (resumed after epoch ${s.resumedFromEpoch})` : ''}, total ${((performance.now() - t0) / 1000).toFixed(0)} s on ${r.backend}`);
-  console.log(`run folder: ${o.out}`);
+  console.log(`found (step ${r.best.step}) on the ${spec.title}: ${r.best.arch}`);
+  console.log(`  validation accuracy with inherited weights: ${r.best.value.toFixed(2)}% (Acc(Env) ${m.accEnv.toFixed(2)}%)`);
+  console.log(`  random architectures on the same supernet: median ${m.randomMedian.toFixed(2)}%, best ${m.randomBest.toFixed(2)}%`);
+  console.log(`  ${r.best.value > m.randomMedian ? 'beats' : 'does NOT beat'} the random median; total ${((performance.now() - t0) / 1000).toFixed(0)} s on ${r.backend}`);
 }

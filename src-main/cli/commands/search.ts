@@ -7,11 +7,23 @@ import { createProgress } from '../progress';
 
 export const DEFAULT_CHECKPOINT_EVERY = 50;
 
-/** Runs a run folder in this process, with a progress bar; Ctrl-C pauses (checkpoint) for `l2nas resume`. */
-async function drive(dir: string, config: RunConfig, table: BenchmarkTable, resume: boolean, checkpointEvery: number, quiet: boolean): Promise<FolderOutcome> {
+/** The table of a table run, checked; runs on other estimators load what they need in the session. */
+const tableOf = (config: RunConfig): BenchmarkTable | undefined => (config.estimator.kind === 'table' ? loadCheckedTable(config) : undefined);
+
+/**
+ * Runs a run folder of any kind in this process: preparation lines (supernet training) as they
+ * come, then a progress bar over the search; Ctrl-C pauses (checkpoint) for `l2nas resume`.
+ */
+async function drive(dir: string, config: RunConfig, table: BenchmarkTable | undefined, resume: boolean, checkpointEvery: number, quiet: boolean): Promise<FolderOutcome> {
   const done = resume ? readRunEvents(dir).length : 0;
-  const bar = createProgress(config.steps, !quiet, `${config.method}/${config.preset}`);
-  bar.update(done);
+  let bar: ReturnType<typeof createProgress> | null = null;
+  const progress = () => {
+    if (!bar) {
+      bar = createProgress(config.steps, !quiet, `${config.method}/${config.preset}`);
+      bar.update(done);
+    }
+    return bar;
+  };
   let stop: 'pause' | null = null;
   const onSignal = () => (stop = 'pause');
   process.once('SIGINT', onSignal);
@@ -22,26 +34,33 @@ async function drive(dir: string, config: RunConfig, table: BenchmarkTable, resu
       resume,
       checkpointEvery,
       table,
-      onEvent: (e) => bar.update(e.step + 1, { best: e.best.toFixed(2) }),
+      onEvent: (e) => {
+        progress().update(e.step + 1, { best: e.best.toFixed(2) });
+        // Without a terminal (logs, CI) the bar is silent: a line every 10% instead.
+        if (!quiet && !process.stderr.isTTY && (e.step + 1) % Math.max(1, Math.round(config.steps / 10)) === 0) console.log(`search step ${e.step + 1}/${config.steps}: best ${e.best.toFixed(2)}%`);
+      },
+      onProgress: quiet ? undefined : (line) => console.log(line),
       shouldStop: () => stop,
     });
-    bar.stop();
+    (bar as ReturnType<typeof createProgress> | null)?.stop();
     writeRunStatus(dir, out.outcome, null);
     if (!quiet) {
       if (out.outcome === 'paused') {
         console.log(`paused at step ${out.step}; continue with: l2nas resume ${dir}`);
-      } else {
+      } else if (out.result) {
         const r = out.result;
         const m = Object.entries(r.best.metrics).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ');
         console.log(`${r.status}: ${r.steps} steps in ${r.seconds.toFixed(1)} s on ${r.backend}`);
         console.log(`best (step ${r.best.step}): ${r.best.arch}`);
         console.log(`  ${m}`);
         console.log(`run folder: ${dir}`);
+      } else {
+        console.log(`cancelled before the search began; run folder: ${dir}`);
       }
     }
     return out;
   } catch (e) {
-    bar.stop();
+    (bar as ReturnType<typeof createProgress> | null)?.stop();
     writeRunStatus(dir, 'failed', null, (e as Error).message);
     throw e;
   } finally {
@@ -50,14 +69,19 @@ async function drive(dir: string, config: RunConfig, table: BenchmarkTable, resu
   }
 }
 
-/** `l2nas search`: one search, written to a new run folder, best architecture printed. */
-export async function searchCommand(config: RunConfig, out: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY): Promise<void> {
-  const table = loadCheckedTable(config); // every input is checked before the run folder exists
+/**
+ * `l2nas search` (and `l2nas demo`): one search of any estimator kind, written to a new run
+ * folder, best architecture printed. Every input is checked before the folder exists (`check`:
+ * e.g. a supernet run's dataset).
+ */
+export async function searchCommand(config: RunConfig, out: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY, check?: () => void): Promise<FolderOutcome> {
+  const table = tableOf(config);
+  check?.();
   createRunFolder(out, config);
-  await drive(out, config, table, false, checkpointEvery, quiet);
+  return drive(out, config, table, false, checkpointEvery, quiet);
 }
 
-/** `l2nas resume <dir>`: continues a run from its last checkpoint (or from the start if none). */
+/** `l2nas resume <dir>`: continues a run of any kind from its last checkpoint (or from the start if none). */
 export async function resumeCommand(dir: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY): Promise<void> {
   let config: RunConfig;
   try {
@@ -65,5 +89,5 @@ export async function resumeCommand(dir: string, quiet: boolean, checkpointEvery
   } catch (e) {
     throw new UsageError(`cannot resume: ${(e as Error).message}`);
   }
-  await drive(dir, config, loadCheckedTable(config), true, checkpointEvery, quiet);
+  await drive(dir, config, tableOf(config), true, checkpointEvery, quiet);
 }

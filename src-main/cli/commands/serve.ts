@@ -16,6 +16,7 @@ export async function serveCommand(o: { runs: string; port?: number }): Promise<
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  manager.dispose();
+  // Pause every live run (checkpoint; killed after 2 s at most): all of them stay resumable.
+  await manager.shutdown();
   await server.close();
 }

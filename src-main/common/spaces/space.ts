@@ -38,7 +38,8 @@ export interface SearchSpace<A = unknown> {
   mutate(arch: A, rng: Rng): A;
 }
 
-export type SpaceId = 'nb201' | 'darts' | 'ofa';
+export type { SpaceId } from '../../contracts/ids';
+import type { SpaceId } from '../../contracts/ids';
 
 /** Index of the largest entry of `v[offset .. offset+n)` (first on ties). */
 export function argmaxRange(v: ArrayLike<number>, offset: number, n: number): number {

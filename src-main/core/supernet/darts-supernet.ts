@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
-import { DARTS_OPS, type DartsGenotype, type DartsPair } from '../../common/spaces/darts';
+import { DARTS_OPS, dartsSpace, type DartsGenotype, type DartsPair } from '../../common/spaces/darts';
 import { dartsOp, factorizedReduce, reluConvBn1x1, type Stride } from './darts-ops';
 import { batchNormTrain, conv2dSame } from './fast-ops';
 import { ParamStore } from './param-store';
-import type { PathSupernet } from './supernet';
+import type { PathSupernet, SupernetBuilder } from './supernet';
 
 export interface DartsSupernetSpec {
   /** Input channels (1 for MNIST, 3 for CIFAR). */
@@ -207,3 +207,10 @@ function checkGenotype(g: DartsGenotype): void {
     }
   }
 }
+
+/** The DARTS supernet in the registry: C channels, N cells (reductions at N/3 and 2N/3). */
+export const dartsSupernetBuilder: SupernetBuilder<DartsGenotype> = {
+  id: 'darts',
+  space: dartsSpace,
+  build: (shape, C, N, rng) => new DartsSupernet({ ...shape, C, layers: N }, rng),
+};

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
-import { NB201_EDGES, NB201_OPS, type Nb201Arch } from '../../common/spaces/nb201';
+import { NB201_EDGES, NB201_OPS, nb201Space, type Nb201Arch } from '../../common/spaces/nb201';
 import { ParamStore } from './param-store';
 import { avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from './fast-ops';
-import type { PathSupernet } from './supernet';
+import type { PathSupernet, SupernetBuilder } from './supernet';
 
 export interface Nb201SupernetSpec {
   /** Input channels (1 for MNIST, 3 for CIFAR). */
@@ -135,3 +135,10 @@ export class Nb201Supernet implements PathSupernet<Nb201Arch> {
     this.params.dispose();
   }
 }
+
+/** The NAS-Bench-201 supernet in the registry: C channels in the first stage, N cells per stage. */
+export const nb201SupernetBuilder: SupernetBuilder<Nb201Arch> = {
+  id: 'nb201',
+  space: nb201Space,
+  build: (shape, C, N, rng) => new Nb201Supernet({ ...shape, C, N }, rng),
+};

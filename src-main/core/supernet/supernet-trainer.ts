@@ -118,6 +118,25 @@ export class SupernetTrainer<A> {
 
   /** One epoch over a fresh permutation of the training half; returns its report. */
   trainEpoch(onBatch?: (p: BatchProgress) => void): EpochReport {
+    const steps = this.epochSteps(onBatch);
+    for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+  }
+
+  /**
+   * The same epoch, awaiting `between()` after every batch so that messages (pause, cancel)
+   * reach a worker that trains for minutes; `between` may throw to abandon the epoch (its
+   * weights are then half-updated: resume from the last epoch checkpoint).
+   */
+  async trainEpochAsync(onBatch: ((p: BatchProgress) => void) | undefined, between: () => Promise<void>): Promise<EpochReport> {
+    const steps = this.epochSteps(onBatch);
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done) return r.value;
+      await between();
+    }
+  }
+
+  /** The epoch's batches, one yield after each; returns the report (both trainEpoch forms drive it). */
+  private *epochSteps(onBatch?: (p: BatchProgress) => void): Generator<void, EpochReport, void> {
     const t0 = performance.now();
     const perm = new Uint32Array(this.train.n);
     for (let i = 0; i < perm.length; i++) perm[i] = i;
@@ -148,6 +167,7 @@ export class SupernetTrainer<A> {
         const imagesLeft = ((steps - s - 1) + (this.cfg.epochs - this.epoch - 1) * steps) * B;
         onBatch({ epoch: this.epoch + 1, epochs: this.cfg.epochs, batch: s + 1, of: steps, loss, imagesPerSecond: rate, etaSeconds: imagesLeft / rate });
       }
+      if (s + 1 < steps) yield;
     }
     const seconds = (performance.now() - t0) / 1000;
     this.epoch += 1;

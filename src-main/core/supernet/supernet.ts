@@ -1,4 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../../common/rng';
+import type { SearchSpace } from '../../common/spaces/space';
+import type { SupernetId } from '../../common/supernets';
 import type { ParamStore } from './param-store';
 
 /**
@@ -15,4 +18,21 @@ export interface PathSupernet<A> {
   /** The variables the path `arch` uses: the only ones a training step on it may change. */
   pathParams(arch: A): tf.Variable[];
   dispose(): void;
+}
+
+/** The image data a supernet is built for. */
+export interface SupernetShape {
+  inChannels: number;
+  classes: number;
+}
+
+/**
+ * How to build one kind of supernet (core/supernet/registry.ts lists them): its search space
+ * and a constructor from the run's settings (C, N as common/supernets.ts describes them) and
+ * the run's Rng (weights are initialised from it, so a seed gives one supernet).
+ */
+export interface SupernetBuilder<A> {
+  readonly id: SupernetId;
+  readonly space: SearchSpace<A>;
+  build(shape: SupernetShape, C: number, N: number, rng: Rng): PathSupernet<A>;
 }

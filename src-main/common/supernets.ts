@@ -1,0 +1,94 @@
+import type { AgentConfig, PresetName } from '../contracts/agent-config';
+import { resolveAgentConfig } from './presets';
+
+/**
+ * The weight-sharing supernets, as plain data: what the renderer, the CLI, the run manager and
+ * the engine need to know about one before it is built (defaults, what C and N mean, the rules
+ * that make a setting unbuildable, the agent it is searched with). The builders live beside
+ * the networks in core/supernet/ (registry.ts maps these ids to them).
+ *
+ * Adding a supernet: its network file in core/supernet/ (with a builder), one entry here, one
+ * line in core/supernet/registry.ts.
+ */
+export { SUPERNET_IDS, type SupernetId } from '../contracts/ids';
+import { SUPERNET_IDS, type SupernetId } from '../contracts/ids';
+
+/** The settings of a supernet search that have defaults per supernet. */
+export interface SupernetSettings {
+  epochs: number;
+  /** Search queries after training. */
+  steps: number;
+  /** Random architectures queried after the search, for comparison. */
+  randomArchitectures: number;
+  C: number;
+  N: number;
+  trainImages: number;
+  lrMax: number;
+  cutout: number;
+  batchSize: number;
+}
+
+export interface SupernetSpec {
+  id: SupernetId;
+  title: string;
+  /** What C and N mean for this supernet (form labels, CLI help). */
+  channels: string;
+  cells: string;
+  /** The offline defaults: minutes on 2 CPU cores (bench/results/supernet.md). */
+  defaults: Readonly<SupernetSettings>;
+  /** Validation batches per query (fixed per run, so queries compare). */
+  evalBatches: number;
+  /** Why settings cannot be built, or null. */
+  check(s: Pick<SupernetSettings, 'C' | 'N'>): string | null;
+  /** The agent a supernet search uses unless the user picks one, and the preset it came from. */
+  searchAgent(steps: number): { preset: PresetName; agent: AgentConfig };
+}
+
+/** Images per validation batch: batch norm uses batch statistics in evaluation too, so batches stay at 64. */
+export const SUPERNET_EVAL_BATCH_SIZE = 64;
+/** Random paths evaluated after each epoch; the best is that epoch's Acc(Env) candidate (Table 4). */
+export const SUPERNET_EVAL_PATHS = 5;
+
+export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
+  /**
+   * NAS-Bench-201's skeleton at C = 8, N = 1 on the embedded MNIST: about 5 minutes on 2 CPU
+   * cores. Single-path training learns per sampled path, so small batches (16) and many epochs
+   * over 5,000 digits; lr 0.1 without cutout (the paper's 0.025 and cutout are for hundreds of
+   * epochs). 8 validation batches of 64 = 512 fixed images per query.
+   */
+  nb201: {
+    id: 'nb201',
+    title: 'NAS-Bench-201 supernet',
+    channels: 'channels C of the first stage',
+    cells: 'cells per stage N',
+    defaults: { epochs: 12, steps: 100, randomArchitectures: 50, C: 8, N: 1, trainImages: 5000, lrMax: 0.1, cutout: 0, batchSize: 16 },
+    evalBatches: 8,
+    check: () => null,
+    searchAgent: () => ({ preset: 'nb201-tuned', agent: resolveAgentConfig('nb201-tuned') }),
+  },
+  /**
+   * A small DARTS-space supernet for CPU machines: 5 cells (reductions after cells 1 and 3),
+   * C = 4, 3 epochs over 2,000 digits. A DARTS path costs ~5× an NB201 path, so queries use 4
+   * validation batches. Short searches scale the paper's warm-up to a quarter of the steps.
+   */
+  darts: {
+    id: 'darts',
+    title: 'DARTS supernet',
+    channels: 'channels C (even)',
+    cells: 'cells L',
+    defaults: { epochs: 3, steps: 100, randomArchitectures: 20, C: 4, N: 5, trainImages: 2000, lrMax: 0.05, cutout: 0, batchSize: 16 },
+    evalBatches: 4,
+    check: ({ C }) => (C % 2 ? `C = ${C}: the DARTS supernet needs an even number of channels (FactorizedReduce halves it)` : null),
+    searchAgent: (steps) => ({ preset: 'darts', agent: resolveAgentConfig('darts', { warmupSteps: Math.max(1, Math.floor(steps / 4)), topK: 16, dedupe: 'top-k' }) }),
+  },
+};
+
+export function isSupernetId(space: string): space is SupernetId {
+  return (SUPERNET_IDS as readonly string[]).includes(space);
+}
+
+/** The spec of the supernet over `space`; an error naming the supernets that exist otherwise. */
+export function supernetSpec(space: string): SupernetSpec {
+  if (!isSupernetId(space)) throw new Error(`no supernet over the "${space}" space (supernets: ${SUPERNET_IDS.join(', ')})`);
+  return SUPERNET_SPECS[space];
+}

@@ -1,0 +1,66 @@
+/**
+ * What every worker process does (src-main/workers/search-worker.ts and training-worker.ts are
+ * its entry points): run one run folder through the session — any estimator kind — and answer a
+ * backend check. Every incoming message is validated; a bad one is answered with an error and
+ * changes nothing. Pause and cancel are honoured between search steps and between training
+ * batches.
+ */
+import { FromWorker, parseMessage, ToWorkerSchema, type WorkerKind } from '../contracts/worker-protocol';
+import { onParentMessage, postToParent } from './parent-port';
+import { selectBackend } from '../node/backend';
+import { runFolder } from '../node/search-session';
+
+export function serveRunWorker(kind: WorkerKind): void {
+  const post = (msg: FromWorker): void => postToParent(msg);
+  const name = `${kind} worker`;
+  let started = false;
+  let stop: 'pause' | 'cancel' | null = null;
+  const exit = (code: number) => setTimeout(() => process.exit(code), 50);
+
+  onParentMessage((raw) => {
+    const parsed = parseMessage(ToWorkerSchema, raw, name);
+    if (!parsed.ok) {
+      post({ type: 'error', message: parsed.error, fatal: false });
+      return;
+    }
+    const msg = parsed.msg;
+    if (msg.type === 'doctor') {
+      selectBackend('auto').then(
+        (b) => post({ type: 'doctor', chosen: b.backend, backends: b.attempts }),
+        (e: Error) => post({ type: 'error', message: e.message, fatal: true }),
+      );
+      return;
+    }
+    if (msg.type === 'pause' || msg.type === 'cancel') {
+      if (!started) post({ type: 'error', message: `${name}: "${msg.type}" before "start"`, fatal: false });
+      else stop = msg.type;
+      return;
+    }
+    if (started) {
+      post({ type: 'error', message: `${name}: already started`, fatal: false });
+      return;
+    }
+    started = true;
+    runFolder(msg.runDir, {
+      resume: msg.resume,
+      checkpointEvery: msg.checkpointEvery,
+      onEvent: (event) => post({ type: 'event', event }),
+      onProgress: (line) => post({ type: 'progress', line }),
+      onBatch: (progress) => post({ type: 'train-progress', progress }),
+      onEpoch: (r) => post({ type: 'epoch', epoch: { epoch: r.epoch, epochs: r.epochs, loss: r.loss, imagesPerSecond: r.imagesPerSecond, seconds: r.seconds, valAccuracy: r.valAccuracy, accEnv: r.accEnv } }),
+      onResume: (epoch) => post({ type: 'resumed', epoch }),
+      shouldStop: () => stop,
+    }).then(
+      (out) => {
+        post(out.outcome === 'paused' ? { type: 'paused', step: out.step } : { type: 'done', status: out.outcome, result: out.result });
+        exit(0);
+      },
+      (e: Error) => {
+        post({ type: 'error', message: e.message, fatal: true });
+        exit(1);
+      },
+    );
+  });
+
+  post({ type: 'ready' });
+}

@@ -59,7 +59,7 @@ export function exportRun(detail: RunDetail, events: readonly RunEvent[], what: 
       if (!best) throw new UsageError(`run ${detail.summary.id} has no queries yet: nothing to export`);
       const space = getSpace(detail.config.space);
       data = space.format(space.parse(best.arch)) + '\n'; // round-trip: only a valid architecture is written
-      name = detail.config.space === 'ofa' ? 'best-arch.json' : detail.config.space === 'darts' ? 'best-genotype.txt' : 'best-arch.txt';
+      name = space.archFileName;
       break;
     }
     case 'history-csv':

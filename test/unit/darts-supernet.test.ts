@@ -374,9 +374,9 @@ describe('DARTS supernet (single path)', () => {
     const all = net.params.names().map((n) => net.params.byName(n));
     const reached = tf.tidy(() => {
       const { grads } = tf.variableGrads(() => loss(net, g, b), all);
-      return Object.entries(grads).map(([k, t]) => ({ name: net.nameOf(all.find((v) => v.name === k)!), nonzero: t.dataSync().some((v) => v !== 0) }));
+      return Object.entries(grads).map(([k, t]) => ({ name: net.params.localName(all.find((v) => v.name === k)!), nonzero: t.dataSync().some((v) => v !== 0) }));
     });
-    const path = net.pathParams(g).map((v) => net.nameOf(v));
+    const path = net.pathParams(g).map((v) => net.params.localName(v));
     expect(reached.map((r) => r.name).sort()).toEqual([...path].sort());
     expect(reached.filter((r) => !r.nonzero).map((r) => r.name)).toEqual([]);
     // Independent of the gradient: the genotype's own conv weights are on the path, other ops' not.
@@ -391,7 +391,7 @@ describe('DARTS supernet (single path)', () => {
     const b = batch(6, 5);
     const opt = tf.train.momentum(0.05, 0.9);
     const before = net.params.snapshot();
-    const used = new Set(net.pathParams(g).map((v) => net.nameOf(v)));
+    const used = new Set(net.pathParams(g).map((v) => net.params.localName(v)));
     const l0 = tf.tidy(() => loss(net, g, b).dataSync()[0]);
     const step = () => tf.tidy(() => { opt.minimize(() => loss(net, g, b), false, net.pathParams(g)); });
     step(); // the optimiser creates its momentum accumulators once

@@ -113,7 +113,7 @@ describe('NAS-Bench-201 supernet (single path)', () => {
         const at = (d: number) => { const p = base.slice(); p[i] += d; v.assign(tf.tensor(p, v.shape)); return tf.tidy(() => f(x0).dataSync()[0]); };
         const fd = (at(h) - at(-h)) / (2 * h);
         v.assign(tf.tensor(base, v.shape));
-        expect(Math.abs(fd - g[i]), `${net.nameOf(v)}[${i}]`).toBeLessThan(tol(fd));
+        expect(Math.abs(fd - g[i]), `${net.params.localName(v)}[${i}]`).toBeLessThan(tol(fd));
       }
     }
     Object.values(grads).forEach((t) => t.dispose());
@@ -126,7 +126,7 @@ describe('NAS-Bench-201 supernet (single path)', () => {
     const arch = [3, 1, 2, 4, 3, 0];
     const b = batch(5);
     const before = net.params.snapshot();
-    const used = new Set(net.pathParams(arch).map((v) => net.nameOf(v)));
+    const used = new Set(net.pathParams(arch).map((v) => net.params.localName(v)));
     const opt = tf.train.momentum(0.05, 0.9);
     const l0 = tf.tidy(() => loss(net, arch, b).dataSync()[0]);
     for (let i = 0; i < 30; i++) {

@@ -133,6 +133,8 @@ function cellsOfDarts(): number {
 export const dartsSpace: SearchSpace<DartsGenotype> = {
   id: 'darts',
   title: 'DARTS cells (normal + reduction)',
+  categoricalRows: false,
+  archFileName: 'best-genotype.txt',
   matrices: [
     { name: 'alpha_normal', rows: rowLabels(), cols: DARTS_OPS },
     { name: 'alpha_reduce', rows: rowLabels(), cols: DARTS_OPS },

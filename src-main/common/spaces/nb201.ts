@@ -77,6 +77,8 @@ export function nb201ToIndex(arch: Nb201Arch): number {
 export const nb201Space: SearchSpace<Nb201Arch> = {
   id: 'nb201',
   title: 'NAS-Bench-201 cell',
+  categoricalRows: true,
+  archFileName: 'best-arch.txt',
   matrices: [
     {
       name: 'alpha',

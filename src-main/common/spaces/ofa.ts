@@ -75,6 +75,8 @@ export function formatOfaConfig(c: OfaConfig): string {
 export const ofaSpace: SearchSpace<OfaConfig> = {
   id: 'ofa',
   title: 'OFA MobileNetV3',
+  categoricalRows: true,
+  archFileName: 'best-arch.json',
   matrices: [
     { name: 'alpha_O', rows: Array.from({ length: L }, (_, i) => `unit ${Math.floor(i / 4) + 1} layer ${(i % 4) + 1}`), cols: OPS.map((o) => `MB${o.e} ${o.k}×${o.k}`) },
     { name: 'alpha_D', rows: Array.from({ length: OFA_UNITS }, (_, u) => `unit ${u + 1}`), cols: OFA_DEPTHS.map((d) => `depth ${d}`) },

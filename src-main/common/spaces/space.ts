@@ -17,6 +17,14 @@ export interface AlphaMatrix {
 export interface SearchSpace<A = unknown> {
   readonly id: SpaceId;
   readonly title: string;
+  /**
+   * Every row of α is one independent categorical choice whose argmax is the operation (NB201,
+   * OFA): a row-wise policy such as REINFORCE's can sample the space. DARTS's rows are not (its
+   * nodes keep their two strongest inputs).
+   */
+  readonly categoricalRows: boolean;
+  /** File name of the architecture in its native text (format()), for exports. */
+  readonly archFileName: string;
   readonly matrices: readonly AlphaMatrix[];
   /** Total number of α entries (the agent's action size). */
   readonly dim: number;

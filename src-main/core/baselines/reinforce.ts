@@ -32,7 +32,7 @@ export class Reinforce<A> implements SearchStrategy<A> {
     private readonly rng: Rng,
     private readonly opts: ReinforceOptions = REINFORCE_DEFAULTS,
   ) {
-    if (space.id === 'darts') throw new Error('REINFORCE supports row-wise spaces (nb201, ofa), not darts');
+    if (!space.categoricalRows) throw new Error(`REINFORCE needs a space whose α rows are independent categorical choices (nb201, ofa), not ${space.id}`);
     let offset = 0;
     for (const m of space.matrices) {
       for (let r = 0; r < m.rows.length; r++) {

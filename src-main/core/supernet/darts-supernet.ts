@@ -168,24 +168,8 @@ export class DartsSupernet implements PathSupernet<DartsGenotype> {
    * (cell, node, input, op) weights, and the classifier.
    */
   pathParams(g: DartsGenotype): tf.Variable[] {
-    checkGenotype(g);
-    const used = new Set<string>();
-    this.plan.forEach((p, i) => {
-      (p.reduction ? g.reduce : g.normal).forEach(([op, input], j) => used.add(`${edgeName(i, j >> 1, input, op)}.`));
-    });
-    const edge = /^cell\d+\.n\d\.i\d\.[a-z_0-9]+\./;
-    return this.params
-      .names()
-      .filter((n) => {
-        const m = edge.exec(n);
-        return !m || used.has(m[0]);
-      })
-      .map((n) => this.params.byName(n));
-  }
-
-  /** Our name of a parameter (variableGrads keys gradients by the TF.js variable name). */
-  nameOf(v: tf.Variable): string {
-    return this.params.localName(v);
+    const side = 2 << this.reductions; // the smallest input every stride-2 step can halve
+    return this.params.record(() => tf.tidy(() => void this.forward(tf.zeros([1, side, side, this.spec.inChannels]) as tf.Tensor4D, g)));
   }
 
   dispose(): void {

@@ -116,19 +116,9 @@ export class Nb201Supernet implements PathSupernet<Nb201Arch> {
     return tf.add(tf.matMul(pooled, w), b) as tf.Tensor2D;
   }
 
-  /** Names of the parameters the path `arch` uses (the only ones a step on it may change). */
+  /** The parameters the path `arch` uses: those a forward pass of it reads (on an 8×8 probe). */
   pathParams(arch: Nb201Arch): tf.Variable[] {
-    const used = (n: string) => {
-      const m = /\.e(\d)\.(conv1x1|conv3x3)\./.exec(n);
-      if (!m) return true; // stem, reductions, last BN, classifier
-      return NB201_OPS[arch[Number(m[1])]] === (m[2] === 'conv1x1' ? 'nor_conv_1x1' : 'nor_conv_3x3');
-    };
-    return this.params.names().filter(used).map((n) => this.params.byName(n));
-  }
-
-  /** Our name of a parameter (variableGrads keys gradients by the TF.js variable name). */
-  nameOf(v: tf.Variable): string {
-    return this.params.localName(v);
+    return this.params.record(() => tf.tidy(() => void this.forward(tf.zeros([1, 8, 8, this.spec.inChannels]) as tf.Tensor4D, arch)));
   }
 
   dispose(): void {

@@ -67,7 +67,32 @@ export class ParamStore {
       v = variableFrom(init(), shape, true, this.prefix + name);
       this.vars.set(name, v);
     }
+    this.recording?.add(v);
     return v;
+  }
+
+  private recording: Set<tf.Variable> | null = null;
+
+  /**
+   * The variables `fn` reads, in the order it first reads them: run around a forward pass, the
+   * weights of exactly the path it takes (what a single-path training step may change).
+   */
+  record(fn: () => void): tf.Variable[] {
+    const outer = this.recording;
+    const used = new Set<tf.Variable>();
+    this.recording = used;
+    try {
+      fn();
+    } finally {
+      this.recording = outer;
+      if (outer) for (const v of used) outer.add(v);
+    }
+    return [...used];
+  }
+
+  /** Every variable of the store, in creation order. */
+  variables(): tf.Variable[] {
+    return [...this.vars.values()];
   }
 
   has(name: string): boolean {

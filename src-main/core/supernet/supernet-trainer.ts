@@ -155,7 +155,8 @@ export class SupernetTrainer<A> {
       const { x, y } = this.batchTensors(this.train, perm.subarray(s * B, (s + 1) * B), true);
       let loss: number;
       try {
-        loss = this.opt.step(() => tf.losses.softmaxCrossEntropy(y, this.net.forward(x, arch)) as tf.Scalar, this.net.pathParams(arch));
+        // Gradients reach exactly the path's weights (pathParams); the optimizer skips the rest.
+        loss = this.opt.step(() => tf.losses.softmaxCrossEntropy(y, this.net.forward(x, arch)) as tf.Scalar, this.net.params.variables());
       } finally {
         x.dispose();
         y.dispose();

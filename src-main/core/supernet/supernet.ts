@@ -15,7 +15,11 @@ export interface PathSupernet<A> {
   readonly params: ParamStore;
   /** Logits [B, classes] of the path `arch` (call inside tf.tidy or a gradient function). */
   forward(x: tf.Tensor4D, arch: A): tf.Tensor2D;
-  /** The variables the path `arch` uses: the only ones a training step on it may change. */
+  /**
+   * The variables the path `arch` uses: the only ones a training step on it may change. Both
+   * supernets record what a forward pass reads (ParamStore.record), so no list of names can
+   * drift from the network.
+   */
   pathParams(arch: A): tf.Variable[];
   dispose(): void;
 }

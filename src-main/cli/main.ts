@@ -14,6 +14,7 @@ import { isSupernetId } from '../common/supernets';
 import { parseOverrides } from '../node/run-config';
 import { resolveAgentConfig } from '../common/presets';
 import type { PresetName } from '../contracts/agent-config';
+import { DATASET_MAX_CLASSES } from '../contracts/dataset';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
@@ -25,6 +26,13 @@ function int(name: string, min: number) {
   return (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+function intIn(name: string, min: number, max: number) {
+  return (v: string) => {
+    const n = int(name, min)(v);
+    if (n > max) throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}`);
     return n;
   };
 }
@@ -40,7 +48,7 @@ function supernetOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--dataset <kind>', 'supernet training data (one half trains, the other is queried)').choices([...DATASET_KINDS]).default('mnist-embedded'))
     .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])
-    .option('--classes <n>', 'downsampled ImageNet: keep the first n classes (ImageNet16-120: 120)', int('--classes', 2))
+    .option('--classes <n>', `downsampled ImageNet: keep the first n classes (ImageNet16-120: 120; at most ${DATASET_MAX_CLASSES})`, intIn('--classes', 2, DATASET_MAX_CLASSES))
     .option('--epochs <n>', 'supernet training epochs (default: the supernet\'s)', int('--epochs', 1))
     .option('--random <n>', 'random architectures queried after the search, for comparison', int('--random', 1))
     .option('--channels <n>', 'supernet channels C (DARTS: even)', int('--channels', 1))

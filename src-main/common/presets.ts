@@ -12,7 +12,7 @@ const PAPER_COMMON = {
 
 const WARMUP_ONLY = { epsilonStart: 0, epsilonEnd: 0, epsilonDecaySteps: 0 } as const;
 
-/** Paper §4 presets (PRODUCT.md §1 table), plus the documented tuned NAS-Bench-201 variant. */
+/** Paper §4 presets (the paper's settings), plus the documented tuned NAS-Bench-201 variant. */
 export const PRESETS: Record<PresetName, AgentConfig & { steps: number; description: string }> = {
   nb201: {
     ...PAPER_COMMON,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Every hyperparameter of the L²NAS agent (PRODUCT.md §1). Presets fill these; each value can be
+ * Every hyperparameter of the L²NAS agent (paper §2 and §4). Presets fill these; each value can be
  * overridden from the CLI or the UI. Units: learning rates per Adam step, steps = queries.
  */
 export const AgentConfigSchema = z

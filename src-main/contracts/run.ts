@@ -3,7 +3,7 @@ import { AgentConfigSchema } from './agent-config';
 import { DatasetSpecSchema } from './dataset';
 import { BACKEND_IDS, METHOD_IDS, SPACE_IDS } from './ids';
 
-/** The run folder format shared by CLI, app and web UI (PRODUCT.md §5 "Run store"). */
+/** The run folder format shared by CLI, app and web UI (docs/ARCHITECTURE.md, "The run folder"). */
 export const RUN_FORMAT_VERSION = 1;
 
 /** Search methods (contracts/ids.ts). */

@@ -74,7 +74,7 @@ export type TrainProgress = z.infer<typeof TrainProgressSchema>;
 /** One finished supernet epoch, as the worker reports it. */
 export type EpochSummary = z.infer<typeof EpochSummarySchema>;
 
-/** Settings of a supernet search started from the UI (PRODUCT.md §3). */
+/** Settings of a supernet search started from the UI (docs/ARCHITECTURE.md, "Estimators"). */
 export const SupernetSearchOptionsSchema = z
   .object({
     space: z.enum(SUPERNET_IDS),

@@ -58,7 +58,7 @@ async function prepareTableEstimator(config: RunConfig, ctx: EstimatorContext): 
 }
 
 /**
- * Every estimator kind of the run config, and how a run gets one (PRODUCT.md §3). Adding an
+ * Every estimator kind of the run config, and how a run gets one (docs/ARCHITECTURE.md, "Estimators"). Adding an
  * estimator: its config in contracts/run.ts, its factory, one line here.
  */
 const FACTORIES: { readonly [K in RunConfig['estimator']['kind']]: EstimatorFactory } = {

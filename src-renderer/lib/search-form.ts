@@ -1,6 +1,6 @@
 import type { SpaceId } from '../../src-main/common/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
-import type { DatasetCheck, DatasetSpec } from '../../src-main/contracts/dataset';
+import { DATASET_MAX_CLASSES, type DatasetCheck, type DatasetSpec } from '../../src-main/contracts/dataset';
 import type { StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
 import { SUPERNET_SPECS } from '../../src-main/common/supernets';
 import { PRESETS } from '../../src-main/common/presets';
@@ -232,7 +232,7 @@ function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, e
     if (bad) errors['supernet.C'] = bad;
   }
   if ((f.dataset === 'imagenet16' || f.dataset === 'imagenet32') && f.classes.trim()) {
-    const e = integerIn(f.classes, 2, 1000, 'Classes');
+    const e = integerIn(f.classes, 2, DATASET_MAX_CLASSES, 'Classes');
     if (e) errors['supernet.classes'] = e;
   }
   const spec = datasetSpecOf(f);

@@ -52,8 +52,16 @@ describe('search worker protocol', () => {
     expect(errors[5].message).toMatch(/runDir/);
     expect(errors[9].message).toMatch(/exceeds/);
     expect(errors[10].message).toMatch(/before "start"/);
+    // Still alive and still answering after every bad message: it exits only when told to work.
     let exited = false;
     w.onExit(() => (exited = true));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(exited).toBe(false);
+    const before = replies.length;
+    w.send({ type: 'doctor' });
+    const t0 = Date.now();
+    while (!replies.slice(before).some((r) => r.type === 'doctor') && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+    expect(replies.slice(before).map((r) => r.type)).toContain('doctor');
     expect(exited).toBe(false);
     w.kill();
   });

@@ -56,10 +56,12 @@ describe('L²NAS agent', () => {
 
   it('with a trained actor (lr 1e-3) exploits toward the best region of a toy landscape', () => {
     const { agent, trace } = run(3, 400, { actorLr: 1e-3 });
-    const late = trace.slice(300).map((s) => s.r);
-    const early = trace.slice(0, 100).map((s) => s.r);
+    // nor_conv_3x3 edges per queried cell: 1.2 expected at random (6 edges × 1/5); measured for
+    // this seed 1.10 in steps 0–99 and 1.93 in steps 300–399. A margin of half an edge (2.5
+    // accuracy points on this landscape) fails for an agent that only drifts.
+    const convs = trace.map((s) => s.arch.split('nor_conv_3x3').length - 1);
     const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
-    expect(mean(late)).toBeGreaterThan(mean(early));
+    expect(mean(convs.slice(300))).toBeGreaterThan(mean(convs.slice(0, 100)) + 0.5);
     agent.dispose();
   });
 

@@ -1,7 +1,7 @@
 import type { Rng } from '../rng';
 import { checkAlphaLength, type SearchSpace } from './space';
 
-/** DARTS operations, α column order (PRODUCT.md §2; no `none`). */
+/** DARTS operations, α column order (docs/ARCHITECTURE.md, "Spaces"; no `none`). */
 export const DARTS_OPS = ['max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
 export type DartsOp = (typeof DARTS_OPS)[number];
 

@@ -1,7 +1,7 @@
 import type { Rng } from '../rng';
 import { argmaxRange, checkAlphaLength, type SearchSpace } from './space';
 
-/** NAS-Bench-201 operation order (PRODUCT.md §2; column order of α). */
+/** NAS-Bench-201 operation order (docs/ARCHITECTURE.md, "Spaces"; column order of α). */
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
 export type Nb201Op = (typeof NB201_OPS)[number];
 

@@ -1,5 +1,5 @@
 /**
- * ε-greedy schedule (PRODUCT.md §1; paper §4.1 for NAS-Bench-201): ε starts at `start`, is
+ * ε-greedy schedule (paper §4.1 for NAS-Bench-201): ε starts at `start`, is
  * annealed by a half cosine to `end` at step `decaySteps`, then held.
  */
 export function epsilonAt(step: number, start: number, end: number, decaySteps: number): number {

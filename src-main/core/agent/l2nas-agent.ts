@@ -25,7 +25,7 @@ const DEDUPE_TRIES = 100;
 const TOURNAMENT = 3;
 
 /**
- * The L²NAS agent (paper §2, PRODUCT.md §1): a deterministic actor μ(s) proposes α, a
+ * The L²NAS agent (paper §2): a deterministic actor μ(s) proposes α, a
  * quantile critic Q(α) — which does not see the state — learns the reward distribution's
  * τ-quantile with the check loss, and the actor climbs Q. Off-policy (DDPG-like) training on
  * a replay buffer, C batches per step.

@@ -1,5 +1,5 @@
 /**
- * A performance estimator (PRODUCT.md §3): the environment that answers a query for one
+ * A performance estimator (docs/ARCHITECTURE.md, "Estimators"): the environment that answers a query for one
  * discrete architecture. Accuracies are in percent.
  */
 export interface Estimator<A> {

@@ -2,7 +2,7 @@ import type { SupernetTrainer } from '../supernet/supernet-trainer';
 import type { Estimator } from './estimator';
 
 /**
- * The weight-sharing estimator (PRODUCT.md §3): a query is the validation accuracy (%) of the
+ * The weight-sharing estimator (docs/ARCHITECTURE.md, "Estimators"): a query is the validation accuracy (%) of the
  * discrete architecture with the supernet's inherited weights, on a fixed set of validation
  * batches so that queries compare. Any space with a PathSupernet (NAS-Bench-201, DARTS).
  */

@@ -2,7 +2,7 @@ import type { SearchSpace } from '../../common/spaces/space';
 import type { BenchmarkTable, Estimator } from './estimator';
 
 /**
- * The benchmark-table oracle (PRODUCT.md §3): a query is a lookup of the architecture's row.
+ * The benchmark-table oracle (docs/ARCHITECTURE.md, "Estimators"): a query is a lookup of the architecture's row.
  * The table must cover the whole space, so no query can fall off it mid-search.
  */
 export class TableEstimator<A> implements Estimator<A> {

@@ -11,7 +11,7 @@ import {
 } from '@tensorflow/tfjs-core';
 
 /**
- * Convolution gradients the TF.js WASM backend lacks (PRODUCT.md §3, supernet training without
+ * Convolution gradients the TF.js WASM backend lacks (docs/ARCHITECTURE.md, "Estimators": supernet training without
  * a GPU): Conv2DBackpropFilter and the two depthwise gradients. Without them a conv net cannot
  * train on WASM at all, and the CPU backend's own conv gradient is ~700× slower (4.7 s vs 7 ms
  * for a [32,28,28,8] input, measured here). Each is composed from WASM kernels that exist
@@ -24,8 +24,9 @@ import {
  * [H', W', N, Co] as the filter, conv stride = the forward dilation d and conv dilation = the
  * forward stride s (TF.js allows only one of them > 1, as does the forward op). NHWC only.
  * TF.js core itself refuses gradients of DILATED convolutions ("dilation rates greater than 1
- * are not yet supported in gradients"), so dilated convs that must train (DARTS dil_conv) are to
- * be built from SpaceToBatchND → conv → BatchToSpaceND, which have gradients.
+ * are not yet supported in gradients"), so the dilated convs that train (DARTS dil_conv) are
+ * built from undilated convs over 2×2 phases of the input (core/supernet/darts-ops.ts), whose
+ * gradients these kernels give.
  * Checked against the CPU backend's gradients and finite differences (test/unit/wasm-conv-gradients.test.ts).
  */
 

@@ -13,16 +13,17 @@ export interface StrategySettings {
   reinforce: ReinforceOptions;
 }
 
+type StrategyFactory = (space: SearchSpace<unknown>, rng: Rng, s: StrategySettings) => SearchStrategy<unknown>;
+
+/** Every method (contracts/ids.ts METHOD_IDS) and how to build it: a missing one is a compile error. */
+const STRATEGIES: { readonly [K in MethodName]: StrategyFactory } = {
+  l2nas: (space, rng, s) => new L2nasAgent(space, s.agent, rng),
+  random: (space, rng) => new RandomSearch(space, rng),
+  rea: (space, rng, s) => new RegularizedEvolution(space, rng, s.rea),
+  reinforce: (space, rng, s) => new Reinforce(space, rng, s.reinforce),
+};
+
 /** Builds a method's strategy; all of them draw from the run's one Rng. */
 export function createStrategy<A>(method: MethodName, space: SearchSpace<A>, rng: Rng, s: StrategySettings): SearchStrategy<A> {
-  switch (method) {
-    case 'l2nas':
-      return new L2nasAgent(space, s.agent, rng);
-    case 'random':
-      return new RandomSearch(space, rng);
-    case 'rea':
-      return new RegularizedEvolution(space, rng, s.rea);
-    case 'reinforce':
-      return new Reinforce(space, rng, s.reinforce);
-  }
+  return STRATEGIES[method](space as SearchSpace<unknown>, rng, s) as SearchStrategy<A>;
 }

@@ -38,7 +38,7 @@ const edgeName = (cell: number, node: number, input: number, op: string) => `cel
 
 /**
  * DARTS's search network (Liu et al. 2019, model_search.py) as a single-path weight-sharing
- * supernet (PRODUCT.md §3, paper §2.1): stem conv 3×3 → BN, then `layers` cells (reduction
+ * supernet (paper §2.1): stem conv 3×3 → BN, then `layers` cells (reduction
  * cells at layers/3 and 2·layers/3 double the channels and halve the image), each reading the
  * two previous cells' outputs through preprocess0 (FactorizedReduce after a reduction cell,
  * else ReLUConvBN 1×1) and preprocess1 (ReLUConvBN 1×1); node k = op(state i) + op(state j)

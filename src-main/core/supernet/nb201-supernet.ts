@@ -16,7 +16,7 @@ export interface Nb201SupernetSpec {
 }
 
 /**
- * The NAS-Bench-201 network as a weight-sharing supernet (PRODUCT.md §3, paper §2.1): stem
+ * The NAS-Bench-201 network as a weight-sharing supernet (paper §2.1): stem
  * conv → N cells → residual block (stride 2) → N cells → residual block → N cells → BN-ReLU →
  * global average pool → linear. Every edge of every cell holds the weights of every operation;
  * a forward pass runs only the discrete path given by one architecture (single-path uniform

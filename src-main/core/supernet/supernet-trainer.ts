@@ -67,7 +67,7 @@ export interface SupernetTrainerState {
 }
 
 /**
- * Single-path uniform-sampling supernet training (PRODUCT.md §3) for any supernet over any
+ * Single-path uniform-sampling supernet training (docs/ARCHITECTURE.md, "Estimators") for any supernet over any
  * search space: per batch a uniformly random α is discretized (space.sample) and only that
  * path's weights take an SGD step (momentum, weight decay, cosine learning rate, cutout).
  * Training uses one half of the data, queries the other half.

@@ -5,8 +5,8 @@ import type { SupernetId } from '../../common/supernets';
 import type { ParamStore } from './param-store';
 
 /**
- * A weight-sharing supernet over the architectures `A` of one search space (PRODUCT.md §3,
- * paper §2.1): it holds every operation's weights, and a forward pass runs only the discrete
+ * A weight-sharing supernet over the architectures `A` of one search space (paper §2.1): it
+ * holds every operation's weights, and a forward pass runs only the discrete
  * path of one architecture (single-path uniform sampling trains exactly that path's weights).
  * Implemented by the NAS-Bench-201 and DARTS supernets; the trainer and the supernet estimator
  * work with any of them.

@@ -63,6 +63,16 @@ export function parseOverrides(pairs: readonly string[]): {
   return { agent: agent as Partial<AgentConfig>, rea, reinforce };
 }
 
+/** A candidate config.json, validated: the first problem becomes a UsageError naming the field. */
+function validConfig(candidate: unknown): RunConfig {
+  const parsed = RunConfigSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new UsageError(`invalid ${i.path.join('.') || 'config'}: ${i.message}`);
+  }
+  return parsed.data;
+}
+
 /** Builds and validates the run's config.json from CLI-style options. */
 export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
   if (!o.metric) throw new UsageError('--metric <column> is required: the benchmark column to search on');
@@ -89,12 +99,7 @@ export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
     backend: o.backend,
     createdAt: new Date().toISOString(),
   };
-  const parsed = RunConfigSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new UsageError(`invalid ${i.path.join('.') || 'config'}: ${i.message}`);
-  }
-  return parsed.data;
+  return validConfig(candidate);
 }
 
 /**
@@ -173,12 +178,7 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
     backend: o.backend ?? 'auto',
     createdAt: new Date().toISOString(),
   };
-  const parsed = RunConfigSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    throw new UsageError(`invalid ${i.path.join('.') || 'config'}: ${i.message}`);
-  }
-  return parsed.data;
+  return validConfig(candidate);
 }
 
 /**

@@ -3,13 +3,17 @@ import { markRaw, ref, shallowRef } from 'vue';
 import type { RunEvent } from '../../src-main/contracts/run';
 import type { DoctorInfo, EpochSummary, RunDetail, RunSummary, StudioApi, StudioCall, StudioEvent, StudioResults, TrainProgress } from '../../src-main/contracts/studio-api';
 import { getSpace } from '../../src-main/common/spaces';
+import type { SearchSpace } from '../../src-main/common/spaces/space';
+import { TopKState } from '../../src-main/common/top-k-state';
 import { studioApi } from '../api/studio-client';
-import { RunSeries, TopKState } from '../lib/run-series';
+import { offerEvent, RunSeries } from '../lib/run-series';
 
 /** One run opened in the dashboard: its config, and its events as columns (appended live). */
 export interface OpenRun {
   detail: RunDetail;
   series: RunSeries;
+  space: SearchSpace<unknown>;
+  /** The agent's state s_t, rebuilt from the events (the engine's TopKState). */
   topK: TopKState;
   /** Best query so far (arch text and value). */
   best: { arch: string; value: number; step: number } | null;
@@ -77,17 +81,19 @@ export const useStudio = defineStore('studio', () => {
   function append(run: OpenRun, e: RunEvent): void {
     if (e.step < run.series.length) return; // already have it (loaded, then streamed)
     run.series.push(e);
-    run.topK.add(e);
+    offerEvent(run.topK, run.space, e);
     if (!run.best || e.value > run.best.value) run.best = { arch: e.arch, value: e.value, step: e.step };
   }
 
   /** Loads a run (any status, including CLI-made runs) and keeps it updated while it goes. */
   async function openRun(id: string): Promise<OpenRun> {
     const detail = await call({ method: 'getRun', id });
+    const space = getSpace(detail.config.space);
     const run: OpenRun = markRaw({
       detail,
       series: new RunSeries(),
-      topK: new TopKState(getSpace(detail.config.space), detail.config.agent.topK),
+      space,
+      topK: new TopKState(detail.config.agent.topK, space.dim),
       best: null,
       progress: null,
       training: { now: null, epochs: [...detail.training] },

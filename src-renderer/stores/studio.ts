@@ -44,12 +44,13 @@ export async function call<M extends StudioCall['method']>(c: Extract<StudioCall
   return r.value;
 }
 
+/** While running runs are listed, the list is re-read this often (runs made by the CLI stream no events here). */
+export const RUNS_POLL_MS = 5000;
+
 /**
  * The renderer's state: the run list, the runs open in dashboards (large event series kept
  * out of Vue's deep reactivity; `version` ticks when they grow, and charts redraw throttled).
  */
-/** While running runs are listed, the list is re-read this often (runs made by the CLI stream no events here). */
-export const RUNS_POLL_MS = 5000;
 
 export const useStudio = defineStore('studio', () => {
   const runs = ref<RunSummary[]>([]);
@@ -196,9 +197,9 @@ export const useStudio = defineStore('studio', () => {
 
   function connect(): void {
     if (unsubscribe) return;
+    // Every connection, the first included, starts with resync (run list, open runs, doctor).
     const offConnection = theApi().onConnection(onConnection);
     const offEvents = theApi().onEvent(onStudioEvent);
-    void refreshRuns();
     pollTimer = setInterval(() => {
       if (connection.value.state === 'connected' && runs.value.some((r) => r.status === 'running')) void refreshRuns();
     }, RUNS_POLL_MS);

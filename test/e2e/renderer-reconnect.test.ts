@@ -23,8 +23,8 @@ const ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'search-worker.js');
 const TRAINING_ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'training-worker.js');
 if (!CHROMIUM && process.env.CI) throw new Error('CI must install Debian chromium for the browser tests (see .ci/run)');
 
-/** What Chromium logs for requests refused while the server is down: expected then, and only then. */
-const DOWN_NOISE = /ERR_CONNECTION_(REFUSED|RESET)|WebSocket connection to .* failed/;
+/** What Chromium logs for requests refused while the server is down (or refuses the token): expected then, and only then. */
+const DOWN_NOISE = /ERR_CONNECTION_(REFUSED|RESET)|WebSocket connection to .* failed|status of 401/;
 
 let manager: RunManager;
 let server: StudioServer;
@@ -126,6 +126,16 @@ describe.skipIf(!CHROMIUM)('web UI survives a server restart (Chromium against l
     const written = manager.events(runId).length;
     await page.waitForSelector(`[data-chart="accuracy"][data-points="${written}"]`, { timeout: 10_000 });
     expect(await page.getAttribute('.run-header [data-status]', 'data-status')).toBe('cancelled');
+    expect(problems).toEqual([]);
+  });
+
+  it('says so when the server comes back with another token (the page cannot get in by retrying)', async () => {
+    serverDown = true; // from here on, refused and failed requests are expected
+    await server.close();
+    await page.waitForSelector('[data-banner="offline"][data-state="unreachable"]', { timeout: 10_000 });
+    server = await startStudioServer({ manager, staticDir: STATIC, token: crypto.randomBytes(16).toString('hex'), port });
+    await page.waitForSelector('[data-banner="offline"][data-state="refused"]', { timeout: 15_000 });
+    expect(await page.textContent('[data-banner="offline"]')).toMatch(/refuses this page's token.*Open the URL it printed/);
     expect(problems).toEqual([]);
   });
 });

@@ -88,6 +88,18 @@ export default defineConfig(
   // main never loads TF.js (test/unit/layering.test.ts also follows its imports transitively).
   layerRule('main', { forbidden: ['@tensorflow'], bannedLayers: ['cli', 'workers', 'preload'] }),
   layerRule('preload', { allowed: ['electron'], bannedLayers: allExcept('contracts', 'preload') }),
+  // The renderer reaches its server only through src-renderer/api/ (window.api or the serve client).
+  {
+    files: ['src-renderer/**/*.ts', 'src-renderer/**/*.vue'],
+    ignores: ['src-renderer/api/**'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: 'src-renderer talks to the server only through src-renderer/api/ (docs/STYLE.md).' },
+        { name: 'WebSocket', message: 'src-renderer talks to the server only through src-renderer/api/ (docs/STYLE.md).' },
+      ],
+    },
+  },
   layerRule('src-renderer', {
     allowed: ['vue', 'pinia', 'echarts'],
     bannedLayers: allExcept('contracts', 'common'),

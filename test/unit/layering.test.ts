@@ -99,6 +99,14 @@ describe('ESLint enforces the layers (eslint.config.mjs)', () => {
     });
   }
 
+  it('keeps the renderer\'s server traffic in src-renderer/api/', async () => {
+    const code = "export const a = () => fetch('/api/call');\nexport const b = () => new WebSocket('ws://x');\n";
+    const messagesIn = async (filePath: string) => (await eslint.lintText(code, { filePath: path.join(ROOT, filePath) }))[0].messages.map((m) => m.message);
+    await layeringErrors('src-renderer/api/x.ts', ''); // makes the ESLint instance
+    expect(await messagesIn('src-renderer/views/x.ts')).toEqual([expect.stringMatching(/only through src-renderer\/api\//), expect.stringMatching(/only through src-renderer\/api\//)]);
+    expect(await messagesIn('src-renderer/api/x.ts')).toEqual([]);
+  });
+
   const GOOD: [file: string, code: string][] = [
     ['src-main/core/agent/x.ts', "import * as tf from '@tensorflow/tfjs-core';\nimport { z } from 'zod';\nimport { Rng } from '../../common/rng';\nimport type { RunEvent } from '../../contracts/run';\nexport const a = [tf, z, Rng];\nexport type E = RunEvent;\n"],
     ['src-main/common/spaces/x.ts', "import { Rng } from '../rng';\nimport { AgentChoiceSchema } from '../../contracts/agent-config';\nexport const a = [Rng, AgentChoiceSchema];\n"],

@@ -67,13 +67,15 @@ export default defineConfig(
   {
     // A disable comment that silences nothing fails the lint (no comments pointing at no rule).
     linterOptions: { reportUnusedDisableDirectives: 'error' },
-    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node } },
+    languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
     rules: {
       // `SearchSpace<any>` registries and test doubles: TypeScript strict already checks the rest.
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  // Node's globals everywhere but in the page; the page has the browser's (no `process`, no `require`).
+  { ignores: ['src-renderer/**'], languageOptions: { globals: { ...globals.node } } },
   { files: ['src-renderer/**'], languageOptions: { globals: { ...globals.browser } } },
   // Code that runs in the page through Playwright's page.evaluate.
   { files: ['bench/renderer-live.cjs'], languageOptions: { globals: { ...globals.browser } } },

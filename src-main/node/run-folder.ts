@@ -37,7 +37,7 @@ function readJson<T>(dir: string, name: keyof typeof RUN_FILES, schema: z.ZodTyp
   try {
     raw = JSON.parse(fs.readFileSync(f, 'utf8'));
   } catch (e) {
-    throw new Error(`${f}: ${(e as Error).message}`);
+    throw new Error(`${f}: ${(e as Error).message}`, { cause: e });
   }
   const r = schema.safeParse(raw);
   if (!r.success) {
@@ -84,7 +84,7 @@ export function readRunEvents(dir: string, from = 0): RunEvent[] {
     try {
       ev = RunEventSchema.parse(JSON.parse(line));
     } catch (e) {
-      throw new Error(`${f}:${i + 1}: not a valid event line (${(e as Error).message.split('\n')[0]})`);
+      throw new Error(`${f}:${i + 1}: not a valid event line (${(e as Error).message.split('\n')[0]})`, { cause: e });
     }
     if (ev.step !== i) throw new Error(`${f}:${i + 1}: expected step ${i}, found step ${ev.step}`);
     if (ev.step >= from) out.push(ev);

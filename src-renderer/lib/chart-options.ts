@@ -1,6 +1,8 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { EpochSummary } from '../../src-main/contracts/studio-api';
-import { downsampleMinMax, type RunSeries, type TopKState } from './run-series';
+import type { SearchSpace } from '../../src-main/common/spaces/space';
+import type { TopKState } from '../../src-main/common/top-k-state';
+import { downsampleMinMax, stateMatrices, type RunSeries } from './run-series';
 
 /** Points drawn per series at most (min/max per bucket beyond this; see downsampleMinMax). */
 export const MAX_POINTS = 3000;
@@ -56,8 +58,8 @@ export function lossOption(s: RunSeries): EChartsCoreOption {
 }
 
 /** The top-K state s_t as the paper's Figure 2: columns = edges (or layers), rows = operations. */
-export function topKOptions(state: TopKState): { name: string; option: EChartsCoreOption }[] {
-  return state.matrices().map((m) => {
+export function topKOptions(state: TopKState, space: SearchSpace<unknown>): { name: string; option: EChartsCoreOption }[] {
+  return stateMatrices(state, space).map((m) => {
     const data: [number, number, number][] = [];
     m.values.forEach((row, r) => row.forEach((v, c) => data.push([r, c, Number(v.toFixed(3))])));
     return {

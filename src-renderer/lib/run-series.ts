@@ -1,5 +1,6 @@
 import type { RunEvent } from '../../src-main/contracts/run';
 import type { SearchSpace } from '../../src-main/common/spaces/space';
+import type { TopKState } from '../../src-main/common/top-k-state';
 
 /**
  * Keeps at most `max` points of a series for drawing: for long runs each bucket of steps keeps
@@ -73,50 +74,21 @@ export class RunSeries {
 }
 
 /**
- * The agent's state s_t (PRODUCT.md §1; paper Figure 2): the element-wise mean of the one-hot
- * α^d of the top-K distinct architectures queried so far, each at its best value. Rebuilt from
- * the run's events, so it works for live runs, past runs and runs made by the CLI alike.
+ * Offers one queried architecture to the top-K state s_t (paper §2.2, Figure 2) at its reward, as
+ * the agent offered it: the engine's own TopKState (src-main/common) rebuilt from a run's events,
+ * so the dashboard draws the state the agent saw, for live runs, past runs and CLI-made runs alike.
  */
-export class TopKState {
-  /** Best value per architecture key, and its arch text. */
-  private readonly bestOf = new Map<string, { arch: string; value: number }>();
-  /** The current top-K keys, best first. */
-  private top: string[] = [];
+export function offerEvent(state: TopKState, space: SearchSpace<unknown>, e: Pick<RunEvent, 'key' | 'arch' | 'reward'>): void {
+  state.offer(e.key, e.reward, space.encode(space.parse(e.arch)));
+}
 
-  constructor(
-    private readonly space: SearchSpace<unknown>,
-    readonly k: number,
-  ) {}
-
-  add(e: { key: string; arch: string; value: number }): void {
-    const prev = this.bestOf.get(e.key);
-    if (prev && prev.value >= e.value) return;
-    this.bestOf.set(e.key, { arch: e.arch, value: e.value });
-    const worst = this.top.length < this.k ? -Infinity : this.bestOf.get(this.top[this.top.length - 1])!.value;
-    if (!this.top.includes(e.key) && e.value <= worst) return;
-    this.top = this.top.filter((k) => k !== e.key);
-    let i = this.top.length;
-    while (i > 0 && this.bestOf.get(this.top[i - 1])!.value < e.value) i--;
-    this.top.splice(i, 0, e.key);
-    if (this.top.length > this.k) this.top.length = this.k;
-  }
-
-  get size(): number {
-    return this.top.length;
-  }
-
-  /** s_t as one matrix per α block: rows = edges/layers, columns = operations/choices. */
-  matrices(): { name: string; rows: readonly string[]; cols: readonly string[]; values: number[][] }[] {
-    const state = new Float32Array(this.space.dim);
-    for (const key of this.top) {
-      const oneHot = this.space.encode(this.space.parse(this.bestOf.get(key)!.arch));
-      for (let i = 0; i < state.length; i++) state[i] += oneHot[i] / this.top.length;
-    }
-    let offset = 0;
-    return this.space.matrices.map((m) => {
-      const values = m.rows.map((_, r) => Array.from(state.subarray(offset + r * m.cols.length, offset + (r + 1) * m.cols.length)));
-      offset += m.rows.length * m.cols.length;
-      return { name: m.name, rows: m.rows, cols: m.cols, values };
-    });
-  }
+/** s_t as one matrix per α block: rows = edges/layers, columns = operations/choices. */
+export function stateMatrices(state: TopKState, space: SearchSpace<unknown>): { name: string; rows: readonly string[]; cols: readonly string[]; values: number[][] }[] {
+  const s = state.state();
+  let offset = 0;
+  return space.matrices.map((m) => {
+    const values = m.rows.map((_, r) => Array.from(s.subarray(offset + r * m.cols.length, offset + (r + 1) * m.cols.length)));
+    offset += m.rows.length * m.cols.length;
+    return { name: m.name, rows: m.rows, cols: m.cols, values };
+  });
 }

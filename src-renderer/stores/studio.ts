@@ -1,15 +1,19 @@
 import { defineStore } from 'pinia';
-import { markRaw, ref, shallowRef } from 'vue';
+import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { RunEvent } from '../../src-main/contracts/run';
-import type { DoctorInfo, EpochSummary, RunDetail, RunSummary, StudioApi, StudioCall, StudioEvent, StudioResults, TrainProgress } from '../../src-main/contracts/studio-api';
+import type { DoctorInfo, EpochSummary, RunDetail, RunSummary, StudioCall, StudioEvent, StudioResults, TrainProgress } from '../../src-main/contracts/studio-api';
 import { getSpace } from '../../src-main/common/spaces';
-import { studioApi } from '../api/studio-client';
-import { RunSeries, TopKState } from '../lib/run-series';
+import type { SearchSpace } from '../../src-main/common/spaces/space';
+import { TopKState } from '../../src-main/common/top-k-state';
+import { ServerUnreachableError, studioApi, type Connection, type RendererApi } from '../api/studio-client';
+import { offerEvent, RunSeries } from '../lib/run-series';
 
 /** One run opened in the dashboard: its config, and its events as columns (appended live). */
 export interface OpenRun {
   detail: RunDetail;
   series: RunSeries;
+  space: SearchSpace<unknown>;
+  /** The agent's state s_t, rebuilt from the events (the engine's TopKState). */
   topK: TopKState;
   /** Best query so far (arch text and value). */
   best: { arch: string; value: number; step: number } | null;
@@ -29,8 +33,8 @@ export class ApiError extends Error {
 }
 
 /** window.api in the app, the serve client in a browser (made on first use). */
-let api: StudioApi | null = null;
-function theApi(): StudioApi {
+let api: RendererApi | null = null;
+function theApi(): RendererApi {
   return (api ??= studioApi());
 }
 
@@ -40,17 +44,26 @@ export async function call<M extends StudioCall['method']>(c: Extract<StudioCall
   return r.value;
 }
 
+/** While running runs are listed, the list is re-read this often (runs made by the CLI stream no events here). */
+export const RUNS_POLL_MS = 5000;
+
 /**
  * The renderer's state: the run list, the runs open in dashboards (large event series kept
  * out of Vue's deep reactivity; `version` ticks when they grow, and charts redraw throttled).
  */
+
 export const useStudio = defineStore('studio', () => {
   const runs = ref<RunSummary[]>([]);
   const runsError = ref<string | null>(null);
   const open = shallowRef(new Map<string, OpenRun>());
   const version = ref(0);
   const doctor = ref<DoctorInfo | null>(null);
+  /** The event stream: while it is down the page shows a banner and the data is as last seen. */
+  const connection = ref<Connection>({ state: 'connecting', attempt: 0, retryInMs: null });
+  /** The stream was lost and is not back yet (not the first connection still under way). */
+  const serverDown = computed(() => connection.value.state !== 'connected' && (connection.value.state !== 'connecting' || connection.value.attempt > 0));
   let unsubscribe: (() => void) | null = null;
+  let pollTimer: ReturnType<typeof setInterval> | null = null;
   let bumpTimer: ReturnType<typeof setTimeout> | null = null;
   const lastCatchUp = new Map<string, number>();
   /** Runs whose worker failed before their folder existed (e.g. an unreadable dataset): why. */
@@ -70,24 +83,52 @@ export const useStudio = defineStore('studio', () => {
       runs.value = await call({ method: 'listRuns' });
       runsError.value = null;
     } catch (e) {
-      runsError.value = (e as Error).message;
+      // A server that does not answer is the banner's news; the list stays as last seen.
+      runsError.value = e instanceof ServerUnreachableError ? null : (e as Error).message;
     }
+  }
+
+  /** A query event of any run moves its row in the run list at once (no wait for the next poll). */
+  function patchSummary(runId: string, e: RunEvent): void {
+    const row = runs.value.find((r) => r.id === runId);
+    if (!row) return;
+    if (e.step + 1 > row.stepsDone) row.stepsDone = e.step + 1;
+    if (row.best === null || e.best > row.best) row.best = e.best;
+    row.seconds = e.seconds;
+  }
+
+  /**
+   * After every (re)connection: the run list, and each open run's status and the events it
+   * missed while the stream was down (getEvents from the last step it has).
+   */
+  async function resync(): Promise<void> {
+    await refreshRuns();
+    for (const id of [...open.value.keys()]) await reloadDetail(id).catch(() => {});
+    if (!doctor.value) void call({ method: 'doctor' }).then((d) => (doctor.value = d), () => {});
+  }
+
+  function onConnection(c: Connection): void {
+    const was = connection.value.state;
+    connection.value = c;
+    if (c.state === 'connected' && was !== 'connected') void resync();
   }
 
   function append(run: OpenRun, e: RunEvent): void {
     if (e.step < run.series.length) return; // already have it (loaded, then streamed)
     run.series.push(e);
-    run.topK.add(e);
+    offerEvent(run.topK, run.space, e);
     if (!run.best || e.value > run.best.value) run.best = { arch: e.arch, value: e.value, step: e.step };
   }
 
   /** Loads a run (any status, including CLI-made runs) and keeps it updated while it goes. */
   async function openRun(id: string): Promise<OpenRun> {
     const detail = await call({ method: 'getRun', id });
+    const space = getSpace(detail.config.space);
     const run: OpenRun = markRaw({
       detail,
       series: new RunSeries(),
-      topK: new TopKState(getSpace(detail.config.space), detail.config.agent.topK),
+      space,
+      topK: new TopKState(detail.config.agent.topK, space.dim),
       best: null,
       progress: null,
       training: { now: null, epochs: [...detail.training] },
@@ -118,9 +159,10 @@ export const useStudio = defineStore('studio', () => {
   function onStudioEvent(e: StudioEvent): void {
     const run = open.value.get(e.runId);
     if (e.kind === 'event') {
+      patchSummary(e.runId, e.event);
       if (!run) return;
       // A gap (events missed while the socket reconnected): fetch what is missing from the file.
-      if (e.event.step > run.series.length) void catchUp(e.runId);
+      if (e.event.step > run.series.length) void catchUp(e.runId).catch(() => {});
       else {
         append(run, e.event);
         bump();
@@ -149,15 +191,28 @@ export const useStudio = defineStore('studio', () => {
     } else {
       if (e.status === 'failed' && !run && e.error) startFailures.set(e.runId, e.error);
       void refreshRuns();
-      if (run) void reloadDetail(e.runId);
+      if (run) void reloadDetail(e.runId).catch(() => {});
     }
   }
 
   function connect(): void {
     if (unsubscribe) return;
-    unsubscribe = theApi().onEvent(onStudioEvent);
-    void refreshRuns();
-    void call({ method: 'doctor' }).then((d) => (doctor.value = d), () => {});
+    // Every connection, the first included, starts with resync (run list, open runs, doctor).
+    const offConnection = theApi().onConnection(onConnection);
+    const offEvents = theApi().onEvent(onStudioEvent);
+    pollTimer = setInterval(() => {
+      if (connection.value.state === 'connected' && runs.value.some((r) => r.status === 'running')) void refreshRuns();
+    }, RUNS_POLL_MS);
+    unsubscribe = () => {
+      offEvents();
+      offConnection();
+      if (pollTimer) clearInterval(pollTimer);
+    };
+  }
+
+  function disconnect(): void {
+    unsubscribe?.();
+    unsubscribe = null;
   }
 
   async function control(id: string, action: 'pauseRun' | 'resumeRun' | 'cancelRun'): Promise<void> {
@@ -174,5 +229,5 @@ export const useStudio = defineStore('studio', () => {
     await refreshRuns();
   }
 
-  return { runs, runsError, open, version, doctor, startFailures, connect, refreshRuns, openRun, reloadDetail, control, deleteRun };
+  return { runs, runsError, open, version, doctor, connection, serverDown, startFailures, connect, disconnect, refreshRuns, openRun, reloadDetail, control, deleteRun };
 });

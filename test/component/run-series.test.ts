@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src-main/common/rng';
 import { nb201Space } from '../../src-main/common/spaces/nb201';
-import { downsampleMinMax, RunSeries, TopKState } from '../../src-renderer/lib/run-series';
+import { reward } from '../../src-main/common/rewards';
+import { TopKState } from '../../src-main/common/top-k-state';
+import { downsampleMinMax, offerEvent, RunSeries, stateMatrices } from '../../src-renderer/lib/run-series';
 
 describe('downsampleMinMax (charts at 20,000 steps)', () => {
   it('returns short series whole, skipping nulls', () => {
@@ -23,18 +25,18 @@ describe('downsampleMinMax (charts at 20,000 steps)', () => {
   });
 });
 
-describe('TopKState (the agent state s_t of Figure 2)', () => {
+describe('top-K state from events (the agent state s_t of Figure 2, the engine\'s TopKState)', () => {
   it('equals the mean one-hot α^d of the K best distinct architectures, computed by brute force', () => {
     const rng = new Rng(11);
     const k = 8;
-    const state = new TopKState(nb201Space, k);
+    const state = new TopKState(k, nb201Space.dim);
     const best = new Map<string, number>();
     for (let i = 0; i < 400; i++) {
       // Repeats with different values: each architecture counts once, at its best value.
       const arch = i % 3 === 0 ? nb201Space.sample(new Rng(i % 17)) : nb201Space.sample(rng);
       const key = nb201Space.key(arch);
       const value = Math.round(rng.uniform(0, 1000)) / 10;
-      state.add({ key, arch: nb201Space.format(arch), value });
+      offerEvent(state, nb201Space, { key, arch: nb201Space.format(arch), reward: reward(value) });
       best.set(key, Math.max(best.get(key) ?? -Infinity, value));
     }
     const topKeys = [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([key]) => key);
@@ -43,7 +45,8 @@ describe('TopKState (the agent state s_t of Figure 2)', () => {
       const oneHot = nb201Space.encode(nb201Space.parse(key)); // NB201 keys are arch strings
       oneHot.forEach((v, i) => (expected[i] += v / k));
     }
-    const [m] = state.matrices();
+    expect(state.size).toBe(k);
+    const [m] = stateMatrices(state, nb201Space);
     expect(m.rows).toHaveLength(6);
     expect(m.cols).toHaveLength(5);
     m.values.flat().forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));

@@ -36,16 +36,16 @@ describe('supernet training (single-path uniform sampling)', () => {
     const cfg = { epochs: 3, batchSize: 16, lrMax: 0.05, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: 2, evalPaths: 3, evalBatches: 4 };
     const trainer = new SupernetTrainer(net, nb201Space, toyData(128, 2), toyData(64, 3), cfg, new Rng(4));
     const progress: BatchProgress[] = [];
-    let last = trainer.trainEpoch((p) => progress.push(p));
+    trainer.trainEpoch((p) => progress.push(p));
     expect(progress).toHaveLength(8);
     expect(progress[7]).toMatchObject({ epoch: 1, epochs: 3, batch: 8, of: 8 });
     expect(progress[0].etaSeconds).toBeGreaterThan(progress[7].etaSeconds);
     expect(progress.every((p) => p.imagesPerSecond > 0 && Number.isFinite(p.loss))).toBe(true);
-    last = trainer.trainEpoch();
+    trainer.trainEpoch();
     // Momentum buffers appear as new paths get trained: count tensors that are not variables.
     const loose = () => tf.memory().numTensors - Object.keys(tf.engine().registeredVariables).length;
     const mid = loose();
-    last = trainer.trainEpoch();
+    const last = trainer.trainEpoch();
     expect(last.epoch).toBe(3);
     expect(last.imagesPerSecond).toBeGreaterThan(0);
     expect(trainer.accEnv).toBeGreaterThanOrEqual(last.valAccuracy);

@@ -59,7 +59,7 @@ export function parseOfaConfig(text: string): OfaConfig {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`OFA config: not JSON (${(e as Error).message})`);
+    throw new Error(`OFA config: not JSON (${(e as Error).message})`, { cause: e });
   }
   if (!raw || typeof raw !== 'object') throw new Error('OFA config: expected an object {"ks": [...], "e": [...], "d": [...]}');
   const o = raw as Record<string, unknown>;

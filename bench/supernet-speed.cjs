@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Supernet training speed (images/s) and query cost (seconds per evaluate) per TF.js backend and
-// space, at the demo settings (DEMO_DEFAULTS: NAS-Bench-201 supernet; DARTS_DEMO_DEFAULTS: DARTS
-// supernet; embedded MNIST). Each measurement runs in its own child process (a process keeps the
+// space, at each supernet's default settings (common/supernets.ts; embedded MNIST). Each measurement runs in its own child process (a process keeps the
 // first backend it loads). Needs the build:
 //   npx tsc -p tsconfig.node.json && node bench/supernet-speed.cjs [--steps 60] [--queries 10]
 // Writes bench/results/supernet-speed.md.
@@ -24,28 +23,24 @@ async function measure(space, backendName, steps, queries) {
   } catch (e) {
     return { space, backend: backendName, ok: false, reason: e.message };
   }
-  const { registerWasmConvGradients } = require(path.join(OUT, 'core', 'kernels', 'wasm-conv-gradients'));
-  if (backendName === 'wasm') registerWasmConvGradients();
-  require('@tensorflow/tfjs'); // gradients of TF.js ops
-  const { DEMO_DEFAULTS, DARTS_DEMO_DEFAULTS } = require(path.join(OUT, 'contracts', 'worker-protocol'));
-  const { Rng } = require(path.join(OUT, 'core', 'rng'));
+  // selectBackend registers every op's gradient (and the WASM convolution gradients).
+  const { SUPERNET_SPECS } = require(path.join(OUT, 'common', 'supernets'));
+  const { supernetBuilder } = require(path.join(OUT, 'core', 'supernet', 'registry'));
+  const { Rng } = require(path.join(OUT, 'common', 'rng'));
   const { loadDataset, splitHalves } = require(path.join(OUT, 'node', 'datasets'));
-  const { nb201Space } = require(path.join(OUT, 'core', 'spaces', 'nb201'));
-  const { dartsSpace } = require(path.join(OUT, 'core', 'spaces', 'darts'));
-  const { Nb201Supernet } = require(path.join(OUT, 'core', 'supernet', 'nb201-supernet'));
-  const { DartsSupernet } = require(path.join(OUT, 'core', 'supernet', 'darts-supernet'));
   const { SupernetTrainer } = require(path.join(OUT, 'core', 'supernet', 'supernet-trainer'));
-  const darts = space === 'darts';
-  const d = darts ? DARTS_DEMO_DEFAULTS : DEMO_DEFAULTS;
-  const searchSpace = darts ? dartsSpace : nb201Space;
+  const spec = SUPERNET_SPECS[space];
+  const d = spec.defaults;
+  const builder = supernetBuilder(space);
+  const searchSpace = builder.space;
   const rng = new Rng(0);
   const all = loadDataset({ kind: 'mnist-embedded' });
   const { train: full, val } = splitHalves(all, rng);
   // One "epoch" of `steps` batches: the first batches of the training half.
   const n = Math.min(full.n, steps * d.batchSize);
   const train = { ...full, n, images: full.images.subarray(0, n * 784), labels: full.labels.subarray(0, n) };
-  const cfg = { epochs: 1, batchSize: d.batchSize, lrMax: d.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: d.cutout, evalPaths: 0, evalBatches: darts ? 4 : 8, evalBatchSize: 64 };
-  const net = darts ? new DartsSupernet({ inChannels: 1, classes: 10, C: d.C, layers: d.N }, rng) : new Nb201Supernet({ inChannels: 1, classes: 10, C: d.C, N: d.N }, rng);
+  const cfg = { epochs: 1, batchSize: d.batchSize, lrMax: d.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: d.cutout, evalPaths: 0, evalBatches: spec.evalBatches, evalBatchSize: 64 };
+  const net = builder.build({ inChannels: 1, classes: 10 }, d.C, d.N, rng);
   const trainer = new SupernetTrainer(net, searchSpace, train, val, cfg, rng);
   // Warm-up: kernels compile and every op's weights get momentum buffers on first use.
   const warm = { ...cfg };
@@ -71,7 +66,8 @@ async function main() {
     process.stdout.write('RESULT ' + JSON.stringify(res) + '\n');
     return;
   }
-  const { DEMO_DEFAULTS, DARTS_DEMO_DEFAULTS } = require(path.join(OUT, 'contracts', 'worker-protocol'));
+  const { SUPERNET_SPECS } = require(path.join(OUT, 'common', 'supernets'));
+  const [DEMO_DEFAULTS, DARTS_DEMO_DEFAULTS] = [SUPERNET_SPECS.nb201.defaults, SUPERNET_SPECS.darts.defaults];
   const plan = [
     ['nb201', 'tensorflow', arg('--steps', 60), arg('--queries', 10)],
     ['nb201', 'wasm', arg('--steps', 60), arg('--queries', 10)],

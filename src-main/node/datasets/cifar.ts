@@ -18,7 +18,7 @@ function readCifarBatch(file: string, labelDefs: readonly { kind: string; classe
   if (bytes.length === 0) throw new DatasetFileError(file, 0, `empty file (expected records of ${record} bytes)`);
   if (bytes.length % record !== 0) {
     const at = bytes.length - (bytes.length % record);
-    throw new DatasetFileError(file, at, `truncated record ${at / record}: ${bytes.length % record} of ${record} bytes (the file is ${bytes.length} bytes, not a multiple of the ${record}-byte ${name} record)`);
+    throw new DatasetFileError(file, at, `truncated record ${at / record}: the file is not a whole number of ${record}-byte ${name} records`);
   }
   const n = bytes.length / record;
   const images = new Uint8Array(n * IMAGE_BYTES);
@@ -27,7 +27,7 @@ function readCifarBatch(file: string, labelDefs: readonly { kind: string; classe
     const at = i * record;
     labelDefs.forEach(({ kind, classes: limit }, b) => {
       if (bytes[at + b] >= limit) {
-        throw new DatasetFileError(file, at + b, `${kind} ${bytes[at + b]} of record ${i} is out of range 0..${limit - 1} (not a ${name} binary batch?)`);
+        throw new DatasetFileError(file, at + b, `the ${kind} of record ${i} is out of range 0..${limit - 1} (not a ${name} binary batch?)`);
       }
     });
     labels[i] = bytes[at + use];

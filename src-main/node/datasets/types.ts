@@ -1,5 +1,5 @@
-import * as fs from 'node:fs';
 import type { ImageData } from '../../core/supernet/image-data';
+import { readRegularFile, UnsafeFileError } from '../safe-file';
 
 /**
  * A labelled image set as every dataset reader returns it (PRODUCT.md §3, "Datasets"):
@@ -10,7 +10,10 @@ export interface ImageDataset extends ImageData {
   name: string;
 }
 
-/** A dataset file the user gave us is wrong; the message names the file and the byte offset. */
+/**
+ * A dataset file the user gave us is wrong; the message names the file, the byte offset and
+ * what was expected, never the bytes found there (the path may come from an API client).
+ */
 export class DatasetFileError extends Error {
   constructor(
     readonly file: string,
@@ -22,13 +25,23 @@ export class DatasetFileError extends Error {
   }
 }
 
-/** Reads a whole file, turning an I/O failure into a DatasetFileError that names the file. */
-export function readDatasetFile(file: string): Uint8Array {
+/**
+ * The largest dataset file read (and the most a gzip file may decompress to). The biggest
+ * supported file, a 32×32 downsampled-ImageNet training batch, is about 400 MB.
+ */
+export const MAX_DATASET_FILE_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Reads a whole dataset file: a regular file (not a FIFO, device, folder, /proc or /sys file)
+ * of at most MAX_DATASET_FILE_BYTES; any failure is a DatasetFileError naming the file.
+ */
+export function readDatasetFile(file: string, maxBytes = MAX_DATASET_FILE_BYTES): Uint8Array {
   try {
-    const b = fs.readFileSync(file);
+    const b = readRegularFile(file, maxBytes, 'a dataset file');
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
-    throw new DatasetFileError(file, null, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
+    if (e instanceof UnsafeFileError) throw new DatasetFileError(file, null, e.detail);
+    throw e;
   }
 }
 

@@ -4,19 +4,32 @@ import { Worker } from 'node:worker_threads';
 import type { DatasetCheck, DatasetSpec } from '../contracts/dataset';
 import type { TableCheck } from '../contracts/studio-api';
 import type { SpaceId } from '../common/spaces/space';
-import { BenchmarkFileError } from './benchmark-csv';
+import type { BenchmarkTable } from '../core/estimators/estimator';
+import { getSpace } from '../common/spaces';
+import { BenchmarkFileError, loadBenchmarkTables } from './benchmark-csv';
 import { checkDataset, DatasetFileError } from './datasets';
 import { checkBenchmarkTables, UsageError } from './run-config';
 
 /** One file check, as plain data (it crosses into a worker thread). */
-export type FileCheckJob = { kind: 'table'; space: SpaceId; files: string[] } | { kind: 'dataset'; dataset: DatasetSpec };
-export type FileCheckResult<J extends FileCheckJob> = J extends { kind: 'table' } ? TableCheck : DatasetCheck;
+export type FileCheckJob =
+  | { kind: 'table'; space: SpaceId; files: string[] }
+  /** The joined table itself (startSearch): a Map of Float64Arrays, cheap to pass between threads. */
+  | { kind: 'load-table'; space: SpaceId; files: string[] }
+  | { kind: 'dataset'; dataset: DatasetSpec };
+export type FileCheckResult<J extends FileCheckJob> = J extends { kind: 'table' } ? TableCheck : J extends { kind: 'load-table' } ? BenchmarkTable : DatasetCheck;
 
 /** What a worker thread posts back. `invalid`: the files are wrong (→ invalid-request). */
-export type FileCheckReply = { ok: true; value: TableCheck | DatasetCheck } | { ok: false; invalid: boolean; message: string };
+export type FileCheckReply = { ok: true; value: TableCheck | DatasetCheck | BenchmarkTable } | { ok: false; invalid: boolean; message: string };
 
-export function runFileCheck(job: FileCheckJob): TableCheck | DatasetCheck {
-  return job.kind === 'table' ? checkBenchmarkTables(job.space, job.files) : checkDataset(job.dataset);
+export function runFileCheck(job: FileCheckJob): TableCheck | DatasetCheck | BenchmarkTable {
+  switch (job.kind) {
+    case 'table':
+      return checkBenchmarkTables(job.space, job.files);
+    case 'load-table':
+      return loadBenchmarkTables(job.files, getSpace(job.space));
+    case 'dataset':
+      return checkDataset(job.dataset);
+  }
 }
 
 /** Runs a check here and turns its outcome into a reply (in the worker thread, or inline). */

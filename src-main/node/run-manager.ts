@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PresetName } from '../contracts/agent-config';
 import type { RunConfig, RunEvent } from '../contracts/run';
+import type { BenchmarkTable } from '../core/estimators/estimator';
 import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StudioEvent, type SupernetSearchOptions } from '../contracts/studio-api';
 import { readSupernetCheckpoint } from './supernet-checkpoint';
 import { DEMO_DEFAULTS, FromTrainingWorkerSchema, supernetChannelsError, supernetDefaults, FromWorkerSchema, parseMessage, type ToTrainingWorker, type ToWorker } from '../contracts/worker-protocol';
@@ -112,10 +113,10 @@ export class RunManager {
   }
 
   /** Validates the request (table readable, columns present) before any folder exists. */
-  start(req: StartSearchRequest): { id: string } {
+  start(req: StartSearchRequest, table?: BenchmarkTable): { id: string } {
     const overrides = Object.entries(req.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
     const config = runConfigFromOptions({ ...req, set: overrides, backend: 'auto' });
-    loadCheckedTable(config);
+    loadCheckedTable(config, table); // `table`: already read from req.benchmark (serve reads it in a worker thread)
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     const id = `${stamp}-${config.method}-s${config.seed}-${crypto.randomBytes(2).toString('hex')}`;
     const dir = path.join(this.opts.runsDir, id);

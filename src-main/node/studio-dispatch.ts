@@ -88,10 +88,9 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
     case 'getEvents':
       return m.events(c.id, c.from);
     case 'startSearch':
-      // The bounded check first (off the event loop in serve): a huge or hostile file is refused
-      // there, so the run manager's own load below only ever reads a table that passed it.
-      await checker.check({ kind: 'table', space: c.request.space, files: c.request.benchmark });
-      return m.start(c.request);
+      // The table is read by the checker (a worker thread in serve, so a big file never stalls
+      // other clients); the manager then only checks its columns and starts the run.
+      return m.start(c.request, await checker.check({ kind: 'load-table', space: c.request.space, files: c.request.benchmark }));
     case 'pauseRun':
       return m.pause(c.id);
     case 'resumeRun':

@@ -115,8 +115,6 @@ export async function startStudioServer(opts: {
         if (size <= MAX_REQUEST_BYTES) chunks.push(c);
         else if (size > 16 * MAX_REQUEST_BYTES) req.destroy(); // stop reading a flood
       });
-      req.on('error', () => req.destroy());
-      req.on('end', () => void answer().catch(() => send(500, JSON.stringify({ ok: false, error: { code: 'failed', message: 'internal error' } }), 'application/json')));
       const answer = async () => {
         if (size > MAX_REQUEST_BYTES) {
           return send(413, JSON.stringify({ ok: false, error: { code: 'invalid-request', message: `request body over ${MAX_REQUEST_BYTES} bytes` } }), 'application/json');
@@ -130,6 +128,8 @@ export async function startStudioServer(opts: {
         const reply = await dispatchStudioCall(opts.manager, raw, { allowed, checker });
         send(reply.ok ? 200 : reply.error.code === 'invalid-request' ? 400 : reply.error.code === 'not-found' ? 404 : reply.error.code === 'conflict' ? 409 : 500, JSON.stringify(reply), 'application/json');
       };
+      req.on('error', () => req.destroy());
+      req.on('end', () => void answer().catch(() => send(500, JSON.stringify({ ok: false, error: { code: 'failed', message: 'internal error' } }), 'application/json')));
       return;
     }
     if (req.method !== 'GET') return send(405, 'method not allowed');

@@ -79,7 +79,13 @@ export function workerFileChecker(opts: { entry?: string; parallel?: number; que
   const heapMb = opts.heapMb ?? 1024;
   const running = new Set<Worker>();
   const waiting: (() => void)[] = [];
+  let active = 0; // slots taken; a finishing check hands its slot straight to the next in line
   let closed = false;
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
 
   const runOne = (job: FileCheckJob) =>
     new Promise<FileCheckReply>((resolve) => {
@@ -93,7 +99,6 @@ export function workerFileChecker(opts: { entry?: string; parallel?: number; que
         running.delete(w);
         void w.terminate();
         resolve(r);
-        waiting.shift()?.();
       };
       const timer = setTimeout(() => done({ ok: false, invalid: false, message: `the file check took longer than ${timeoutMs / 1000} s and was stopped` }), timeoutMs);
       w.once('message', (r: FileCheckReply) => done(r));
@@ -106,12 +111,17 @@ export function workerFileChecker(opts: { entry?: string; parallel?: number; que
   return {
     async check<J extends FileCheckJob>(job: J) {
       if (closed) throw new Error('the server is shutting down');
-      if (running.size >= parallel) {
+      if (active < parallel) active++;
+      else {
         if (waiting.length >= maxQueue) throw new Error(`${parallel + maxQueue} file checks are already running or waiting; try again when they finish`);
         await new Promise<void>((go) => waiting.push(go));
-        if (closed) throw new Error('the server is shutting down');
       }
-      return unwrap<J>(await runOne(job));
+      try {
+        if (closed) throw new Error('the server is shutting down');
+        return unwrap<J>(await runOne(job));
+      } finally {
+        release();
+      }
     },
     close() {
       closed = true;

@@ -12,6 +12,7 @@ import { readImagenetBatch } from '../../src-main/node/datasets/imagenet-downsam
 import { UsageError } from '../../src-main/node/run-config';
 import { exportRun, openRunExport } from '../../src-main/node/run-export';
 import type { RunManager } from '../../src-main/node/run-manager';
+import { inlineFileChecker, workerFileChecker } from '../../src-main/node/file-checks';
 import { dispatchStudioCall } from '../../src-main/node/studio-dispatch';
 import { sanitiseSvg, SvgRefused } from '../../src-main/node/svg-sanitise';
 import { tempDir, writeSyntheticNb201 } from '../helpers/fixture-tables';
@@ -231,5 +232,37 @@ describe('exports: SVG allow-list, no symlinks out of the run folder', () => {
     const ok = openRunExport(d, 'history.csv');
     expect(ok.type).toMatch(/^text\/csv/);
     fs.closeSync(ok.fd);
+  });
+});
+
+describe('file checks in worker threads (serve)', () => {
+  // The compiled worker (npm run build); serve uses exactly this file.
+  const entry = path.resolve(__dirname, '..', '..', 'out', 'node', 'node', 'file-check-worker.js');
+
+  it('answers as the inline check does, and turns file errors into invalid-request errors', async () => {
+    const checker = workerFileChecker({ entry });
+    expect(checker).not.toBe(inlineFileChecker);
+    const good = writeSyntheticNb201(path.join(dir, 'w-good.csv'));
+    expect(await checker.check({ kind: 'table', space: 'nb201', files: [good] })).toEqual(await inlineFileChecker.check({ kind: 'table', space: 'nb201', files: [good] }));
+    const table = await checker.check({ kind: 'load-table', space: 'nb201', files: [good] });
+    expect(table.rows.size).toBe(15625);
+    expect(table.rows.values().next().value).toBeInstanceOf(Float64Array);
+    await expect(checker.check({ kind: 'table', space: 'nb201', files: [write('w-bad.csv', header + row + row2 + '1e999\n')] })).rejects.toThrow(UsageError);
+    await expect(checker.check({ kind: 'dataset', dataset: { kind: 'cifar10', files: [dir] } })).rejects.toThrow(/is a folder/);
+    checker.close();
+  });
+
+  it('stops a check past its deadline and refuses checks beyond the queue', async () => {
+    const good = writeSyntheticNb201(path.join(dir, 'w-slow.csv'));
+    const slow = workerFileChecker({ entry, timeoutMs: 1 });
+    await expect(slow.check({ kind: 'table', space: 'nb201', files: [good] })).rejects.toThrow(/took longer than 0.001 s/);
+    slow.close();
+    const one = workerFileChecker({ entry, parallel: 1, queue: 0 });
+    const first = one.check({ kind: 'table', space: 'nb201', files: [good] });
+    await expect(one.check({ kind: 'table', space: 'nb201', files: [good] })).rejects.toThrow(/already running or waiting/);
+    await expect(first).resolves.toMatchObject({ rows: 15625 });
+    // The slot is free again once the first finished.
+    await expect(one.check({ kind: 'table', space: 'nb201', files: [good] })).resolves.toMatchObject({ rows: 15625 });
+    one.close();
   });
 });

@@ -12,6 +12,7 @@ export async function serveCommand(o: { runs: string; port?: number; data?: stri
   const server = await startStudioServer({ manager, port: o.port, staticDir, dataRoots });
   console.log(`L²NAS Studio serving runs in ${path.resolve(o.runs)}`);
   console.log(`reading tables and datasets only under: ${dataRoots.join(', ')}${o.data?.length ? '' : ' (add folders with --data <dir>)'}`);
+  if (dataRoots.some((d) => path.dirname(d) === d)) console.log('warning: a filesystem root is allowed, so the API may read any file this user can; pass --data <dir> to narrow it');
   console.log(`open: ${server.url}`);
   console.log('(loopback only; forward the port with ssh -L to use it from another machine)');
   await new Promise<void>((resolve) => {

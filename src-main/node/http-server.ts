@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_REQUEST_BYTES, RUN_ID } from '../contracts/studio-api';
 import { AllowedPaths } from './allowed-paths';
@@ -147,9 +148,8 @@ export async function startStudioServer(opts: {
     const file = path.resolve(opts.staticDir, rel);
     if (!file.startsWith(path.resolve(opts.staticDir) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return send(404, 'not found');
     res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', ...SECURITY_HEADERS, ...setCookie });
-    fs.createReadStream(file)
-      .on('error', () => res.destroy())
-      .pipe(res);
+    // pipeline: a client that goes away closes the file too (and a read error ends the response).
+    pipeline(fs.createReadStream(file), res, () => {});
 
     /** GET /api/runs/<id>/exports/<name>: one file of a run's exports/, by name only. */
     function sendExport(rawId: string, rawName: string, attachment: boolean) {
@@ -177,9 +177,7 @@ export async function startStudioServer(opts: {
         'Content-Disposition': `${attachment ? 'attachment' : 'inline'}; filename="${name}"`,
         'Cache-Control': 'no-store',
       });
-      fs.createReadStream('', { fd: opened.fd, start: 0, end: Math.max(0, opened.size - 1) })
-        .on('error', () => res.destroy())
-        .pipe(res);
+      pipeline(fs.createReadStream('', { fd: opened.fd, start: 0, end: Math.max(0, opened.size - 1) }), res, () => {});
     }
   };
 

@@ -130,6 +130,20 @@ describe('dataset files: special files, gzip bombs, no contents in messages', ()
     expect(() => loadDataset(idx(bomb))).toThrow(/bomb\.gz \(byte 20\): decompresses to more data than its header's dimensions need/);
   });
 
+  it('refuses a big file that is plainly not the format before reading it', () => {
+    // Sparse 600 MB files of zeros: had they been read, the peak RSS would grow by that much.
+    const big = (name: string) => {
+      const f = write(name, '');
+      fs.truncateSync(f, 600 * 1024 * 1024 + 7);
+      return f;
+    };
+    const before = process.resourceUsage().maxRSS;
+    expect(() => loadDataset({ kind: 'cifar10', files: [big('big.bin')] })).toThrow(/big\.bin \(byte \d+\): truncated record/);
+    expect(() => loadDataset(idx(big('big-idx')))).toThrow(/big-idx \(byte 0\): not an IDX file/);
+    expect(() => readImagenetBatch(big('big-pkl'), 16)).toThrow(/big-pkl \(byte 0\): not a binary Python pickle/);
+    expect((process.resourceUsage().maxRSS - before) / 1024).toBeLessThan(100); // MiB
+  });
+
   it('refuses a FIFO and /proc files', () => {
     const fifo = path.join(dir, 'pipe.bin');
     execFileSync('mkfifo', [fifo]);

@@ -31,10 +31,16 @@ function gunzipHead(compressed: Uint8Array, want: number): Uint8Array {
 
 /** Reads an IDX file, raw or gzip-compressed (detected by the gzip magic 1f 8b, not the name). */
 function readIdx(file: string, magic: number, what: string): IdxTensor {
-  let bytes = readDatasetFile(file);
-  let where = '';
   const ndim = magic & 0xff;
   const dataAt = 4 + 4 * ndim;
+  // Neither gzip nor the IDX magic in the first bytes: refused before the rest is read.
+  let bytes = readDatasetFile(file, (size, head) => {
+    const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    if (!gz && (size < 4 || new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0, false) !== magic)) {
+      throw new DatasetFileError(file, 0, size < 4 ? `too short for an IDX header (expected at least ${dataAt} bytes)` : `not an IDX file of ${what}: it does not start with the magic number ${hex(magic)}`);
+    }
+  });
+  let where = '';
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     where = ' of the decompressed data';
     let head: Uint8Array;

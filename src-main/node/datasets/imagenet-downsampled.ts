@@ -313,10 +313,11 @@ const MAX_CLASSES = 256;
  */
 export function readImagenetBatch(file: string, size: 16 | 32, classes = IMAGENET_DEFAULT_CLASSES): ImageDataset {
   if (!Number.isInteger(classes) || classes < 1 || classes > MAX_CLASSES) throw new Error(`downsampled ImageNet: classes must be an integer in 1..${MAX_CLASSES}, got ${classes}`);
-  const bytes = readDatasetFile(file);
-  if (bytes.length < 2 || bytes[0] !== 0x80) {
-    throw new DatasetFileError(file, 0, 'not a binary Python pickle (expected the byte 0x80 first); expected a downsampled-ImageNet batch file such as train_data_batch_1 or val_data');
-  }
+  const bytes = readDatasetFile(file, (size, head) => {
+    if (size < 2 || head[0] !== 0x80) {
+      throw new DatasetFileError(file, 0, 'not a binary Python pickle (expected the byte 0x80 first); expected a downsampled-ImageNet batch file such as train_data_batch_1 or val_data');
+    }
+  });
   const root = readPickle(file, bytes);
   if (!(root instanceof PyDict)) throw new DatasetFileError(file, 0, 'the pickle is not a dict with "data" and "labels"');
   const data = root.map.get('data');

@@ -1,5 +1,6 @@
 import type { ImageData } from '../../core/supernet/image-data';
-import { readRegularFile, UnsafeFileError } from '../safe-file';
+import * as fs from 'node:fs';
+import { openRegularFile, readAll, readHead, UnsafeFileError, type OpenedFile } from '../safe-file';
 
 /**
  * A labelled image set as every dataset reader returns it (PRODUCT.md §3, "Datasets"):
@@ -34,14 +35,29 @@ export const MAX_DATASET_FILE_BYTES = 1024 * 1024 * 1024;
 /**
  * Reads a whole dataset file: a regular file (not a FIFO, device, folder, /proc or /sys file)
  * of at most MAX_DATASET_FILE_BYTES; any failure is a DatasetFileError naming the file.
+ * `precheck` sees the size and the first 64 KiB before the rest is read, so a file that is
+ * plainly not the expected format is refused without reading (up to) a gigabyte first.
  */
-export function readDatasetFile(file: string, maxBytes = MAX_DATASET_FILE_BYTES): Uint8Array {
+export function readDatasetFile(file: string, precheck?: (size: number, head: Uint8Array) => void, maxBytes = MAX_DATASET_FILE_BYTES): Uint8Array {
+  let opened: OpenedFile;
   try {
-    const b = readRegularFile(file, maxBytes, 'a dataset file');
+    opened = openRegularFile(file, maxBytes, 'a dataset file');
+  } catch (e) {
+    if (e instanceof UnsafeFileError) throw new DatasetFileError(file, null, e.detail);
+    throw e;
+  }
+  try {
+    if (precheck) {
+      const head = readHead(opened.fd, 64 * 1024);
+      precheck(opened.size, new Uint8Array(head.buffer, head.byteOffset, head.byteLength));
+    }
+    const b = readAll(opened, maxBytes);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
     if (e instanceof UnsafeFileError) throw new DatasetFileError(file, null, e.detail);
     throw e;
+  } finally {
+    fs.closeSync(opened.fd);
   }
 }
 

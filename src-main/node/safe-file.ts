@@ -99,13 +99,3 @@ export function readAll(opened: OpenedFile, maxBytes: number): Buffer {
   }
   return buf.subarray(0, got);
 }
-
-/** openRegularFile + readAll + close, for readers that need the whole file. */
-export function readRegularFile(file: string, maxBytes: number, what: string): Buffer {
-  const opened = openRegularFile(file, maxBytes, what);
-  try {
-    return readAll(opened, maxBytes);
-  } finally {
-    fs.closeSync(opened.fd);
-  }
-}

@@ -163,6 +163,7 @@ export function buildProgram(): Command {
     .description('serve the Studio API and web UI on 127.0.0.1 (token-protected) for remote GPU boxes')
     .option('--runs <dir>', 'folder holding the run folders', 'runs')
     .option('--port <n>', 'port (default: a free one)', int('--port', 0))
+    .option('--data <dir>', 'a folder the API may read tables and datasets from (repeatable; default: the runs folder and the current folder)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action(async (o) => serveCommand(o));
 
   program

@@ -3,7 +3,9 @@
  * training) runs in utility processes. Never loads TF.js.
  */
 import { app, BrowserWindow, session } from 'electron';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { AllowedPaths } from '../node/allowed-paths';
 import { RunManager } from '../node/run-manager';
 import { registerIpc } from './ipc';
 import { appUrlMatcher, hardenSession, hardenWindow } from './security';
@@ -27,8 +29,9 @@ if (!app.requestSingleInstanceLock()) {
 
   app.whenReady().then(() => {
     hardenSession(session.defaultSession);
+    const runsDir = process.env.L2NAS_RUNS_DIR ?? path.join(app.getPath('userData'), 'runs');
     manager = new RunManager({
-      runsDir: process.env.L2NAS_RUNS_DIR ?? path.join(app.getPath('userData'), 'runs'),
+      runsDir,
       launch: forkUtilityWorker,
       workerEntry: path.join(__dirname, 'search-worker.js'),
       trainingWorkerEntry: path.join(__dirname, 'training-worker.js'),
@@ -51,7 +54,8 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
     hardenWindow(win, isAppUrl);
-    registerIpc(manager, win, isAppUrl);
+    // Typed paths: the runs folder and the user's home; a file picked in the native dialog is added.
+    registerIpc(manager, win, isAppUrl, new AllowedPaths([runsDir, os.homedir()]));
     win.once('ready-to-show', () => win?.show());
     if (devUrl) void win.loadURL(devUrl);
     else void win.loadFile(indexFile);

@@ -1,4 +1,5 @@
 import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import type { AllowedPaths } from '../node/allowed-paths';
 import type { RunManager } from '../node/run-manager';
 import { dispatchStudioCall } from '../node/studio-dispatch';
 
@@ -8,7 +9,7 @@ export const CHANNELS = { call: 'studio:call', event: 'studio:event' } as const;
  * One invoke channel for every API call. The payload is validated (zod, in dispatchStudioCall)
  * and so is the sender: only our window's main frame, showing our own page.
  */
-export function registerIpc(manager: RunManager, win: BrowserWindow, isAppUrl: (url: string) => boolean): () => void {
+export function registerIpc(manager: RunManager, win: BrowserWindow, isAppUrl: (url: string) => boolean, allowed?: AllowedPaths): () => void {
   const handler = async (e: IpcMainInvokeEvent, raw: unknown) => {
     // Our window only, its top frame only (no iframes), showing our own page (not a page it was
     // somehow navigated to). `parent === null` rather than identity with webContents.mainFrame,
@@ -18,6 +19,7 @@ export function registerIpc(manager: RunManager, win: BrowserWindow, isAppUrl: (
       return { ok: false, error: { code: 'invalid-request', message: 'calls are accepted only from the Studio window' } };
     }
     return dispatchStudioCall(manager, raw, {
+      allowed, // files picked below are added to it
       // The dialog is modal to our window; the renderer gets only the chosen paths.
       pickFile: async (title, extensions) => {
         const r = await dialog.showOpenDialog(win, { title, properties: ['openFile', 'multiSelections'], filters: extensions.length ? [{ name: extensions.join(', '), extensions }] : [] });

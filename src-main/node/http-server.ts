@@ -3,9 +3,13 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_REQUEST_BYTES } from '../contracts/studio-api';
-import type { RunManager } from './run-manager';
+import { MAX_REQUEST_BYTES, RUN_ID } from '../contracts/studio-api';
+import { AllowedPaths } from './allowed-paths';
+import { openRunExport } from './run-export';
+import { workerFileChecker, type FileChecker } from './file-checks';
+import { NotFoundError, type RunManager } from './run-manager';
 import { dispatchStudioCall } from './studio-dispatch';
 
 export interface StudioServer {
@@ -33,13 +37,40 @@ function sameToken(given: string | undefined, token: string): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
-function tokenOf(req: http.IncomingMessage, url: URL): string | undefined {
+/**
+ * Every credential the request carries. All are tried: after `serve` restarts with a new token,
+ * the browser still sends the old process's cookie alongside the new URL's ?token=, and the
+ * fresh token must win (it then replaces the cookie).
+ */
+function tokensOf(req: http.IncomingMessage, url: URL): string[] {
+  const found: string[] = [];
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  const cookie = req.headers.cookie?.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`));
-  if (cookie) return cookie.slice(COOKIE.length + 1);
-  return url.searchParams.get('token') ?? undefined;
+  if (auth?.startsWith('Bearer ')) found.push(auth.slice(7));
+  for (const c of req.headers.cookie?.split(';') ?? []) {
+    const t = c.trim();
+    if (t.startsWith(`${COOKIE}=`)) found.push(t.slice(COOKIE.length + 1));
+  }
+  const q = url.searchParams.get('token');
+  if (q !== null) found.push(q);
+  return found;
 }
+
+/** The request target as a URL, or null when it cannot be one (`//[`, `http://[`, `//x:99999`). */
+function targetOf(req: http.IncomingMessage): URL | null {
+  const raw = req.url ?? '/';
+  // Only origin-form targets ("/path?query"); "//host" would be read as a host by the URL parser.
+  if (!raw.startsWith('/') || raw.startsWith('//')) return null;
+  try {
+    const url = new URL(raw, 'http://127.0.0.1');
+    decodeURIComponent(url.pathname); // bad percent-encoding (`/%ZZ`, `/%E0%A4%A`) is a bad target too
+    return url;
+  } catch {
+    return null;
+  }
+}
+
+const DOWNLOAD_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+const EXPORT_ROUTE = /^\/api\/runs\/([^/]+)\/exports\/([^/]+)$/;
 
 /**
  * `l2nas serve`: the Studio API over HTTP (POST /api/call) and WebSocket (/api/events) plus the
@@ -47,19 +78,33 @@ function tokenOf(req: http.IncomingMessage, url: URL): string | undefined {
  * ?token= once, which sets a SameSite=Strict cookie). Requests whose Host is not this loopback
  * address are refused too (DNS rebinding).
  */
-export async function startStudioServer(opts: { manager: RunManager; port?: number; staticDir?: string; token?: string }): Promise<StudioServer> {
+export async function startStudioServer(opts: {
+  manager: RunManager;
+  port?: number;
+  staticDir?: string;
+  token?: string;
+  /** Folders the API may read files from (`serve --data`); absent: anywhere (tests, library use). */
+  dataRoots?: readonly string[];
+  /** Runs checkTable / checkDataset; default: worker threads (inline when not built). */
+  checker?: FileChecker;
+}): Promise<StudioServer> {
   const token = opts.token ?? crypto.randomBytes(24).toString('hex');
+  const allowed = opts.dataRoots ? new AllowedPaths(opts.dataRoots) : undefined;
+  const checker = opts.checker ?? workerFileChecker();
   let port = 0;
   const hostOk = (req: http.IncomingMessage) => req.headers.host === `127.0.0.1:${port}` || req.headers.host === `localhost:${port}`;
+  const authorized = (req: http.IncomingMessage, url: URL) => tokensOf(req, url).some((t) => sameToken(t, token));
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (status: number, body: string, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}) => {
+      if (res.headersSent || res.destroyed) return;
       res.writeHead(status, { 'Content-Type': type, ...SECURITY_HEADERS, ...extra });
       res.end(body);
     };
+    const url = targetOf(req);
+    if (!url) return send(400, 'bad request target');
     if (!hostOk(req)) return send(421, 'wrong Host header');
-    if (!sameToken(tokenOf(req, url), token)) return send(401, 'missing or wrong token: open the URL that `l2nas serve` printed');
+    if (!authorized(req, url)) return send(401, 'missing or wrong token: open the URL that `l2nas serve` printed');
     const setCookie: Record<string, string> = url.searchParams.has('token') ? { 'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` } : {};
 
     if (url.pathname === '/api/call') {
@@ -71,7 +116,7 @@ export async function startStudioServer(opts: { manager: RunManager; port?: numb
         if (size <= MAX_REQUEST_BYTES) chunks.push(c);
         else if (size > 16 * MAX_REQUEST_BYTES) req.destroy(); // stop reading a flood
       });
-      req.on('end', async () => {
+      const answer = async () => {
         if (size > MAX_REQUEST_BYTES) {
           return send(413, JSON.stringify({ ok: false, error: { code: 'invalid-request', message: `request body over ${MAX_REQUEST_BYTES} bytes` } }), 'application/json');
         }
@@ -81,37 +126,97 @@ export async function startStudioServer(opts: { manager: RunManager; port?: numb
         } catch {
           return send(400, JSON.stringify({ ok: false, error: { code: 'invalid-request', message: 'the body is not JSON' } }), 'application/json');
         }
-        const reply = await dispatchStudioCall(opts.manager, raw);
+        const reply = await dispatchStudioCall(opts.manager, raw, { allowed, checker });
         send(reply.ok ? 200 : reply.error.code === 'invalid-request' ? 400 : reply.error.code === 'not-found' ? 404 : reply.error.code === 'conflict' ? 409 : 500, JSON.stringify(reply), 'application/json');
-      });
+      };
+      req.on('error', () => req.destroy());
+      req.on('end', () => void answer().catch(() => send(500, JSON.stringify({ ok: false, error: { code: 'failed', message: 'internal error' } }), 'application/json')));
       return;
     }
     if (req.method !== 'GET') return send(405, 'method not allowed');
+    const exp = EXPORT_ROUTE.exec(url.pathname);
+    if (exp) return sendExport(exp[1], exp[2], url.searchParams.get('download') !== '0');
     if (!opts.staticDir || !fs.existsSync(path.join(opts.staticDir, 'index.html'))) {
       return send(200, 'L²NAS Studio API is up. The renderer is not built (run `npm run build:renderer`).', 'text/plain; charset=utf-8', setCookie);
     }
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    let rel: string;
+    try {
+      rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    } catch {
+      return send(400, 'bad percent-encoding in the path');
+    }
     const file = path.resolve(opts.staticDir, rel);
     if (!file.startsWith(path.resolve(opts.staticDir) + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return send(404, 'not found');
     res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', ...SECURITY_HEADERS, ...setCookie });
-    fs.createReadStream(file).pipe(res);
+    // pipeline: a client that goes away closes the file too (and a read error ends the response).
+    pipeline(fs.createReadStream(file), res, () => {});
+
+    /** GET /api/runs/<id>/exports/<name>: one file of a run's exports/, by name only. */
+    function sendExport(rawId: string, rawName: string, attachment: boolean) {
+      let id: string;
+      let name: string;
+      try {
+        id = decodeURIComponent(rawId);
+        name = decodeURIComponent(rawName);
+      } catch {
+        return send(400, 'bad percent-encoding in the path');
+      }
+      if (!RUN_ID.safeParse(id).success) return send(400, 'not a run id');
+      let opened: ReturnType<typeof openRunExport>;
+      try {
+        opened = openRunExport(opts.manager.get(id).summary.dir, name);
+      } catch (e) {
+        return send(e instanceof NotFoundError ? 404 : 400, (e as Error).message);
+      }
+      res.writeHead(200, {
+        'Content-Type': opened.type,
+        'Content-Length': String(opened.size),
+        ...SECURITY_HEADERS,
+        // An exported SVG opened from here must not run script even if it somehow held some.
+        'Content-Security-Policy': DOWNLOAD_CSP,
+        'Content-Disposition': `${attachment ? 'attachment' : 'inline'}; filename="${name}"`,
+        'Cache-Control': 'no-store',
+      });
+      pipeline(fs.createReadStream('', { fd: opened.fd, start: 0, end: Math.max(0, opened.size - 1) }), res, () => {});
+    }
+  };
+
+  const server = http.createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch {
+      // Nothing a request does may end the process; this one gets a 500 and the rest go on.
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
+      res.end('internal error');
+    }
+  });
+  // A request Node cannot even parse (bad method, header overflow…): 400 on that socket only.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
+  // 1 KiB is plenty: clients never send on this socket (its only message closes it).
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
+  wss.on('error', () => {});
   const sockets = new Set<WebSocket>();
   const off = opts.manager.onEvent((e) => {
     const msg = JSON.stringify(e);
     for (const s of sockets) s.send(msg);
   });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    if (url.pathname !== '/api/events' || !hostOk(req) || !sameToken(tokenOf(req, url), token)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
-      socket.destroy();
+    socket.on('error', () => socket.destroy());
+    const url = targetOf(req);
+    if (!url || url.pathname !== '/api/events' || !hostOk(req) || !authorized(req, url)) {
+      socket.end(`HTTP/1.1 ${url ? '401 Unauthorized' : '400 Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
+      // A malformed frame (unmasked, reserved opcode or RSV bit, bad UTF-8, over maxPayload)
+      // is an 'error' on this socket: ws then closes it; without a listener it would end the process.
+      ws.on('error', () => ws.terminate());
       ws.on('close', () => sockets.delete(ws));
       ws.on('message', () => ws.close(1008, 'this socket only sends events'));
     });
@@ -129,6 +234,7 @@ export async function startStudioServer(opts: { manager: RunManager; port?: numb
     close: () =>
       new Promise<void>((resolve) => {
         off();
+        checker.close();
         for (const s of sockets) s.terminate();
         wss.close();
         server.close(() => resolve());

@@ -106,10 +106,10 @@ export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
  * Loads the run's benchmark tables and checks the metric/report columns, before anything is
  * written: a bad file or column becomes an error naming it, and no run folder is left behind.
  */
-export function loadCheckedTable(config: RunConfig): BenchmarkTable {
+export function loadCheckedTable(config: RunConfig, preloaded?: BenchmarkTable): BenchmarkTable {
   const est = tableEstimatorOf(config);
   const space = getSpace(config.space);
-  const table = loadBenchmarkTables(est.files, space);
+  const table = preloaded ?? loadBenchmarkTables(est.files, space); // preloaded: read off the event loop (serve)
   try {
     new TableEstimator(space, table, est.metric, est.report);
   } catch (e) {

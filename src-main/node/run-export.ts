@@ -5,6 +5,9 @@ import type { ExportKind, RunDetail } from '../contracts/studio-api';
 import { getSpace } from '../common/spaces';
 import { writeFileAtomic } from './atomic-write';
 import { UsageError } from './run-config';
+import { NotFoundError } from './run-manager';
+import { openRegularFile, UnsafeFileError } from './safe-file';
+import { sanitiseSvg, SvgRefused } from './svg-sanitise';
 
 /** Columns of the exported search history, one row per query (the events.jsonl fields). */
 export const HISTORY_COLUMNS = ['step', 'arch', 'key', 'value', 'reward', 'best', 'phase', 'epsilon', 'criticLoss', 'actorLoss', 'seconds'] as const;
@@ -31,13 +34,16 @@ export function bestOf(detail: RunDetail, events: readonly RunEvent[]): { arch: 
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Checks a figure from the renderer: a standalone SVG without scripts, or a real PNG. */
+/** Checks a figure from the renderer: a standalone SVG of allowed elements only (svg-sanitise.ts), or a real PNG. */
 function figureBytes(what: 'figure-svg' | 'figure-png', content: string | undefined): string | Uint8Array {
   if (!content) throw new UsageError(`export ${what}: the figure's content is missing`);
   if (what === 'figure-svg') {
-    if (!/^\s*(<\?xml[^>]*>\s*)?<svg[\s>]/.test(content)) throw new UsageError('export figure-svg: the content is not an SVG document (it must start with <svg)');
-    if (/<script|\son[a-z]+\s*=|javascript:/i.test(content)) throw new UsageError('export figure-svg: scripts and event handlers are not allowed in an exported figure');
-    return content;
+    try {
+      return sanitiseSvg(content);
+    } catch (e) {
+      if (e instanceof SvgRefused) throw new UsageError(`export figure-svg: ${e.message}`);
+      throw e;
+    }
   }
   const bytes = Buffer.from(content, 'base64');
   if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) throw new UsageError('export figure-png: the content is not a base64 PNG image');
@@ -76,8 +82,53 @@ export function exportRun(detail: RunDetail, events: readonly RunEvent[], what: 
       data = figureBytes(what, content);
       break;
   }
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, name);
+  const file = path.join(exportsDir(detail.summary.dir, true), name);
   writeFileAtomic(file, data);
   return { path: file, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length };
+}
+
+/**
+ * `<run>/exports/`, made if asked; refused when it is a symbolic link or anything but a real
+ * folder inside the run folder, so an export is never written (or served) elsewhere.
+ */
+function exportsDir(runDir: string, create: boolean): string {
+  const dir = path.join(runDir, 'exports');
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(dir);
+  } catch {
+    if (!create) throw new NotFoundError(`${dir}: the run has no exports yet`);
+    fs.mkdirSync(dir);
+    st = fs.lstatSync(dir);
+  }
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new UsageError(`${dir} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: exports are written only into a real exports/ folder inside the run folder`);
+  if (path.dirname(fs.realpathSync(dir)) !== fs.realpathSync(runDir)) throw new UsageError(`${dir} resolves outside its run folder`);
+  return dir;
+}
+
+/** File names an export download may ask for: one plain name, no path, no dot files. */
+const EXPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
+const EXPORT_TYPES: Record<string, string> = {
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.csv': 'text/csv; charset=utf-8', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8',
+};
+/** Largest export served (a figure is at most MAX_EXPORT_CHARS; histories of 1e6 steps are ~100 MB). */
+const MAX_EXPORT_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Opens one file of a run's exports/ for download by its bare name: no slash, no "..", no dot
+ * file, not a symbolic link (O_NOFOLLOW), a regular file. The caller streams and closes `fd`.
+ */
+export function openRunExport(runDir: string, name: string): { fd: number; size: number; type: string } {
+  if (name.length > 128 || !EXPORT_NAME.test(name)) throw new UsageError('an export is asked for by its file name only (letters, digits, - _ and dots; no folders)');
+  const dir = exportsDir(runDir, false);
+  try {
+    const { fd, size } = openRegularFile(path.join(dir, name), MAX_EXPORT_BYTES, 'an export', { noFollow: true });
+    return { fd, size, type: EXPORT_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream' };
+  } catch (e) {
+    if (e instanceof UnsafeFileError) {
+      if (/ENOENT/.test(e.detail)) throw new NotFoundError(`the run has no export named ${name}`);
+      throw new UsageError(`export ${name} ${e.detail}`);
+    }
+    throw e;
+  }
 }

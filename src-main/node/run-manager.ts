@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunConfig, RunEvent } from '../contracts/run';
 import type { SupernetSettings } from '../common/supernets';
+import type { BenchmarkTable } from '../core/estimators/estimator';
+import type { DatasetCheck } from '../contracts/dataset';
 import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StudioEvent, type SupernetSearchOptions } from '../contracts/studio-api';
 import { FromWorkerSchema, WORKERS, type FromWorker, type ToWorker, type WorkerKind } from '../contracts/worker-protocol';
 import { readSupernetCheckpoint } from './supernet-checkpoint';
@@ -111,11 +113,14 @@ export class RunManager {
     return readRunEvents(this.dirOf(id), from);
   }
 
-  /** A table search: the request is validated (table readable, columns present) before any folder exists. */
-  start(req: StartSearchRequest): { id: string } {
+  /**
+   * A table search: the request is validated (table readable, columns present) before any folder
+   * exists. `table`: already read from req.benchmark (serve reads it in a worker thread).
+   */
+  start(req: StartSearchRequest, table?: BenchmarkTable): { id: string } {
     const overrides = Object.entries(req.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
     const config = runConfigFromOptions({ ...req, set: overrides, backend: 'auto' });
-    loadCheckedTable(config);
+    loadCheckedTable(config, table);
     return this.create(config, `${config.method}-s${config.seed}`, req.checkpointEvery);
   }
 
@@ -123,12 +128,13 @@ export class RunManager {
    * A supernet search (train, then search) in the training worker; with no options, the offline
    * demo. The dataset is read and the settings checked (e.g. a validation half smaller than one
    * evaluation batch) before any folder exists. `settings` sets what the API's options do not
-   * carry (tests use small runs).
+   * carry (tests use small runs). `data`: the dataset's check, already made (serve reads the
+   * files in a worker thread); otherwise it is read here.
    */
-  startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}): { id: string } {
+  startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}, data?: DatasetCheck): { id: string } {
     const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, ...fromOptions } = o.options ?? {};
     const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, settings: { ...fromOptions, ...o.settings } });
-    checkSupernetRun(config, checkDataset(dataset));
+    checkSupernetRun(config, data ?? checkDataset(dataset));
     return this.create(config, o.options ? `supernet-${space}` : 'demo');
   }
 

@@ -1,14 +1,23 @@
 import { MAX_REQUEST_BYTES, StudioCallSchema, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
+import { datasetFiles, type AllowedPaths } from './allowed-paths';
 import { BenchmarkFileError } from './benchmark-csv';
-import { checkDataset, DatasetFileError } from './datasets';
+import { DatasetFileError } from './datasets';
+import { inlineFileChecker, type FileChecker } from './file-checks';
 import { UsageError } from './run-config';
-import { checkBenchmarkTables } from './run-config';
 import { exportRun } from './run-export';
 import { ConflictError, NotFoundError, type RunManager } from './run-manager';
 
-/** What only the desktop app can do (native dialogs); absent in `serve`. */
+/** What the caller of the dispatch provides: the desktop app's dialogs, serve's bounds and checker. */
 export interface DispatchHost {
+  /** A native file dialog (desktop app only; absent in `serve`). */
   pickFile?: (title: string, extensions: string[]) => Promise<string[] | null>;
+  /**
+   * Where calls may make us read files (`serve --data`); absent: anywhere. Files the user
+   * picks through `pickFile` are added to it, so a picked file is always allowed.
+   */
+  allowed?: AllowedPaths;
+  /** Runs checkTable / checkDataset (and startSearch's table check); default: in this thread. */
+  checker?: FileChecker;
 }
 
 type AnyReply = StudioReply<keyof StudioResults>;
@@ -45,7 +54,32 @@ export async function dispatchStudioCall(manager: RunManager, raw: unknown, host
   }
 }
 
+/** Refuses any path of the call outside the allowed places, before anything is opened. */
+function checkPaths(m: RunManager, c: StudioCall, allowed: AllowedPaths): void {
+  switch (c.method) {
+    case 'checkTable':
+      return allowed.check(c.files, 'the benchmark table');
+    case 'startSearch':
+      return allowed.check(c.request.benchmark, 'the benchmark table');
+    case 'checkDataset':
+      return allowed.check(datasetFiles(c.dataset), 'the dataset file');
+    case 'startSupernetSearch':
+      return c.options ? allowed.check(datasetFiles(c.options.dataset), 'the dataset file') : undefined;
+    case 'resumeRun': {
+      // A resumed run reads the files its config names again (it may have been made by the CLI).
+      const est = m.get(c.id).config.estimator;
+      if (est.kind === 'table') allowed.check(est.files, 'the benchmark table');
+      else allowed.check(datasetFiles(est.dataset), 'the dataset file');
+      return;
+    }
+    default:
+      return;
+  }
+}
+
 async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<StudioResults[keyof StudioResults]> {
+  if (host.allowed) checkPaths(m, c, host.allowed);
+  const checker = host.checker ?? inlineFileChecker;
   switch (c.method) {
     case 'listRuns':
       return m.list();
@@ -54,7 +88,9 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
     case 'getEvents':
       return m.events(c.id, c.from);
     case 'startSearch':
-      return m.start(c.request);
+      // The table is read by the checker (a worker thread in serve, so a big file never stalls
+      // other clients); the manager then only checks its columns and starts the run.
+      return m.start(c.request, await checker.check({ kind: 'load-table', space: c.request.space, files: c.request.benchmark }));
     case 'pauseRun':
       return m.pause(c.id);
     case 'resumeRun':
@@ -66,15 +102,20 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
     case 'doctor':
       return m.doctor();
     case 'startSupernetSearch':
-      return m.startSupernetSearch({ seed: c.seed, options: c.options });
+      // The dataset is read by the checker too; the manager checks the settings against it.
+      return m.startSupernetSearch({ seed: c.seed, options: c.options }, await checker.check({ kind: 'dataset', dataset: c.options?.dataset ?? { kind: 'mnist-embedded' } }));
     case 'checkTable':
-      return checkBenchmarkTables(c.space, c.files);
+      return checker.check({ kind: 'table', space: c.space, files: c.files });
     case 'checkDataset':
-      return checkDataset(c.dataset);
+      return checker.check({ kind: 'dataset', dataset: c.dataset });
     case 'exportRun':
       return exportRun(m.get(c.id), m.events(c.id), c.what, c.content);
     case 'pickFile':
       if (!host.pickFile) throw new UsageError('file dialogs exist only in the desktop app: type the path of a file on the machine running `l2nas serve`');
-      return { paths: await host.pickFile(c.title, c.extensions) };
+      {
+        const paths = await host.pickFile(c.title, c.extensions);
+        for (const p of paths ?? []) host.allowed?.allowFile(p);
+        return { paths };
+      }
   }
 }

@@ -88,7 +88,8 @@ describe('l2nas CLI', () => {
     fs.writeFileSync(bad, 'index,arch,acc\n0,|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,fifty\n');
     const r = l2nas('search', '--benchmark', bad, '--metric', 'acc', '--steps', '5', '--out', path.join(dir, 'bad-run'));
     expect(r.code).toBe(2);
-    expect(r.err).toContain('bad.csv:2: column "acc" is not a number: "fifty"');
+    expect(r.err).toContain('bad.csv:2: column 3 ("acc") is not a number');
+    expect(r.err).not.toContain('fifty'); // the field is not quoted back (issue #16)
     expect(fs.existsSync(path.join(dir, 'bad-run'))).toBe(false);
     const col = l2nas('search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar11', '--out', path.join(dir, 'col-run'));
     expect(col.code).toBe(2);

@@ -79,15 +79,15 @@ describe('IDX files', () => {
   const goodImages = () => write('ok-images', idxImages(4, 5, 3));
   it('rejects a bad magic number', () => {
     const f = write('magic-images', [...u32be(0x801), ...idxImages(4, 5, 3).slice(4)]);
-    expectFileError(() => loadIdxPair(f, goodLabels()), f, 0, /bad magic 0x00000801, expected 0x00000803/);
+    expectFileError(() => loadIdxPair(f, goodLabels()), f, 0, /not an IDX file of images.*magic number 0x00000803/);
   });
   it('rejects a truncated file (dims that do not match the size)', () => {
     const f = write('short-images', idxImages(4, 5, 3).slice(0, -7));
-    expectFileError(() => loadIdxPair(f, goodLabels()), f, 16 + 60 - 7, /dimensions 4×5×3 need 60 data bytes .* has 53 \(truncated\)/);
+    expectFileError(() => loadIdxPair(f, goodLabels()), f, 16 + 60 - 7, /dimensions 4×5×3 need 60 data bytes after the 16-byte header \(truncated\)/);
   });
   it('rejects trailing bytes', () => {
     const f = write('long-labels', [...idxLabels(labels), 1]);
-    expectFileError(() => loadIdxPair(goodImages(), f), f, 12, /need 4 data bytes .* has 5 \(trailing bytes\)/);
+    expectFileError(() => loadIdxPair(goodImages(), f), f, 12, /need 4 data bytes .* \(trailing bytes\)/);
   });
   it('rejects a truncated header', () => {
     const f = write('header-images', idxImages(4, 5, 3).slice(0, 10));
@@ -99,7 +99,7 @@ describe('IDX files', () => {
   });
   it('rejects a label out of range', () => {
     const f = write('bad-labels', idxLabels([3, 0, 10, 4]));
-    expectFileError(() => loadIdxPair(goodImages(), f), f, 10, /label 10 of image 2 is out of range 0\.\.9/);
+    expectFileError(() => loadIdxPair(goodImages(), f), f, 10, /the label of image 2 is out of range 0\.\.9/);
   });
   it('rejects label and image counts that differ', () => {
     const f = write('three-labels', idxLabels([1, 2, 3]));
@@ -145,7 +145,7 @@ describe('CIFAR binary batches', () => {
   });
   it('rejects a truncated record', () => {
     const f = write('cut.bin', [...cifarRecord(0, [1]), ...cifarRecord(1, [2]).slice(0, 100)]);
-    expectFileError(() => loadCifar10([f]), f, 3073, /truncated record 1: 100 of 3073 bytes/);
+    expectFileError(() => loadCifar10([f]), f, 3073, /truncated record 1: the file is not a whole number of 3073-byte CIFAR-10 records/);
   });
   it('rejects an empty file', () => {
     const f = write('empty.bin', []);
@@ -153,13 +153,13 @@ describe('CIFAR binary batches', () => {
   });
   it('rejects a CIFAR-10 label out of range', () => {
     const f = write('label.bin', [...cifarRecord(0, [1]), ...cifarRecord(1, [10])]);
-    expectFileError(() => loadCifar10([f]), f, 3073, /label 10 of record 1 is out of range 0\.\.9/);
+    expectFileError(() => loadCifar10([f]), f, 3073, /the label of record 1 is out of range 0\.\.9/);
   });
   it('rejects CIFAR-100 coarse and fine labels out of range', () => {
     const c = write('coarse.bin', cifarRecord(0, [20, 5]));
-    expectFileError(() => loadCifar100([c]), c, 0, /coarse label 20 of record 0 is out of range 0\.\.19/);
+    expectFileError(() => loadCifar100([c]), c, 0, /the coarse label of record 0 is out of range 0\.\.19/);
     const f = write('fine.bin', [...cifarRecord(0, [1, 5]), ...cifarRecord(1, [1, 100])]);
-    expectFileError(() => loadCifar100([f]), f, 3074 + 1, /fine label 100 of record 1 is out of range 0\.\.99/);
+    expectFileError(() => loadCifar100([f]), f, 3074 + 1, /the fine label of record 1 is out of range 0\.\.99/);
   });
   it('a CIFAR-10 file read as CIFAR-100 fails on its record size, not silently', () => {
     const f = write('ten-as-hundred.bin', [...cifarRecord(0, [1]), ...cifarRecord(1, [2])]);
@@ -302,14 +302,14 @@ describe('downsampled ImageNet batch files (pickle)', () => {
     const f = write('cut-pickle', b.subarray(0, 400));
     // the image bytes (BINBYTES, length 1536 = 0x600) start 5 bytes after their opcode and run past byte 400
     const at = find(b, [0x42, 0x00, 0x06, 0, 0]) + 5;
-    expectFileError(() => loadImagenetDownsampled([f], 16), f, at, /truncated pickle: opcode 0x42 at byte \d+ needs 1536 more bytes, the file ends after \d+/);
+    expectFileError(() => loadImagenetDownsampled([f], 16), f, at, /truncated pickle: opcode 0x42 at byte \d+ needs 1536 more bytes than the file has/);
   });
   it('rejects a label out of range, at the label\'s byte', () => {
     const b = good({ labels: [1, 1001] });
     const f = write('label-pickle', b);
     // the second label is the BININT2 opcode (M, 0xe9 0x03 = 1001)
     const at = find(b, [0x4d, 0xe9, 0x03]);
-    expectFileError(() => loadImagenetDownsampled([f], 16), f, at, /label 1001 of image 1 is out of range 1\.\.1000/);
+    expectFileError(() => loadImagenetDownsampled([f], 16), f, at, /the label of image 1 is not an integer in 1\.\.1000/);
   });
   it('rejects data whose shape does not match the image size', () => {
     const b = good();
@@ -320,7 +320,7 @@ describe('downsampled ImageNet batch files (pickle)', () => {
     const b = good({ data: inetData(2, 16).subarray(0, 1000) });
     const f = write('size-pickle', b);
     const at = find(b, [0x42, 0xe8, 0x03, 0, 0]);
-    expectFileError(() => loadImagenetDownsampled([f], 16), f, at, /"data" holds 1000 bytes, but shape \(2, 768\) needs 1536/);
+    expectFileError(() => loadImagenetDownsampled([f], 16), f, at, /"data" does not hold the 1536 bytes that shape \(2, 768\) needs/);
   });
   it('rejects a label count that does not match the images', () => {
     const b = good({ labels: [1, 2, 3] });

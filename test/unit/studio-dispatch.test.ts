@@ -31,9 +31,11 @@ function fakeManager() {
   return { manager: m as unknown as RunManager, calls };
 }
 
+// startSearch reads its table (bounded, off the event loop in serve) before the manager starts.
+const TABLE = writeSyntheticNb201(path.join(tempDir('dispatch-start'), 't.csv'), ['cifar10']);
 const validStart = {
   method: 'startSearch',
-  request: { space: 'nb201', method: 'l2nas', preset: 'nb201', benchmark: ['/t.csv'], metric: 'cifar10', report: [], seed: 0 },
+  request: { space: 'nb201', method: 'l2nas', preset: 'nb201', benchmark: [TABLE], metric: 'cifar10', report: [], seed: 0 },
 };
 
 describe('API dispatch (IPC and HTTP share it)', () => {

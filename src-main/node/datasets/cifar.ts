@@ -11,15 +11,17 @@ const IMAGE_BYTES = 3 * PIXELS;
  * `labels` describes the label bytes in order (each is range-checked); `use` picks the class.
  */
 function readCifarBatch(file: string, labelDefs: readonly { kind: string; classes: number }[], use: number, name: string): ImageDataset {
-  const bytes = readDatasetFile(file);
   const labelBytes = labelDefs.length;
   const classes = labelDefs[use].classes;
   const record = labelBytes + IMAGE_BYTES;
-  if (bytes.length === 0) throw new DatasetFileError(file, 0, `empty file (expected records of ${record} bytes)`);
-  if (bytes.length % record !== 0) {
-    const at = bytes.length - (bytes.length % record);
-    throw new DatasetFileError(file, at, `truncated record ${at / record}: ${bytes.length % record} of ${record} bytes (the file is ${bytes.length} bytes, not a multiple of the ${record}-byte ${name} record)`);
-  }
+  // The size alone says whether the file can be a batch: checked before it is read.
+  const bytes = readDatasetFile(file, (size) => {
+    if (size === 0) throw new DatasetFileError(file, 0, `empty file (expected records of ${record} bytes)`);
+    if (size % record !== 0) {
+      const at = size - (size % record);
+      throw new DatasetFileError(file, at, `truncated record ${at / record}: the file is not a whole number of ${record}-byte ${name} records`);
+    }
+  });
   const n = bytes.length / record;
   const images = new Uint8Array(n * IMAGE_BYTES);
   const labels = new Uint8Array(n);
@@ -27,7 +29,7 @@ function readCifarBatch(file: string, labelDefs: readonly { kind: string; classe
     const at = i * record;
     labelDefs.forEach(({ kind, classes: limit }, b) => {
       if (bytes[at + b] >= limit) {
-        throw new DatasetFileError(file, at + b, `${kind} ${bytes[at + b]} of record ${i} is out of range 0..${limit - 1} (not a ${name} binary batch?)`);
+        throw new DatasetFileError(file, at + b, `the ${kind} of record ${i} is out of range 0..${limit - 1} (not a ${name} binary batch?)`);
       }
     });
     labels[i] = bytes[at + use];

@@ -53,6 +53,14 @@ function text(v: unknown): string | null {
   return null;
 }
 
+/**
+ * A name read from the pickle, repeated in a message only when it looks like a Python dotted
+ * name or dtype code: arbitrary bytes of the file are never echoed.
+ */
+function nameOf(q: string): string {
+  return /^[A-Za-z_<>|=][\w.<>|=]{0,79}$/.test(q) ? q : '(a name that is not a plain Python identifier)';
+}
+
 /** Runs the pickle in `bytes` and returns its top-level object. Exported for tests. */
 export function readPickle(file: string, bytes: Uint8Array): unknown {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -68,7 +76,7 @@ export function readPickle(file: string, bytes: Uint8Array): unknown {
     throw new DatasetFileError(file, at, detail);
   };
   const need = (n: number): number => {
-    if (pos + n > bytes.length) fail(pos, `truncated pickle: opcode 0x${op.toString(16)} at byte ${opAt} needs ${n} more bytes, the file ends after ${bytes.length - pos}`);
+    if (pos + n > bytes.length) fail(pos, `truncated pickle: opcode 0x${op.toString(16)} at byte ${opAt} needs ${n} more bytes than the file has`);
     const at = pos;
     pos += n;
     return at;
@@ -136,7 +144,7 @@ export function readPickle(file: string, bytes: Uint8Array): unknown {
     // _codecs.encode(s, 'latin1'): how Python 3 pickles `bytes` in protocol 2.
     const s = text(a[0]);
     const enc = text(a[1]);
-    if (s === null || (enc !== 'latin1' && enc !== 'latin-1')) return fail(opAt, `unsupported _codecs.encode call (encoding ${enc})`);
+    if (s === null || (enc !== 'latin1' && enc !== 'latin-1')) return fail(opAt, `unsupported _codecs.encode call (encoding ${enc === null ? 'missing' : nameOf(enc)})`);
     const out = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) {
       const c = s.charCodeAt(i);
@@ -255,7 +263,7 @@ export function readPickle(file: string, bytes: Uint8Array): unknown {
           return s;
         };
         const q = `${line()}.${line()}`;
-        if (!ALLOWED_GLOBALS.has(q)) fail(opAt, `the pickle refers to ${q}, which this reader does not load (only numpy arrays, lists and ints)`);
+        if (!ALLOWED_GLOBALS.has(q)) fail(opAt, `the pickle refers to ${nameOf(q)}, which this reader does not load (only numpy arrays, lists and ints)`);
         push(new PyGlobal(q));
         break;
       }
@@ -263,7 +271,7 @@ export function readPickle(file: string, bytes: Uint8Array): unknown {
         const name = text(pop());
         const mod = text(pop());
         const q = `${mod}.${name}`;
-        if (!ALLOWED_GLOBALS.has(q)) fail(opAt, `the pickle refers to ${q}, which this reader does not load (only numpy arrays, lists and ints)`);
+        if (!ALLOWED_GLOBALS.has(q)) fail(opAt, `the pickle refers to ${nameOf(q)}, which this reader does not load (only numpy arrays, lists and ints)`);
         push(new PyGlobal(q));
         break;
       }
@@ -305,10 +313,11 @@ const MAX_CLASSES = 256;
  */
 export function readImagenetBatch(file: string, size: 16 | 32, classes = IMAGENET_DEFAULT_CLASSES): ImageDataset {
   if (!Number.isInteger(classes) || classes < 1 || classes > MAX_CLASSES) throw new Error(`downsampled ImageNet: classes must be an integer in 1..${MAX_CLASSES}, got ${classes}`);
-  const bytes = readDatasetFile(file);
-  if (bytes.length < 2 || bytes[0] !== 0x80) {
-    throw new DatasetFileError(file, 0, `not a binary Python pickle (first byte 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')}, expected 0x80); expected a downsampled-ImageNet batch file such as train_data_batch_1 or val_data`);
-  }
+  const bytes = readDatasetFile(file, (size, head) => {
+    if (size < 2 || head[0] !== 0x80) {
+      throw new DatasetFileError(file, 0, 'not a binary Python pickle (expected the byte 0x80 first); expected a downsampled-ImageNet batch file such as train_data_batch_1 or val_data');
+    }
+  });
   const root = readPickle(file, bytes);
   if (!(root instanceof PyDict)) throw new DatasetFileError(file, 0, 'the pickle is not a dict with "data" and "labels"');
   const data = root.map.get('data');
@@ -317,7 +326,7 @@ export function readImagenetBatch(file: string, size: 16 | 32, classes = IMAGENE
   if (!(labels instanceof PyList)) throw new DatasetFileError(file, root.at.get('labels') ?? 0, '"labels" is missing or not a list');
   const dtypeAt = root.at.get('data')!;
   const code = data.dtype!.code.replace(/^[<>|=]/, '');
-  if (code !== 'u1') throw new DatasetFileError(file, dtypeAt, `"data" has dtype ${data.dtype!.code}, expected uint8 (u1)`);
+  if (code !== 'u1') throw new DatasetFileError(file, dtypeAt, `"data" has dtype ${nameOf(data.dtype!.code)}, expected uint8 (u1)`);
   if (data.fortran) throw new DatasetFileError(file, dtypeAt, '"data" is stored in Fortran order, expected C order');
   const row = 3 * size * size;
   const n = data.shape[0];
@@ -326,7 +335,7 @@ export function readImagenetBatch(file: string, size: 16 | 32, classes = IMAGENE
   }
   const expected = n * row * (ITEMSIZE[code] ?? 1);
   if (data.data.length !== expected) {
-    throw new DatasetFileError(file, data.dataAt, `"data" holds ${data.data.length} bytes, but shape (${data.shape.join(', ')}) needs ${expected}`);
+    throw new DatasetFileError(file, data.dataAt, `"data" does not hold the ${expected} bytes that shape (${data.shape.join(', ')}) needs`);
   }
   if (labels.items.length !== n) {
     throw new DatasetFileError(file, root.at.get('labels')!, `${labels.items.length} labels for ${n} images`);
@@ -335,7 +344,7 @@ export function readImagenetBatch(file: string, size: 16 | 32, classes = IMAGENE
   for (let i = 0; i < n; i++) {
     const y = labels.items[i];
     if (typeof y !== 'number' || !Number.isInteger(y) || y < 1 || y > 1000) {
-      throw new DatasetFileError(file, labels.at[i], `label ${String(y)} of image ${i} is out of range 1..1000`);
+      throw new DatasetFileError(file, labels.at[i], `the label of image ${i} is not an integer in 1..1000`);
     }
     if (y <= classes) keep.push(i);
   }

@@ -1,5 +1,6 @@
-import * as fs from 'node:fs';
 import type { ImageData } from '../../core/supernet/image-data';
+import * as fs from 'node:fs';
+import { openRegularFile, readAll, readHead, UnsafeFileError, type OpenedFile } from '../safe-file';
 
 /**
  * A labelled image set as every dataset reader returns it (PRODUCT.md §3, "Datasets"):
@@ -10,7 +11,10 @@ export interface ImageDataset extends ImageData {
   name: string;
 }
 
-/** A dataset file the user gave us is wrong; the message names the file and the byte offset. */
+/**
+ * A dataset file the user gave us is wrong; the message names the file, the byte offset and
+ * what was expected, never the bytes found there (the path may come from an API client).
+ */
 export class DatasetFileError extends Error {
   constructor(
     readonly file: string,
@@ -22,13 +26,38 @@ export class DatasetFileError extends Error {
   }
 }
 
-/** Reads a whole file, turning an I/O failure into a DatasetFileError that names the file. */
-export function readDatasetFile(file: string): Uint8Array {
+/**
+ * The largest dataset file read (and the most a gzip file may decompress to). The biggest
+ * supported file, a 32×32 downsampled-ImageNet training batch, is about 400 MB.
+ */
+export const MAX_DATASET_FILE_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * Reads a whole dataset file: a regular file (not a FIFO, device, folder, /proc or /sys file)
+ * of at most MAX_DATASET_FILE_BYTES; any failure is a DatasetFileError naming the file.
+ * `precheck` sees the size and the first 64 KiB before the rest is read, so a file that is
+ * plainly not the expected format is refused without reading (up to) a gigabyte first.
+ */
+export function readDatasetFile(file: string, precheck?: (size: number, head: Uint8Array) => void, maxBytes = MAX_DATASET_FILE_BYTES): Uint8Array {
+  let opened: OpenedFile;
   try {
-    const b = fs.readFileSync(file);
+    opened = openRegularFile(file, maxBytes, 'a dataset file');
+  } catch (e) {
+    if (e instanceof UnsafeFileError) throw new DatasetFileError(file, null, e.detail);
+    throw e;
+  }
+  try {
+    if (precheck) {
+      const head = readHead(opened.fd, 64 * 1024);
+      precheck(opened.size, new Uint8Array(head.buffer, head.byteOffset, head.byteLength));
+    }
+    const b = readAll(opened, maxBytes);
     return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
-    throw new DatasetFileError(file, null, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? e})`);
+    if (e instanceof UnsafeFileError) throw new DatasetFileError(file, null, e.detail);
+    throw e;
+  } finally {
+    fs.closeSync(opened.fd);
   }
 }
 

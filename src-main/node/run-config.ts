@@ -7,14 +7,13 @@ import type { TableCheck } from '../contracts/studio-api';
 import { loadBenchmarkTables } from './benchmark-csv';
 import { AgentConfigSchema } from '../contracts/agent-config';
 import { RUN_FORMAT_VERSION, RunConfigSchema, type RunConfig } from '../contracts/run';
-import { PRESETS, resolveAgentConfig } from '../common/presets';
+import { isPresetName, PRESETS, resolveAgentConfig } from '../common/presets';
 import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
 
-/** A bad setting or input (flag, request field, table column). The CLI exits with code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from './usage-error';
+
+export { UsageError };
 
 export interface SearchOptionsInput {
   space: string;
@@ -60,10 +59,17 @@ export function parseOverrides(pairs: readonly string[]): {
   return { agent: agent as Partial<AgentConfig>, rea, reinforce };
 }
 
+/** Table columns that are not metrics (checkBenchmarkTables leaves `index` out of the column list too). */
+const NOT_METRICS = ['index', 'arch'];
+
 /** Builds and validates the run's config.json from CLI-style options. */
 export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
   if (!o.metric) throw new UsageError('--metric <column> is required: the benchmark column to search on');
-  if (!(o.preset in PRESETS)) throw new UsageError(`unknown preset "${o.preset}" (choose one of ${Object.keys(PRESETS).join(', ')})`);
+  // NAS-Bench-201 tables number their rows in `index`: a number, but no accuracy to search on or report.
+  for (const c of [o.metric, ...o.report]) {
+    if (NOT_METRICS.includes(c)) throw new UsageError(`"${c}" is the table's ${c === 'arch' ? 'architecture' : 'row-number'} column, not an accuracy: choose an accuracy column for --metric and --report`);
+  }
+  if (!isPresetName(o.preset)) throw new UsageError(`unknown preset "${o.preset}" (choose one of ${Object.keys(PRESETS).join(', ')})`);
   const ov = parseOverrides(o.set);
   let agent: AgentConfig;
   try {

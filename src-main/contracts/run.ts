@@ -5,6 +5,18 @@ import { DatasetSpecSchema } from './dataset';
 /** The run folder format shared by CLI, app and web UI (PRODUCT.md §5 "Run store"). */
 export const RUN_FORMAT_VERSION = 1;
 
+/**
+ * A run's seed: one unsigned 32-bit word, the generator's seed (common/rng.ts takes `seed >>> 0`,
+ * so 2³² would silently be seed 0). The one range for CLI flags, API requests and config.json.
+ */
+export const SEED_MAX = 2 ** 32 - 1;
+export const SeedSchema = z.number().int().min(0).max(SEED_MAX);
+
+/** Most queries of one search on a benchmark table (CLI `--steps` and the API alike). */
+export const SEARCH_STEPS_MAX = 1_000_000;
+/** Most queries of one supernet search (each costs a validation pass; CLI and API alike). */
+export const SUPERNET_STEPS_MAX = 100_000;
+
 /** Search methods (common/strategy.ts METHOD_NAMES lists the same, for the engine). */
 export const MethodSchema = z.enum(['l2nas', 'random', 'rea', 'reinforce']);
 
@@ -57,8 +69,8 @@ export const RunConfigSchema = z
       z.object({ kind: z.literal('eq3') }).strict(),
       z.object({ kind: z.literal('eq7'), accEnv: z.number().gt(0) }).strict(),
     ]),
-    steps: z.number().int().min(1),
-    seed: z.number().int().min(0),
+    steps: z.number().int().min(1).max(SEARCH_STEPS_MAX),
+    seed: SeedSchema,
     estimator: EstimatorConfigSchema,
     backend: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']),
     createdAt: z.string(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AgentChoiceSchema } from './agent-config';
 import { DatasetSpecSchema } from './dataset';
-import { MethodSchema, RunEventSchema, RunResultSchema } from './run';
+import { MethodSchema, RunEventSchema, RunResultSchema, SEARCH_STEPS_MAX, SeedSchema, SUPERNET_STEPS_MAX } from './run';
 
 /**
  * Messages between the run manager and a search worker (Electron utility process, or a Node
@@ -14,7 +14,7 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
       runDir: z.string().min(1).max(4096),
       /** Continue from the run folder's last checkpoint instead of starting fresh. */
       resume: z.boolean(),
-      checkpointEvery: z.number().int().min(1).max(1_000_000),
+      checkpointEvery: z.number().int().min(1).max(SEARCH_STEPS_MAX),
     })
     .strict(),
   /** Write a checkpoint and exit (pause). */
@@ -101,9 +101,9 @@ export const ToTrainingWorkerSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('demo'),
       out: z.string().min(1).max(4096),
-      seed: z.number().int().min(0),
+      seed: SeedSchema,
       epochs: z.number().int().min(1).max(1000),
-      steps: z.number().int().min(1).max(100_000),
+      steps: z.number().int().min(1).max(SUPERNET_STEPS_MAX),
       randomArchitectures: z.number().int().min(1).max(10_000),
       C: z.number().int().min(1).max(256),
       N: z.number().int().min(1).max(20),

@@ -23,6 +23,8 @@ import { selectBackend } from './backend';
 import { loadDataset, splitHalves } from './datasets';
 import { createRunFolder, EventAppender, readRunConfig, RUN_FILES, truncateRunEvents, writeRunResult, writeRunStatus } from './run-folder';
 import { readSupernetCheckpoint, writeSupernetCheckpoint } from './supernet-checkpoint';
+import { acquireRunLock } from './run-lock';
+import { checkDatasetSplitFits } from './demo-checks';
 
 export interface DemoOptions {
   out: string;
@@ -120,6 +122,7 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
   };
   // Read the data before anything is written: a bad file is reported (file and byte offset) and leaves no run folder.
   const all = loadDataset(dataset);
+  checkDatasetSplitFits(all.name, all.n, { trainImages: o.trainImages, batchSize: cfg.batchSize, evalBatchSize: EVAL_BATCH_SIZE });
   // Everything the trained supernet and the search depend on; a folder made with other settings is not resumed.
   const fingerprint = JSON.stringify({ ...config.estimator, seed: o.seed, steps: o.steps, evalBatchSize: EVAL_BATCH_SIZE, evalPaths: cfg.evalPaths, randomArchitectures: o.randomArchitectures });
   const resuming = fs.existsSync(path.join(o.out, RUN_FILES.config));
@@ -134,6 +137,8 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
   }
   const ckpt = resuming ? readSupernetCheckpoint(o.out) : null;
   if (ckpt && ckpt.fingerprint !== fingerprint) throw new Error(`${o.out}: its supernet checkpoint was made with other settings; resume with the same settings or choose a new folder`);
+  // One writer per folder (run-lock.ts): taken before status.json is written, released in `finally`.
+  const lock = acquireRunLock(o.out, 'demo');
   writeRunStatus(o.out, 'running', process.pid);
 
   const rng = new Rng(o.seed);
@@ -214,6 +219,7 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
     writeRunStatus(o.out, 'failed', null, (e as Error).message);
     throw e;
   } finally {
+    lock.release();
     strategy?.dispose();
     trainer.dispose();
     net.dispose();

@@ -7,6 +7,7 @@ import { FromWorker, parseMessage, ToWorkerSchema } from '../contracts/worker-pr
 import { onParentMessage, postToParent } from './parent-port';
 import { selectBackend } from '../node/backend';
 import { runFolder } from '../node/search-session';
+import { withRunLock } from '../node/run-lock';
 
 const post = (msg: FromWorker): void => postToParent(msg);
 const onRaw = onParentMessage;
@@ -38,12 +39,15 @@ onRaw((raw) => {
     return;
   }
   started = true;
-  runFolder(msg.runDir, {
-    resume: msg.resume,
-    checkpointEvery: msg.checkpointEvery,
-    onEvent: (event) => post({ type: 'event', event }),
-    shouldStop: () => stop,
-  }).then(
+  // The worker writes the run, so it holds the folder's lock (released on every way out).
+  withRunLock(msg.runDir, 'search worker', () =>
+    runFolder(msg.runDir, {
+      resume: msg.resume,
+      checkpointEvery: msg.checkpointEvery,
+      onEvent: (event) => post({ type: 'event', event }),
+      shouldStop: () => stop,
+    }),
+  ).then(
     (out) => {
       post(out.outcome === 'paused' ? { type: 'paused', step: out.step } : { type: 'done', result: out.result });
       setTimeout(() => process.exit(0), 50);

@@ -13,6 +13,7 @@ import { UsageError } from './usage-error';
  *   checkpoint.bin  agent/strategy state, RNG state and loop state every N steps (atomic)
  *   status.json     running / paused / failed … with the owning process id (atomic)
  *   result.json     written atomically when the run ends
+ *   run.lock        while a process writes the run: its pid and start time (run-lock.ts)
  */
 export const RUN_FILES = {
   config: 'config.json',

@@ -11,6 +11,7 @@ import type { SearchSpace } from '../common/spaces/space';
 import { selectBackend } from './backend';
 import { loadBenchmarkTables } from './benchmark-csv';
 import { tableEstimatorOf } from './run-config';
+import { CheckpointError } from './checkpoint-codec';
 import { checkCheckpointFits, checkpointOrigin, type CheckpointOrigin } from './checkpoint-fit';
 import {
   EventAppender,
@@ -102,7 +103,7 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
     if (opts.resume) {
       const cp = readCheckpoint(dir) as Checkpoint | null;
       if (cp) {
-        if (cp.version !== 1) throw new Error(`${dir}: checkpoint version ${cp.version} is not supported`);
+        if (cp.version !== 1) throw new CheckpointError(`${dir}: checkpoint version ${cp.version} is not supported`);
         checkCheckpointFits(config, cp, path.join(dir, RUN_FILES.checkpoint));
         b.strategy.restore(cp.strategy);
         b.rng.setState(cp.rng);

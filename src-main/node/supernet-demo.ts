@@ -25,6 +25,8 @@ import { createRunFolder, EventAppender, readRunConfig, RUN_FILES, truncateRunEv
 import { readSupernetCheckpoint, writeSupernetCheckpoint } from './supernet-checkpoint';
 import { acquireRunLock } from './run-lock';
 import { checkDatasetSplitFits } from './demo-checks';
+import { CheckpointError } from './checkpoint-codec';
+import { UsageError } from './usage-error';
 
 export interface DemoOptions {
   out: string;
@@ -130,13 +132,13 @@ export async function runSupernetDemo(o: DemoOptions): Promise<DemoSummary> {
     const existing = readRunConfig(o.out);
     const was = JSON.stringify({ ...existing.estimator, seed: existing.seed, steps: existing.steps });
     const now = JSON.stringify({ ...config.estimator, seed: o.seed, steps: o.steps });
-    if (existing.method !== method || existing.space !== spaceId || was !== now) throw new Error(`${o.out} holds a run with other settings (${was}); resume it with the same settings or choose a new folder`);
+    if (existing.method !== method || existing.space !== spaceId || was !== now) throw new UsageError(`${o.out} holds a run with other settings (${was}); resume it with the same settings or choose a new folder`);
     config = existing;
   } else {
     createRunFolder(o.out, config);
   }
   const ckpt = resuming ? readSupernetCheckpoint(o.out) : null;
-  if (ckpt && ckpt.fingerprint !== fingerprint) throw new Error(`${o.out}: its supernet checkpoint was made with other settings; resume with the same settings or choose a new folder`);
+  if (ckpt && ckpt.fingerprint !== fingerprint) throw new CheckpointError(`${o.out}: its supernet checkpoint was made with other settings; resume with the same settings or choose a new folder`);
   // One writer per folder (run-lock.ts): taken before status.json is written, released in `finally`.
   const lock = acquireRunLock(o.out, 'demo');
   writeRunStatus(o.out, 'running', process.pid);

@@ -189,6 +189,25 @@ describe('resume never continues a damaged run', () => {
   });
 });
 
+describe('a supernet demo folder is resumed only with its own settings and an intact checkpoint', () => {
+  it('other settings, or a bit-flipped supernet checkpoint: exit 2 naming the folder or file', () => {
+    const out = path.join(dir, 'demo-tiny');
+    const demo = (...extra: string[]) => l2nas('demo', '--out', out, '--epochs', '1', '--steps', '2', '--train-images', '64', '--random', '1', ...extra);
+    const first = demo();
+    expect(first.code, first.err).toBe(0);
+    const other = demo('--seed', '5');
+    expect(other.code, other.err).toBe(2);
+    expect(other.err).toContain(`${out} holds a run with other settings`);
+    const f = path.join(out, 'supernet-checkpoint.bin');
+    const b = fs.readFileSync(f);
+    b[b.length - 7] ^= 0x20;
+    fs.writeFileSync(f, b);
+    const flipped = demo();
+    expect(flipped.code, flipped.err).toBe(2);
+    expect(flipped.err).toContain(`${f}: checksum mismatch`);
+  });
+});
+
 describe('one writer per run folder', () => {
   let manager: RunManager;
   afterAll(() => manager?.dispose());

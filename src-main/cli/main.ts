@@ -15,6 +15,8 @@ import { parseOverrides } from '../node/run-config';
 import { resolveAgentConfig } from '../common/presets';
 import type { PresetName } from '../contracts/agent-config';
 import { DATASET_MAX_CLASSES } from '../contracts/dataset';
+import { SEARCH_STEPS_MAX, SEED_MAX, SupernetSettingsSchema } from '../contracts/run';
+import type { z } from 'zod';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
@@ -22,24 +24,37 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-function int(name: string, min: number) {
+/**
+ * An integer flag: decimal digits only (Number() would also take "0x5", "1e9", "0b1" and " 5 "),
+ * within [min, max] — the API's bounds for the same setting, so a value the API refuses is
+ * refused here too, never wrapped or clamped.
+ */
+function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string) => {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    if (!/^[0-9]+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number ${range} in decimal digits (got "${v}")`);
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number ${range} (got ${v})`);
     return n;
   };
 }
-function intIn(name: string, min: number, max: number) {
-  return (v: string) => {
-    const n = int(name, min)(v);
-    if (n > max) throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}`);
-    return n;
-  };
+/** An integer flag bounded like its field in a contract schema (declared once, there). */
+function intLike(name: string, field: z.ZodNumber) {
+  return int(name, field.minValue ?? 0, field.maxValue ?? Number.MAX_SAFE_INTEGER);
 }
+const supernetField = SupernetSettingsSchema.shape;
 function num(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new InvalidArgumentError('must be a number');
   return n;
+}
+/** A number flag in (0, max], e.g. a learning rate. */
+function positive(name: string, max: number) {
+  return (v: string) => {
+    const n = num(v);
+    if (!(n > 0 && n <= max)) throw new InvalidArgumentError(`${name} must be a number > 0 and <= ${max} (got ${v})`);
+    return n;
+  };
 }
 const backendOption = () => new Option('--backend <name>', 'TF.js backend').choices(['auto', ...BACKEND_ORDER]).default('auto');
 
@@ -48,15 +63,15 @@ function supernetOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--dataset <kind>', 'supernet training data (one half trains, the other is queried)').choices([...DATASET_KINDS]).default('mnist-embedded'))
     .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])
-    .option('--classes <n>', `downsampled ImageNet: keep the first n classes (ImageNet16-120: 120; at most ${DATASET_MAX_CLASSES})`, intIn('--classes', 2, DATASET_MAX_CLASSES))
-    .option('--epochs <n>', 'supernet training epochs (default: the supernet\'s)', int('--epochs', 1))
-    .option('--random <n>', 'random architectures queried after the search, for comparison', int('--random', 1))
-    .option('--channels <n>', 'supernet channels C (DARTS: even)', int('--channels', 1))
-    .option('--cells <n>', 'NB201: cells per stage N; DARTS: cells', int('--cells', 1))
-    .option('--train-images <n>', 'training images used (of the training half)', int('--train-images', 64))
-    .option('--batch <n>', 'training batch size', int('--batch', 2))
-    .option('--lr <x>', 'supernet peak learning rate (cosine to 1e-3)', num)
-    .option('--cutout <px>', 'cutout square side (0: off)', int('--cutout', 0));
+    .option('--classes <n>', `downsampled ImageNet: keep the first n classes (ImageNet16-120: 120; at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
+    .option('--epochs <n>', 'supernet training epochs (default: the supernet\'s)', intLike('--epochs', supernetField.epochs))
+    .option('--random <n>', 'random architectures queried after the search, for comparison', intLike('--random', supernetField.randomArchitectures))
+    .option('--channels <n>', 'supernet channels C (DARTS: even)', intLike('--channels', supernetField.C))
+    .option('--cells <n>', 'NB201: cells per stage N; DARTS: cells', intLike('--cells', supernetField.N))
+    .option('--train-images <n>', 'training images used (of the training half)', intLike('--train-images', supernetField.trainImages))
+    .option('--batch <n>', 'training batch size', intLike('--batch', supernetField.batchSize))
+    .option('--lr <x>', 'supernet peak learning rate (cosine to 1e-3)', positive('--lr', supernetField.lrMax.maxValue ?? 10))
+    .option('--cutout <px>', 'cutout square side (0: off)', intLike('--cutout', supernetField.cutout));
 }
 
 export function buildProgram(): Command {
@@ -76,12 +91,12 @@ export function buildProgram(): Command {
       .option('--benchmark <csv>', 'benchmark table (CSV with an arch column); repeat to join tables on arch', collect, [])
       .option('--metric <column>', 'table column to search on (accuracy, %)')
       .option('--report <column>', 'table column reported for the found architecture; repeatable', collect, [])
-      .option('--steps <n>', 'queries (default: the preset’s, or the supernet\'s)', int('--steps', 1))
-      .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0), 0)
+      .option('--steps <n>', 'queries (default: the preset’s, or the supernet\'s)', int('--steps', 1, SEARCH_STEPS_MAX))
+      .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0, SEED_MAX), 0)
       .option('--set <key=value>', 'override an agent setting, e.g. actorLr=1e-3; repeatable', (v: string, p: string[]) => [...p, v], [])
-      .option('--acc-env <percent>', 'use reward Eq. 7 with this Acc(Env) (transfer)', num)
+      .option('--acc-env <percent>', 'use reward Eq. 7 with this Acc(Env) (transfer)', positive('--acc-env', 100))
       .requiredOption('--out <dir>', 'run folder to create')
-      .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1), DEFAULT_CHECKPOINT_EVERY)
+      .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1, SEARCH_STEPS_MAX), DEFAULT_CHECKPOINT_EVERY)
       .addOption(backendOption())
       .option('-q, --quiet', 'no progress bar or summary'),
   ).action(async (o) => {
@@ -103,7 +118,7 @@ export function buildProgram(): Command {
     .command('resume')
     .description('continue a run folder from its last checkpoint (after a crash, kill or pause)')
     .argument('<run-dir>', 'the run folder')
-    .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1), DEFAULT_CHECKPOINT_EVERY)
+    .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1, SEARCH_STEPS_MAX), DEFAULT_CHECKPOINT_EVERY)
     .option('-q, --quiet', 'no progress bar or summary')
     .action(async (dir: string, o) => resumeCommand(dir, !!o.quiet, o.checkpointEvery));
 
@@ -114,8 +129,8 @@ export function buildProgram(): Command {
     .requiredOption('--benchmark <csv>', 'benchmark table; repeat to join tables on arch', collect, [])
     .requiredOption('--metrics <cols>', 'columns to search on, comma-separated', list)
     .option('--report <cols>', 'reported columns, paired with --metrics by position (default: the metric itself)', list)
-    .option('--seeds <n>', 'seeds 0..n-1', int('--seeds', 1), 10)
-    .option('--steps <list>', 'query budgets read off each run', (v: string) => list(v).map((s) => int('--steps', 1)(s)), [500, 1000])
+    .option('--seeds <n>', 'seeds 0..n-1', int('--seeds', 1, SEED_MAX), 10)
+    .option('--steps <list>', 'query budgets read off each run', (v: string) => list(v).map((s) => int('--steps', 1, SEARCH_STEPS_MAX)(s)), [500, 1000])
     .option('--methods <list>', `methods (${METHOD_NAMES.join(',')})`, list, [...METHOD_NAMES])
     .option('--presets <list>', 'L²NAS presets to compare', list, ['nb201'])
     .option('--set <key=value>', 'override a setting for every run; repeatable', (v: string, p: string[]) => [...p, v], [])
@@ -153,16 +168,16 @@ export function buildProgram(): Command {
       .option('--out <dir>', 'run folder to create', `runs/demo-${Date.now()}`)
       .addOption(new Option('--space <space>', 'supernet space').choices([...SUPERNET_IDS]).default('nb201'))
       .addOption(new Option('--method <method>', 'search method on the trained supernet').choices([...METHOD_NAMES]).default('l2nas'))
-      .option('--seed <n>', 'seed', int('--seed', 0), 0)
-      .option('--steps <n>', 'search queries', int('--steps', 1))
-      .option('--checkpoint-every <n>', 'search steps between checkpoints', int('--checkpoint-every', 1), DEFAULT_CHECKPOINT_EVERY),
+      .option('--seed <n>', 'seed', int('--seed', 0, SEED_MAX), 0)
+      .option('--steps <n>', 'search queries', intLike('--steps', supernetField.steps))
+      .option('--checkpoint-every <n>', 'search steps between checkpoints', int('--checkpoint-every', 1, SEARCH_STEPS_MAX), DEFAULT_CHECKPOINT_EVERY),
   ).action(async (o) => demoCommand(o));
 
   program
     .command('serve')
     .description('serve the Studio API and web UI on 127.0.0.1 (token-protected) for remote GPU boxes')
     .option('--runs <dir>', 'folder holding the run folders', 'runs')
-    .option('--port <n>', 'port (default: a free one)', int('--port', 0))
+    .option('--port <n>', 'port 1-65535 (default: a free one)', int('--port', 0, 65_535))
     .option('--data <dir>', 'a folder the API may read tables and datasets from (repeatable; default: the runs folder and the current folder)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action(async (o) => serveCommand(o));
 

@@ -56,9 +56,15 @@ export const PRESETS: Record<PresetName, AgentConfig & { steps: number; descript
   },
 };
 
+/** Whether `name` is one of the presets (not an Object.prototype property such as "__proto__"). */
+export function isPresetName(name: string): name is PresetName {
+  return Object.prototype.hasOwnProperty.call(PRESETS, name);
+}
+
 /** A preset's agent settings with overrides applied and validated. */
 export function resolveAgentConfig(preset: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
-  const p = PRESETS[preset as PresetName];
+  // Own keys only: "__proto__", "constructor" or "toString" are not presets, however `in` sees them.
+  const p = isPresetName(preset) ? PRESETS[preset] : undefined;
   if (!p) throw new Error(`unknown preset "${preset}" (choose one of ${Object.keys(PRESETS).join(', ')})`);
   const { steps: _steps, description: _d, ...agent } = p;
   const parsed = AgentConfigSchema.safeParse({ ...agent, ...overrides });

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { SupernetSettingsSchema } from '../contracts/run';
 import type { AgentConfig, PresetName } from '../contracts/agent-config';
 import { resolveAgentConfig } from './presets';
 
@@ -13,20 +15,13 @@ import { resolveAgentConfig } from './presets';
 export { SUPERNET_IDS, type SupernetId } from '../contracts/ids';
 import { SUPERNET_IDS, type SupernetId } from '../contracts/ids';
 
-/** The settings of a supernet search that have defaults per supernet. */
-export interface SupernetSettings {
-  epochs: number;
-  /** Search queries after training. */
-  steps: number;
-  /** Random architectures queried after the search, for comparison. */
-  randomArchitectures: number;
-  C: number;
-  N: number;
-  trainImages: number;
-  lrMax: number;
-  cutout: number;
-  batchSize: number;
-}
+/**
+ * The settings of a supernet search that have defaults per supernet (bounds:
+ * contracts/run.ts SupernetSettingsSchema): epochs, steps (search queries after training),
+ * randomArchitectures (queried after the search, for comparison), C, N, trainImages, lrMax,
+ * cutout, batchSize.
+ */
+export type SupernetSettings = z.infer<typeof SupernetSettingsSchema>;
 
 export interface SupernetSpec {
   id: SupernetId;

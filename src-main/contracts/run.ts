@@ -6,6 +6,36 @@ import { BACKEND_IDS, METHOD_IDS, SPACE_IDS } from './ids';
 /** The run folder format shared by CLI, app and web UI (docs/ARCHITECTURE.md, "The run folder"). */
 export const RUN_FORMAT_VERSION = 1;
 
+/**
+ * A run's seed: one unsigned 32-bit word, the generator's seed (common/rng.ts takes `seed >>> 0`,
+ * so 2³² would silently be seed 0). The one range for CLI flags, API requests and config.json.
+ */
+export const SEED_MAX = 2 ** 32 - 1;
+export const SeedSchema = z.number().int().min(0).max(SEED_MAX);
+
+/** Most queries of one search on a benchmark table (CLI `--steps` and the API alike). */
+export const SEARCH_STEPS_MAX = 1_000_000;
+/** Most queries of one supernet search (each costs a validation pass; CLI and API alike). */
+export const SUPERNET_STEPS_MAX = 100_000;
+
+/**
+ * Bounds of a supernet search's settings, declared once: CLI flags, API options and the
+ * defaults in common/supernets.ts are checked against these.
+ */
+export const SupernetSettingsSchema = z
+  .object({
+    epochs: z.number().int().min(1).max(1000),
+    steps: z.number().int().min(1).max(SUPERNET_STEPS_MAX),
+    randomArchitectures: z.number().int().min(1).max(10_000),
+    C: z.number().int().min(1).max(256),
+    N: z.number().int().min(1).max(20),
+    trainImages: z.number().int().min(64).max(10_000_000),
+    lrMax: z.number().gt(0).max(10),
+    cutout: z.number().int().min(0).max(64),
+    batchSize: z.number().int().min(2).max(1024),
+  })
+  .strict();
+
 /** Search methods (contracts/ids.ts). */
 export const MethodSchema = z.enum(METHOD_IDS);
 
@@ -58,8 +88,8 @@ export const RunConfigSchema = z
       z.object({ kind: z.literal('eq3') }).strict(),
       z.object({ kind: z.literal('eq7'), accEnv: z.number().gt(0) }).strict(),
     ]),
-    steps: z.number().int().min(1),
-    seed: z.number().int().min(0),
+    steps: z.number().int().min(1).max(SEARCH_STEPS_MAX),
+    seed: SeedSchema,
     estimator: EstimatorConfigSchema,
     backend: z.enum(['auto', ...BACKEND_IDS]),
     createdAt: z.string(),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AgentChoiceSchema } from './agent-config';
 import { DatasetSpecSchema, type DatasetCheck } from './dataset';
-import { MethodSchema, type RunConfig, type RunEvent, type RunResult } from './run';
+import { MethodSchema, SEARCH_STEPS_MAX, SeedSchema, SupernetSettingsSchema, type RunConfig, type RunEvent, type RunResult } from './run';
 import { SPACE_IDS, SUPERNET_IDS } from './ids';
 import { EpochSummarySchema, TrainProgressSchema } from './worker-protocol';
 
@@ -20,11 +20,11 @@ export const StartSearchRequestSchema = z
     benchmark: z.array(z.string().min(1).max(4096)).min(1).max(8),
     metric: z.string().min(1).max(256),
     report: z.array(z.string().min(1).max(256)).max(16),
-    steps: z.number().int().min(1).max(1_000_000).optional(),
-    seed: z.number().int().min(0).max(2 ** 31),
+    steps: z.number().int().min(1).max(SEARCH_STEPS_MAX).optional(),
+    seed: SeedSchema,
     /** `--set`-style overrides of agent settings, e.g. { actorLr: 1e-3 }. */
     overrides: z.record(z.string().max(64), z.union([z.number(), z.boolean(), z.string().max(64)])).optional(),
-    checkpointEvery: z.number().int().min(1).max(1_000_000).optional(),
+    checkpointEvery: z.number().int().min(1).max(SEARCH_STEPS_MAX).optional(),
   })
   .strict();
 export type StartSearchRequest = z.infer<typeof StartSearchRequestSchema>;
@@ -48,6 +48,11 @@ export interface RunSummary {
   best: number | null;
   seconds: number | null;
   createdAt: string;
+  /**
+   * Damage found while reading the run, one "file:line: what" each (a bad events.jsonl line is
+   * left out of the events and listed here instead of making the run unreadable). Absent: none.
+   */
+  warnings?: string[];
 }
 
 export interface RunDetail {
@@ -80,12 +85,12 @@ export const SupernetSearchOptionsSchema = z
     space: z.enum(SUPERNET_IDS),
     dataset: DatasetSpecSchema,
     method: MethodSchema,
-    epochs: z.number().int().min(1).max(1000).optional(),
-    steps: z.number().int().min(1).max(100_000).optional(),
-    C: z.number().int().min(1).max(256).optional(),
-    N: z.number().int().min(1).max(20).optional(),
-    batchSize: z.number().int().min(2).max(1024).optional(),
-    trainImages: z.number().int().min(64).max(10_000_000).optional(),
+    epochs: SupernetSettingsSchema.shape.epochs.optional(),
+    steps: SupernetSettingsSchema.shape.steps.optional(),
+    C: SupernetSettingsSchema.shape.C.optional(),
+    N: SupernetSettingsSchema.shape.N.optional(),
+    batchSize: SupernetSettingsSchema.shape.batchSize.optional(),
+    trainImages: SupernetSettingsSchema.shape.trainImages.optional(),
     /** The agent's settings (default: the supernet's search agent, common/supernets.ts) and their preset. */
     agent: AgentChoiceSchema.optional(),
   })
@@ -116,7 +121,7 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
   z
     .object({
       method: z.literal('startSupernetSearch'),
-      seed: z.number().int().min(0).max(2 ** 31).optional(),
+      seed: SeedSchema.optional(),
       /** Settings other than the demo's (each unset one takes the supernet's default). */
       options: SupernetSearchOptionsSchema.optional(),
     })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunEventSchema, RunResultSchema } from './run';
+import { RunEventSchema, RunResultSchema, SEARCH_STEPS_MAX } from './run';
 
 /**
  * Messages between the run manager and a worker (Electron utility process, or a Node child
@@ -12,7 +12,7 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
       runDir: z.string().min(1).max(4096),
       /** Continue from the run folder's last checkpoint instead of starting fresh. */
       resume: z.boolean(),
-      checkpointEvery: z.number().int().min(1).max(1_000_000),
+      checkpointEvery: z.number().int().min(1).max(SEARCH_STEPS_MAX),
     })
     .strict(),
   /** Write a checkpoint and exit (pause). */

@@ -7,17 +7,16 @@ import type { TableCheck } from '../contracts/studio-api';
 import { loadBenchmarkTables } from './benchmark-csv';
 import { AgentConfigSchema } from '../contracts/agent-config';
 import { RUN_FORMAT_VERSION, RunConfigSchema, type RunConfig } from '../contracts/run';
-import { PRESETS, resolveAgentConfig } from '../common/presets';
+import { isPresetName, PRESETS, resolveAgentConfig } from '../common/presets';
 import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
 import type { DatasetCheck, DatasetSpec } from '../contracts/dataset';
 import type { AgentChoice } from '../contracts/agent-config';
 import { SUPERNET_EVAL_BATCH_SIZE, supernetSpec, type SupernetSettings } from '../common/supernets';
 
-/** A bad setting or input (flag, request field, table column). The CLI exits with code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from './usage-error';
+
+export { UsageError };
 
 export interface SearchOptionsInput {
   space: string;
@@ -72,11 +71,17 @@ function validConfig(candidate: unknown): RunConfig {
   }
   return parsed.data;
 }
+/** Table columns that are not metrics (checkBenchmarkTables leaves `index` out of the column list too). */
+const NOT_METRICS = ['index', 'arch'];
 
 /** Builds and validates the run's config.json from CLI-style options. */
 export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
   if (!o.metric) throw new UsageError('--metric <column> is required: the benchmark column to search on');
-  if (!(o.preset in PRESETS)) throw new UsageError(`unknown preset "${o.preset}" (choose one of ${Object.keys(PRESETS).join(', ')})`);
+  // NAS-Bench-201 tables number their rows in `index`: a number, but no accuracy to search on or report.
+  for (const c of [o.metric, ...o.report]) {
+    if (NOT_METRICS.includes(c)) throw new UsageError(`"${c}" is the table's ${c === 'arch' ? 'architecture' : 'row-number'} column, not an accuracy: choose an accuracy column for --metric and --report`);
+  }
+  if (!isPresetName(o.preset)) throw new UsageError(`unknown preset "${o.preset}" (choose one of ${Object.keys(PRESETS).join(', ')})`);
   const ov = parseOverrides(o.set);
   let agent: AgentConfig;
   try {
@@ -183,18 +188,30 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
 
 /**
  * Whether a supernet run can be built and trained on this data, before any folder is written or
- * any epoch is spent: the supernet's own rules (DARTS's even C), a training half that holds one
- * batch, a validation half that holds one evaluation batch.
+ * any epoch is spent: the supernet's own rules (DARTS's even C) and a dataset split that fits.
  */
 export function checkSupernetRun(config: RunConfig, data: DatasetCheck): void {
   const e = config.estimator;
   if (e.kind !== 'supernet') return;
-  const spec = supernetSpec(config.space);
-  const bad = spec.check({ C: e.C, N: e.N });
+  const bad = supernetSpec(config.space).check({ C: e.C, N: e.N });
   if (bad) throw new UsageError(bad);
-  const trainHalf = Math.min(data.images >> 1, e.trainImages);
-  const valHalf = data.images - (data.images >> 1);
-  const evalBatch = e.evalBatchSize ?? SUPERNET_EVAL_BATCH_SIZE;
-  if (trainHalf < e.batchSize) throw new UsageError(`${data.name}: the training half has ${trainHalf} images, fewer than one batch of ${e.batchSize}`);
-  if (valHalf < evalBatch) throw new UsageError(`${data.name}: the validation half has ${valHalf} images, fewer than one evaluation batch of ${evalBatch} (queries need at least one)`);
+  checkDatasetSplitFits(data.name, data.images, { trainImages: e.trainImages, batchSize: e.batchSize, evalBatchSize: e.evalBatchSize ?? SUPERNET_EVAL_BATCH_SIZE });
+}
+
+/**
+ * Refuses a dataset too small for its split, before training and before any folder is written:
+ * one half trains (at least one batch), the other is queried in evaluation batches of a fixed
+ * size (at least one), else training would fail only after a full epoch.
+ */
+export function checkDatasetSplitFits(name: string, images: number, o: { trainImages: number; batchSize: number; evalBatchSize: number }): void {
+  const trainHalf = Math.floor(images / 2);
+  const valHalf = images - trainHalf;
+  const need = 2 * Math.max(o.evalBatchSize, o.batchSize);
+  if (valHalf < o.evalBatchSize) {
+    throw new UsageError(`${name} has ${images} images: its validation half (${valHalf}) is smaller than one evaluation batch (${o.evalBatchSize}); use a dataset of at least ${need} images`);
+  }
+  const train = Math.min(o.trainImages, trainHalf);
+  if (train < o.batchSize) {
+    throw new UsageError(`${name}: ${train} training images (of a training half of ${trainHalf}) are fewer than one training batch (${o.batchSize}); use more images or a smaller --batch`);
+  }
 }

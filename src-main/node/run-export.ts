@@ -56,7 +56,6 @@ function figureBytes(what: 'figure-svg' | 'figure-png', content: string | undefi
  * string, DARTS genotype, OFA config JSON), the history as CSV or JSON, or the figure.
  */
 export function exportRun(detail: RunDetail, events: readonly RunEvent[], what: ExportKind, content?: string): { path: string; bytes: number } {
-  const dir = path.join(detail.summary.dir, 'exports');
   let name: string;
   let data: string | Uint8Array;
   switch (what) {

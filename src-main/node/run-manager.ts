@@ -12,13 +12,15 @@ import { checkDataset } from './datasets';
 import { checkSupernetRun, loadCheckedTable, runConfigFromOptions, supernetRunConfig } from './run-config';
 import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
 import { listRuns, runStatusOf, summarizeRun } from './run-store';
+import { runLockHolder } from './run-lock';
 import { openChannel, workerEntry, type WorkerChannel, type WorkerLauncher } from './worker-host';
 
-/** The finished epochs of a supernet run, from its checkpoint (none yet, or unreadable: empty). */
-function trainingEpochs(dir: string, epochs: number): EpochSummary[] {
+/** The finished epochs of a supernet run, from its checkpoint (none yet: empty; unreadable: empty and a warning). */
+function trainingEpochs(dir: string, epochs: number, warnings: string[]): EpochSummary[] {
   try {
     return (readSupernetCheckpoint(dir)?.reports ?? []).map((r) => ({ ...r, epochs }));
-  } catch {
+  } catch (e) {
+    warnings.push((e as Error).message);
     return [];
   }
 }
@@ -106,7 +108,10 @@ export class RunManager {
   get(id: string): RunDetail {
     const dir = this.dirOf(id);
     const config = readRunConfig(dir);
-    return { summary: summarizeRun(dir, this.liveIds()), config, result: readRunResult(dir), training: config.estimator.kind === 'supernet' ? trainingEpochs(dir, config.estimator.epochs) : [] };
+    const summary = summarizeRun(dir, this.liveIds(), true);
+    const warnings = [...(summary.warnings ?? [])];
+    const training = config.estimator.kind === 'supernet' ? trainingEpochs(dir, config.estimator.epochs, warnings) : [];
+    return { summary: warnings.length ? { ...summary, warnings } : summary, config, result: readRunResult(dir), training };
   }
 
   events(id: string, from = 0): RunEvent[] {
@@ -228,8 +233,20 @@ export class RunManager {
     return summarizeRun(this.dirOf(id), this.liveIds());
   }
 
+  /**
+   * A run that a process other than this manager's workers is writing (a CLI search, another
+   * `serve`) holds its folder's lock: deleting it would pull the folder from under that writer,
+   * and "cancelling" it here would not stop it.
+   */
+  private refuseForeignWriter(id: string, dir: string, action: string): void {
+    if (this.live.has(id)) return;
+    const h = runLockHolder(dir);
+    if (h) throw new ConflictError(`cannot ${action} run "${id}": another process is writing it (pid ${h.pid}, l2nas ${h.by}, since ${h.since}); stop that process first`);
+  }
+
   async cancel(id: string): Promise<RunSummary> {
     const dir = this.dirOf(id);
+    this.refuseForeignWriter(id, dir, 'cancel');
     const l = this.live.get(id);
     if (l) await this.stop(id, l, 'cancelled');
     else {
@@ -245,6 +262,7 @@ export class RunManager {
   resume(id: string): RunSummary {
     const dir = this.dirOf(id);
     if (this.live.has(id)) throw new ConflictError(`run "${id}" is already running`);
+    this.refuseForeignWriter(id, dir, 'resume');
     const st = runStatusOf(dir).status;
     if (st !== 'paused' && st !== 'failed') throw new ConflictError(`run "${id}" is ${st}; only paused or failed runs resume`);
     this.launch(id, dir, workerKindOf(readRunConfig(dir)), true);
@@ -254,6 +272,7 @@ export class RunManager {
   delete(id: string): { deleted: true } {
     const dir = this.dirOf(id);
     if (this.live.has(id)) throw new ConflictError(`run "${id}" is running; pause or cancel it first`);
+    this.refuseForeignWriter(id, dir, 'delete');
     fs.rmSync(dir, { recursive: true, force: true });
     return { deleted: true };
   }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunStatus, RunSummary } from '../contracts/studio-api';
-import { readRunConfig, readRunEvents, readRunResult, readRunStatus, RUN_FILES } from './run-folder';
+import { hasRunLock, runLockHolder } from './run-lock';
+import { readRunConfig, readRunEventsReport, readRunResult, readRunStatus, RUN_FILES } from './run-folder';
 
 /** True when a process with this id exists (signal 0 checks without touching it). */
 export function processAlive(pid: number): boolean {
@@ -14,6 +15,16 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
+ * Whether the process writing a "running" run is still there: its lock says so when it has one
+ * (pid and start time, so a pid reused by another process does not count); older runs without
+ * a lock fall back to the pid in status.json.
+ */
+function writerAlive(dir: string, pid: number | null): boolean {
+  if (hasRunLock(dir)) return runLockHolder(dir) !== null;
+  return pid !== null && processAlive(pid);
+}
+
+/**
  * The status of a run folder, from its files: result.json says how it ended; otherwise
  * status.json says running/paused/failed — and a "running" run whose process is gone (killed,
  * crashed, machine rebooted) is failed, with every written step intact and resumable.
@@ -23,29 +34,39 @@ export function runStatusOf(dir: string, liveIds: ReadonlySet<string> = new Set(
   if (result) return { status: result.status, error: null };
   const s = readRunStatus(dir);
   if (!s) return { status: 'failed', error: 'no status.json: the run never started' };
-  if (s.status === 'running' && !liveIds.has(path.basename(dir)) && (s.pid === null || !processAlive(s.pid))) {
+  if (s.status === 'running' && !liveIds.has(path.basename(dir)) && !writerAlive(dir, s.pid)) {
     return { status: 'failed', error: `the process running it (pid ${s.pid ?? '?'}) ended without finishing; resume continues from the last checkpoint` };
   }
   return { status: s.status, error: s.error };
 }
 
-export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>): RunSummary {
+/**
+ * One run's summary. Events are read when the run has no result yet (steps done, best so far),
+ * or always with `checkEvents` (a run's detail): damaged event lines become `warnings`.
+ */
+export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>, checkEvents = false): RunSummary {
   const config = readRunConfig(dir);
   const result = readRunResult(dir);
   const { status, error } = runStatusOf(dir, liveIds);
   let stepsDone = result?.steps ?? 0;
   let best = result?.best.value ?? null;
   let seconds = result?.seconds ?? null;
-  if (!result) {
-    const ev = readRunEvents(dir);
-    stepsDone = ev.length;
-    best = ev.length ? ev[ev.length - 1].best : null;
-    seconds = ev.length ? ev[ev.length - 1].seconds : null;
+  const warnings: string[] = [];
+  if (!result || checkEvents) {
+    const read = readRunEventsReport(dir);
+    warnings.push(...read.problems);
+    if (!result) {
+      const ev = read.events;
+      stepsDone = ev.length;
+      best = ev.length ? ev[ev.length - 1].best : null;
+      seconds = ev.length ? ev[ev.length - 1].seconds : null;
+    }
   }
   return {
     id: path.basename(dir), dir, status, error,
     space: config.space, estimator: config.estimator.kind, method: config.method, preset: config.preset, metric: config.estimator.metric,
     steps: config.steps, stepsDone, best, seconds, createdAt: config.createdAt,
+    ...(warnings.length ? { warnings } : {}),
   };
 }
 

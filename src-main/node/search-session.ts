@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { RUN_FORMAT_VERSION, type RunConfig, type RunEvent, type RunResult } from '../contracts/run';
 import type { BenchmarkTable } from '../core/estimators/estimator';
 import { Rng, type RngState } from '../common/rng';
@@ -9,8 +10,11 @@ import type { SearchSpace } from '../common/spaces/space';
 import { selectBackend } from './backend';
 import { createEstimator, type PreparationHooks, type PreparedEstimator } from './estimators';
 import { PreparationStopped } from './supernet-preparation';
+import { CheckpointError } from './checkpoint-codec';
+import { checkCheckpointFits, checkpointOrigin, type CheckpointOrigin } from './checkpoint-fit';
 import {
   EventAppender,
+  RUN_FILES,
   readCheckpoint,
   readRunConfig,
   truncateRunEvents,
@@ -24,6 +28,8 @@ interface Checkpoint {
   loop: LoopState;
   rng: RngState;
   strategy: unknown;
+  /** The settings it was made with (checkpoint-fit.ts); absent in checkpoints of older versions. */
+  origin?: CheckpointOrigin;
 }
 
 /** Lets IPC messages and signals in between steps (see runSearch). */
@@ -123,7 +129,8 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
     if (opts.resume) {
       const cp = readCheckpoint(dir) as Checkpoint | null;
       if (cp) {
-        if (cp.version !== 1) throw new Error(`${dir}: checkpoint version ${cp.version} is not supported`);
+        if (cp.version !== 1) throw new CheckpointError(`${dir}: checkpoint version ${cp.version} is not supported`);
+        checkCheckpointFits(config, cp, path.join(dir, RUN_FILES.checkpoint));
         b.strategy.restore(cp.strategy);
         b.rng.setState(cp.rng);
         from = cp.loop;
@@ -133,7 +140,7 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
     const events = new EventAppender(dir);
     const save = (loop: LoopState) => {
       events.flush();
-      writeCheckpoint(dir, { version: 1, loop, rng: b.rng.getState(), strategy: b.strategy.snapshot() } satisfies Checkpoint);
+      writeCheckpoint(dir, { version: 1, loop, rng: b.rng.getState(), strategy: b.strategy.snapshot(), origin: checkpointOrigin(config) } satisfies Checkpoint);
     };
     let s;
     try {

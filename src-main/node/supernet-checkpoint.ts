@@ -4,7 +4,7 @@ import type { RngState } from '../common/rng';
 import type { EpochReport, SupernetTrainerState } from '../core/supernet/supernet-trainer';
 import type { NamedTensors } from '../core/supernet/param-store';
 import { writeFileAtomic } from './atomic-write';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
 
 /**
  * The supernet training checkpoint in a run folder, written atomically after every epoch
@@ -42,6 +42,6 @@ export function readSupernetCheckpoint(dir: string): SupernetCheckpoint | null {
     raw.version === VERSION && typeof raw.fingerprint === 'string' && Array.isArray(raw.reports) && typeof raw.seconds === 'number' && !!s &&
     Number.isInteger(s.epoch) && typeof s.accEnv === 'number' && Array.isArray(s.rng) && s.rng.length === 4 && (s.rng as RngState).every((v) => Number.isInteger(v)) &&
     isNamedTensors(s.params) && isNamedTensors(s.momentum);
-  if (!ok) throw new Error(`${f}: not a supernet checkpoint of version ${VERSION} (delete it to train from scratch)`);
+  if (!ok) throw new CheckpointError(`${f}: not a supernet checkpoint of version ${VERSION} (delete it to train from scratch)`);
   return raw as SupernetCheckpoint;
 }

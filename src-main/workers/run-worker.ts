@@ -9,6 +9,7 @@ import { FromWorker, parseMessage, ToWorkerSchema, type WorkerKind } from '../co
 import { onParentMessage, postToParent } from './parent-port';
 import { selectBackend } from '../node/backend';
 import { runFolder } from '../node/search-session';
+import { withRunLock } from '../node/run-lock';
 
 export function serveRunWorker(kind: WorkerKind): void {
   const post = (msg: FromWorker): void => postToParent(msg);
@@ -41,16 +42,19 @@ export function serveRunWorker(kind: WorkerKind): void {
       return;
     }
     started = true;
-    runFolder(msg.runDir, {
-      resume: msg.resume,
-      checkpointEvery: msg.checkpointEvery,
-      onEvent: (event) => post({ type: 'event', event }),
-      onProgress: (line) => post({ type: 'progress', line }),
-      onBatch: (progress) => post({ type: 'train-progress', progress }),
-      onEpoch: (r) => post({ type: 'epoch', epoch: { epoch: r.epoch, epochs: r.epochs, loss: r.loss, imagesPerSecond: r.imagesPerSecond, seconds: r.seconds, valAccuracy: r.valAccuracy, accEnv: r.accEnv } }),
-      onResume: (epoch) => post({ type: 'resumed', epoch }),
-      shouldStop: () => stop,
-    }).then(
+    // The worker writes the run, so it holds the folder's lock (released on every way out).
+    withRunLock(msg.runDir, name, () =>
+      runFolder(msg.runDir, {
+        resume: msg.resume,
+        checkpointEvery: msg.checkpointEvery,
+        onEvent: (event) => post({ type: 'event', event }),
+        onProgress: (line) => post({ type: 'progress', line }),
+        onBatch: (progress) => post({ type: 'train-progress', progress }),
+        onEpoch: (r) => post({ type: 'epoch', epoch: { epoch: r.epoch, epochs: r.epochs, loss: r.loss, imagesPerSecond: r.imagesPerSecond, seconds: r.seconds, valAccuracy: r.valAccuracy, accEnv: r.accEnv } }),
+        onResume: (epoch) => post({ type: 'resumed', epoch }),
+        shouldStop: () => stop,
+      }),
+    ).then(
       (out) => {
         post(out.outcome === 'paused' ? { type: 'paused', step: out.step } : { type: 'done', status: out.outcome, result: out.result });
         exit(0);

@@ -1,6 +1,7 @@
 import type { SpaceId } from '../../src-main/common/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
 import { DATASET_MAX_CLASSES, type DatasetCheck, type DatasetSpec } from '../../src-main/contracts/dataset';
+import { SEARCH_STEPS_MAX, SEED_MAX } from '../../src-main/contracts/run';
 import type { StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
 import { SUPERNET_SPECS } from '../../src-main/common/supernets';
 import { PRESETS } from '../../src-main/common/presets';
@@ -188,9 +189,9 @@ function agentValue(key: AgentKey, text: string): unknown {
  */
 export function validateForm(form: SearchFormState, table: TableCheck | null, dataset: DatasetCheck | null = null): Partial<Record<string, string>> {
   const errors: Partial<Record<string, string>> = {};
-  const steps = form.estimator === 'supernet' && !form.steps.trim() ? null : integerIn(form.steps, 1, 1_000_000, 'Steps');
+  const steps = form.estimator === 'supernet' && !form.steps.trim() ? null : integerIn(form.steps, 1, SEARCH_STEPS_MAX, 'Steps');
   if (steps) errors.steps = steps;
-  const seed = integerIn(form.seed, 0, 2 ** 31, 'Seed');
+  const seed = integerIn(form.seed, 0, SEED_MAX, 'Seed');
   if (seed) errors.seed = seed;
   if (form.estimator === 'supernet') {
     if (form.space === 'ofa') errors.space = 'Supernets exist for the NAS-Bench-201 and DARTS spaces (an elastic OFA supernet is not available yet)';

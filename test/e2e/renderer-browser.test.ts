@@ -183,6 +183,19 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     expect(fs.existsSync(path.join(runsDir, runId))).toBe(true);
   });
 
+  it('shows a run with a damaged events line, listing the line as a warning', async () => {
+    const src = path.join(runsDir, runId);
+    const dmg = path.join(runsDir, 'damaged-run');
+    fs.cpSync(src, dmg, { recursive: true });
+    const lines = fs.readFileSync(path.join(dmg, 'events.jsonl'), 'utf8').split('\n');
+    lines[2] = '{"step": 2, "arch": "|nor_conv';
+    fs.writeFileSync(path.join(dmg, 'events.jsonl'), lines.join('\n'));
+    await page.goto(`${server.url}#/run/damaged-run`);
+    await page.waitForSelector('[data-section="run-warnings"]');
+    expect(await page.textContent('[data-section="run-warnings"]')).toContain(`${path.join(dmg, 'events.jsonl')}:3: not a valid event line`);
+    fs.rmSync(dmg, { recursive: true });
+  });
+
   it('draws published DARTS genotypes and an OFA subnet (Figure 3 strip)', async () => {
     await page.click('nav >> text=Architecture viewer');
     await page.click('[data-example="DARTS-V2 (Liu et al. 2019)"]');

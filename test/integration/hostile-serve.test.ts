@@ -299,9 +299,9 @@ add('allowed roots', 'startSearch with a table outside --data', async () => {
   const r = await ctx.fails({ method: 'startSearch', request: { space: 'nb201', method: 'rea', preset: 'nb201', benchmark: [path.join(outside, 'good.csv')], metric: 'acc', report: [], steps: 5, seed: 1 } });
   return r.code === null ? ['silent', 'a run was started on a file outside the allowed folders'] : judgeError(r, { code: 'invalid-request', match: OUTSIDE });
 });
-add('allowed roots', 'startDemo with a dataset outside --data', async () => {
+add('allowed roots', 'startSupernetSearch with a dataset outside --data', async () => {
   const f = path.join(outside, 'secret.idx');
-  const r = await ctx.fails({ method: 'startDemo', options: { space: 'nb201', method: 'l2nas', dataset: { kind: 'idx', images: f, labels: f }, epochs: 1 } });
+  const r = await ctx.fails({ method: 'startSupernetSearch', options: { space: 'nb201', method: 'l2nas', dataset: { kind: 'idx', images: f, labels: f }, epochs: 1 } });
   return r.code === null ? ['silent', 'a supernet run was started on files outside the allowed folders'] : judgeError(r, { code: 'invalid-request', match: OUTSIDE });
 });
 

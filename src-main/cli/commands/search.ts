@@ -2,6 +2,7 @@ import type { RunConfig } from '../../contracts/run';
 import type { BenchmarkTable } from '../../core/estimators/estimator';
 import { createRunFolder, readRunConfig, readRunEvents, writeRunStatus } from '../../node/run-folder';
 import { loadCheckedTable, UsageError } from '../../node/run-config';
+import { acquireRunLock } from '../../node/run-lock';
 import { runFolder, type FolderOutcome } from '../../node/search-session';
 import { createProgress } from '../progress';
 
@@ -28,6 +29,8 @@ async function drive(dir: string, config: RunConfig, table: BenchmarkTable | und
   const onSignal = () => (stop = 'pause');
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Before status.json is touched: a second writer is refused and leaves the first one's status alone.
+  const lock = acquireRunLock(dir, resume ? 'resume' : 'search');
   writeRunStatus(dir, 'running', process.pid);
   try {
     const out = await runFolder(dir, {
@@ -64,6 +67,7 @@ async function drive(dir: string, config: RunConfig, table: BenchmarkTable | und
     writeRunStatus(dir, 'failed', null, (e as Error).message);
     throw e;
   } finally {
+    lock.release();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }

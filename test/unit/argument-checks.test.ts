@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { resolveAgentConfig, isPresetName } from '../../src-main/common/presets';
+import { RunConfigSchema, SEED_MAX } from '../../src-main/contracts/run';
+import { StudioCallSchema } from '../../src-main/contracts/studio-api';
+import { checkDatasetSplitFits } from '../../src-main/node/run-config';
+import { runConfigFromOptions, UsageError } from '../../src-main/node/run-config';
+
+const options = (o: Partial<{ preset: string; metric: string; report: string[]; seed: number; steps: number }> = {}) => ({
+  space: 'nb201', method: 'l2nas', preset: o.preset ?? 'nb201', benchmark: ['t.csv'], metric: o.metric ?? 'cifar10', report: o.report ?? [], steps: o.steps, seed: o.seed ?? 0, set: [], backend: 'auto',
+});
+
+describe('seeds: one 32-bit range for CLI, API and config.json', () => {
+  it('accepts 0 … 2³²−1 and refuses 2³² (which the generator would take as seed 0)', () => {
+    expect(SEED_MAX).toBe(4294967295);
+    expect(runConfigFromOptions(options({ seed: SEED_MAX })).seed).toBe(SEED_MAX);
+    expect(() => runConfigFromOptions(options({ seed: 2 ** 32 }))).toThrow(/invalid seed/);
+    const start = (seed: number) => StudioCallSchema.safeParse({ method: 'startSearch', request: { space: 'nb201', method: 'l2nas', preset: 'nb201', benchmark: ['t.csv'], metric: 'a', report: [], seed } }).success;
+    expect(start(SEED_MAX)).toBe(true);
+    expect(start(2 ** 32)).toBe(false);
+    expect(StudioCallSchema.safeParse({ method: 'startSupernetSearch', seed: 2 ** 32 }).success).toBe(false);
+    expect(StudioCallSchema.safeParse({ method: 'startSupernetSearch', seed: SEED_MAX }).success).toBe(true);
+  });
+
+  it('config.json with steps above the API cap is refused like the request', () => {
+    const c = runConfigFromOptions(options());
+    expect(RunConfigSchema.safeParse({ ...c, steps: 1e9 }).success).toBe(false);
+    expect(() => runConfigFromOptions(options({ steps: 1e9 }))).toThrow(/invalid steps/);
+  });
+});
+
+describe('presets and metrics', () => {
+  it('Object.prototype names are no presets: a plain "unknown preset"', () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(isPresetName(name)).toBe(false);
+      expect(() => resolveAgentConfig(name)).toThrow(`unknown preset "${name}"`);
+      expect(() => runConfigFromOptions(options({ preset: name }))).toThrow(new UsageError(`unknown preset "${name}" (choose one of nb201, nb201-tuned, darts, ofa, transfer-pretrain, transfer-finetune)`));
+    }
+  });
+
+  it('refuses the row-number and arch columns as metric or report', () => {
+    expect(() => runConfigFromOptions(options({ metric: 'index' }))).toThrow(/"index" is the table's row-number column, not an accuracy/);
+    expect(() => runConfigFromOptions(options({ report: ['index'] }))).toThrow(UsageError);
+    expect(() => runConfigFromOptions(options({ metric: 'arch' }))).toThrow(/architecture column/);
+  });
+});
+
+describe('supernet dataset checks', () => {
+  const fit = { trainImages: 5000, batchSize: 16, evalBatchSize: 64 };
+  it('refuses a dataset whose validation half is smaller than one evaluation batch', () => {
+    expect(() => checkDatasetSplitFits('tiny.idx', 100, fit)).toThrow('tiny.idx has 100 images: its validation half (50) is smaller than one evaluation batch (64); use a dataset of at least 128 images');
+    checkDatasetSplitFits('ok', 128, fit);
+    expect(() => checkDatasetSplitFits('ok', 128, { ...fit, batchSize: 128 })).toThrow(/fewer than one training batch \(128\)/);
+  });
+
+});

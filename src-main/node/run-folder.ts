@@ -7,7 +7,7 @@ import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
 import { UsageError } from './usage-error';
 
 /**
- * One run's folder (PRODUCT.md §5), the same from GUI, CLI and web:
+ * One run's folder (docs/ARCHITECTURE.md, "The run folder"), the same from GUI, CLI and web:
  *   config.json     the validated RunConfig, written once
  *   events.jsonl    one line per step, appended whole with one write call as steps finish
  *   checkpoint.bin  agent/strategy state, RNG state and loop state every N steps (atomic)

@@ -12,14 +12,14 @@ export type MethodChoice = StartSearchRequest['method'];
 export type EstimatorChoice = 'table' | 'supernet';
 export type AgentKey = keyof AgentConfig;
 
-/** One editable agent hyperparameter (PRODUCT.md §1), with the unit the form shows. */
+/** One editable agent hyperparameter (paper §2 and §4), with the unit the form shows. */
 export interface AgentField {
   key: AgentKey;
   label: string;
   unit: string;
 }
 
-/** Every agent hyperparameter the form edits, in PRODUCT.md §1 order. */
+/** Every agent hyperparameter the form edits, in the order of contracts/agent-config.ts. */
 export const AGENT_FIELDS: readonly AgentField[] = [
   { key: 'topK', label: 'K (top-K state)', unit: 'architectures' },
   { key: 'tau', label: 'τ (check-loss quantile)', unit: '0 < τ < 1' },
@@ -42,7 +42,7 @@ export const AGENT_FIELDS: readonly AgentField[] = [
 
 export const DEDUPE_CHOICES = AgentConfigSchema.shape.dedupe.options;
 
-/** Datasets a supernet can train on (PRODUCT.md §3), as the form offers them. */
+/** Datasets a supernet can train on (docs/ARCHITECTURE.md, "Estimators"), as the form offers them. */
 export const DATASET_CHOICES = [
   { kind: 'mnist-embedded', label: 'MNIST digits (embedded, no files)', files: '' },
   { kind: 'idx', label: 'MNIST / Fashion-MNIST IDX files', files: 'images file, then labels file (raw or .gz)' },

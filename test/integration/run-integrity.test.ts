@@ -189,19 +189,27 @@ describe('resume never continues a damaged run', () => {
 });
 
 describe('a supernet demo folder is resumed only with its own settings and an intact checkpoint', () => {
-  it('other settings, or a bit-flipped supernet checkpoint: exit 2 naming the folder or file', () => {
+  it('a supernet run: its folder is never re-used, other settings or a bit-flipped supernet checkpoint: exit 2 naming the folder or file', () => {
     const out = path.join(dir, 'demo-tiny');
-    const demo = (...extra: string[]) => l2nas('demo', '--out', out, '--epochs', '1', '--steps', '2', '--train-images', '64', '--random', '1', ...extra);
+    const demo = () => l2nas('demo', '--out', out, '--epochs', '1', '--steps', '2', '--train-images', '64', '--random', '1');
     const first = demo();
     expect(first.code, first.err).toBe(0);
-    const other = demo('--seed', '5');
+    const again = demo();
+    expect(again.code, again.err).toBe(2);
+    expect(again.err).toContain(`${out} already holds files`);
+    // config.json edited under the supernet checkpoint (another seed): refused, not retrained into a different run.
+    const cfgFile = path.join(out, RUN_FILES.config);
+    const cfg = fs.readFileSync(cfgFile, 'utf8');
+    fs.writeFileSync(cfgFile, cfg.replace(/"seed": 0/, '"seed": 5'));
+    const other = l2nas('resume', out);
     expect(other.code, other.err).toBe(2);
-    expect(other.err).toContain(`${out} holds a run with other settings`);
+    expect(other.err).toContain(`${out}: its supernet checkpoint was made with other settings than config.json`);
+    fs.writeFileSync(cfgFile, cfg);
     const f = path.join(out, 'supernet-checkpoint.bin');
     const b = fs.readFileSync(f);
     b[b.length - 7] ^= 0x20;
     fs.writeFileSync(f, b);
-    const flipped = demo();
+    const flipped = l2nas('resume', out);
     expect(flipped.code, flipped.err).toBe(2);
     expect(flipped.err).toContain(`${f}: checksum mismatch`);
   });

@@ -34,7 +34,7 @@ export function loadDataset(spec: DatasetSpec): ImageDataset {
 }
 
 /**
- * "Train on half the training set, query on the other half" (PRODUCT.md §3): a seeded
+ * "Train on half the training set, query on the other half" (paper §2.1; docs/ARCHITECTURE.md, "Estimators"): a seeded
  * Fisher–Yates permutation, its first ⌊N/2⌋ images for training, the rest for validation.
  * The same seed always gives the same halves; they are disjoint and together cover every image.
  */

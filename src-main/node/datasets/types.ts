@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { openRegularFile, readAll, readHead, UnsafeFileError, type OpenedFile } from '../safe-file';
 
 /**
- * A labelled image set as every dataset reader returns it (PRODUCT.md §3, "Datasets"):
+ * A labelled image set as every dataset reader returns it (docs/ARCHITECTURE.md, "Estimators"):
  * `images` holds N×H×W×C bytes, row-major, channels last (HWC); `labels` one byte per image,
  * each < `classes`. It is an `ImageData` (what the supernet trainer consumes) with a name.
  */

@@ -17,13 +17,17 @@ const OUT = path.join(ROOT, 'out', 'node', 'workers');
  * Runs `l2nas …` to its end, or SIGKILLs it as soon as a stdout line matches `killAt`.
  * Resolves with the exit code (null when killed), the signal and the output.
  */
-function l2nas(args: string[], killAt?: RegExp): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
+function l2nas(args: string[], killAt?: RegExp, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let sent = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (killAt && killAt.test(out)) child.kill('SIGKILL');
+      if (killAt && !sent && killAt.test(out)) {
+        sent = true;
+        child.kill(signal);
+      }
     });
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code, signal) => resolve({ code, signal, out }));
@@ -37,7 +41,7 @@ describe('supernet searches are ordinary runs (train, then the same search loop)
   // A small NB201 supernet on the embedded MNIST: seconds per phase on 2 cores.
   const demo = (out: string) => ['demo', '--epochs', '2', '--train-images', '256', '--channels', '4', '--steps', '24', '--random', '3', '--checkpoint-every', '5', '--seed', '1', '--out', out];
 
-  it('SIGKILL in the training phase and again in the search phase, then `l2nas resume`: the run ends as an uninterrupted one', async () => {
+  it('SIGKILL in the training phase and again in the search phase, or Ctrl-C mid-search, then `l2nas resume`: the run ends as an uninterrupted one', async () => {
     const dirs = tempDir('supernet-kill');
     const [whole, cut] = [path.join(dirs, 'whole'), path.join(dirs, 'cut')];
     const a = await l2nas(demo(whole));
@@ -72,6 +76,20 @@ describe('supernet searches are ordinary runs (train, then the same search loop)
     const [ca, cb] = [readSupernetCheckpoint(whole)!, readSupernetCheckpoint(cut)!];
     expect(cb.state.rng).toEqual(ca.state.rng);
     for (const k of Object.keys(ca.state.params)) expect(Buffer.from(cb.state.params[k].values.buffer).equals(Buffer.from(ca.state.params[k].values.buffer)), k).toBe(true);
+
+    // Ctrl-C mid-search pauses (a search checkpoint at the current step), and resume ends the same.
+    const paused = path.join(dirs, 'paused');
+    const p = await l2nas(demo(paused), /search step 1[0-9]\/24/, 'SIGINT');
+    expect(p.code, p.out).toBe(0);
+    const at = /paused at step (\d+)/.exec(p.out);
+    expect(at, p.out).not.toBeNull();
+    expect((readCheckpoint(paused) as { loop: { step: number } }).loop.step).toBe(Number(at![1]));
+    expect(readRunEvents(paused)).toHaveLength(Number(at![1]));
+    expect(readRunStatus(paused)?.status).toBe('paused');
+    const r = await l2nas(['resume', paused, '--checkpoint-every', '5']);
+    expect(r.code, r.out).toBe(0);
+    expect(queries(paused)).toEqual(queries(whole));
+    expect(readRunResult(paused)!.best).toEqual(ra.best);
   }, 600_000);
 
   it('refuses a dataset whose validation half is smaller than one evaluation batch before writing a folder', async () => {

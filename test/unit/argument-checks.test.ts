@@ -1,3 +1,4 @@
+import { DATASET_MAX_CLASSES } from '../../src-main/contracts/dataset';
 import { describe, expect, it } from 'vitest';
 import { resolveAgentConfig, isPresetName } from '../../src-main/common/presets';
 import { RunConfigSchema, SEED_MAX } from '../../src-main/contracts/run';
@@ -52,4 +53,13 @@ describe('supernet dataset checks', () => {
     expect(() => checkDatasetSplitFits('ok', 128, { ...fit, batchSize: 128 })).toThrow(/fewer than one training batch \(128\)/);
   });
 
+});
+
+describe('dataset classes: one limit for API, CLI and reader', () => {
+  it('the contract refuses more classes than labels stored as bytes can hold (256)', () => {
+    const spec = (classes: number) => ({ method: 'checkDataset', dataset: { kind: 'imagenet-downsampled', files: ['a.bin'], size: 16, classes } });
+    expect(StudioCallSchema.safeParse(spec(DATASET_MAX_CLASSES)).success).toBe(true);
+    expect(StudioCallSchema.safeParse(spec(DATASET_MAX_CLASSES + 1)).success).toBe(false);
+    expect(DATASET_MAX_CLASSES).toBe(256);
+  });
 });

@@ -1,6 +1,8 @@
 import { Buffer } from 'node:buffer';
 import * as path from 'node:path';
 import { chwToHwc, concatDatasets, DatasetFileError, readDatasetFile, type ImageDataset } from './types';
+import { DATASET_MAX_CLASSES } from '../../contracts/dataset';
+import { UsageError } from '../usage-error';
 
 /*
  * Downsampled ImageNet (Chrabaszcz, Loshchilov & Hutter 2017), the "official batch files"
@@ -305,14 +307,14 @@ const ITEMSIZE: Record<string, number> = { u1: 1, i1: 1, b1: 1, u2: 2, i2: 2, f2
  * be kept; the default is NAS-Bench-201's ImageNet16-120 subset, the first 120 classes.
  */
 export const IMAGENET_DEFAULT_CLASSES = 120;
-const MAX_CLASSES = 256;
+const MAX_CLASSES = DATASET_MAX_CLASSES;
 
 /**
  * Reads one batch file: `size` is the image side (16 or 32). Labels (1-based in the file) become
  * 0-based; only images whose label is among the first `classes` are kept (as in ImageNet16-120).
  */
 export function readImagenetBatch(file: string, size: 16 | 32, classes = IMAGENET_DEFAULT_CLASSES): ImageDataset {
-  if (!Number.isInteger(classes) || classes < 1 || classes > MAX_CLASSES) throw new Error(`downsampled ImageNet: classes must be an integer in 1..${MAX_CLASSES}, got ${classes}`);
+  if (!Number.isInteger(classes) || classes < 1 || classes > MAX_CLASSES) throw new UsageError(`downsampled ImageNet: classes must be an integer in 1..${MAX_CLASSES}, got ${classes}`);
   const bytes = readDatasetFile(file, (size, head) => {
     if (size < 2 || head[0] !== 0x80) {
       throw new DatasetFileError(file, 0, 'not a binary Python pickle (expected the byte 0x80 first); expected a downsampled-ImageNet batch file such as train_data_batch_1 or val_data');
@@ -362,7 +364,7 @@ export function readImagenetBatch(file: string, size: 16 | 32, classes = IMAGENE
 export function loadImagenetDownsampled(files: readonly string[], size: 16 | 32, classes = IMAGENET_DEFAULT_CLASSES, name = `imagenet${size}-${classes}`): ImageDataset {
   if (size !== 16 && size !== 32) throw new Error(`downsampled ImageNet: size must be 16 or 32, got ${size}`);
   if (!Number.isInteger(classes) || classes < 1 || classes > MAX_CLASSES) {
-    throw new Error(`downsampled ImageNet: classes must be an integer in 1..${MAX_CLASSES} (labels are stored as bytes), got ${classes}`);
+    throw new UsageError(`downsampled ImageNet: classes must be an integer in 1..${MAX_CLASSES} (labels are stored as bytes), got ${classes}`);
   }
   return concatDatasets(name, files.map((f) => readImagenetBatch(f, size, classes)));
 }

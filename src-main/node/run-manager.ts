@@ -51,6 +51,8 @@ export interface RunManagerOptions {
   workerEntry?: string;
   trainingWorkerEntry?: string;
   checkpointEvery?: number;
+  /** How long a stopping worker may take before it is killed (default STOP_GRACE_MS). */
+  stopGraceMs?: number;
   /** Where worker diagnostics go (default: stderr). */
   log?: (m: string) => void;
 }
@@ -223,7 +225,7 @@ export class RunManager {
     const done = this.whenSettled(id);
     l.stopping = as;
     l.worker.send({ type: as === 'paused' ? 'pause' : 'cancel' });
-    const timer = setTimeout(() => l.worker.kill(), STOP_GRACE_MS);
+    const timer = setTimeout(() => l.worker.kill(), this.opts.stopGraceMs ?? STOP_GRACE_MS);
     return done.finally(() => clearTimeout(timer));
   }
 

@@ -125,7 +125,9 @@ describe('supernet searches are ordinary runs (train, then the same search loop)
 
   it('a DARTS supernet search from the API: folder written before the worker starts, pause while training, pause mid-search, resume to the end', async () => {
     const runs = tempDir('darts-supernet');
-    const manager = new RunManager({ runsDir: runs, launch: forkNodeWorker, trainingWorkerEntry: path.join(OUT, 'training-worker.js'), checkpointEvery: 2, log: () => {} });
+    // A long grace: on a loaded machine one DARTS query can outlast the default 2 s, and this
+    // test checks the worker's own pause (checkpoint at the step it stopped), not the kill.
+    const manager = new RunManager({ runsDir: runs, launch: forkNodeWorker, trainingWorkerEntry: path.join(OUT, 'training-worker.js'), checkpointEvery: 2, stopGraceMs: 120_000, log: () => {} });
     const kinds = new Set<string>();
     let epochs = 0;
     let queried = 0;
@@ -148,7 +150,7 @@ describe('supernet searches are ordinary runs (train, then the same search loop)
     while (epochs < 1) await new Promise((r) => setTimeout(r, 50));
     const t0 = performance.now();
     expect((await manager.pause(id)).status).toBe('paused');
-    expect(performance.now() - t0).toBeLessThan(2500); // answered between batches (or killed at the 2 s grace)
+    expect(performance.now() - t0).toBeLessThan(30_000); // answered between batches, not after the epoch
     const saved = readSupernetCheckpoint(dir)!.state.epoch;
     expect(saved).toBeGreaterThanOrEqual(1);
     expect(manager.get(id).training.map((t) => t.epoch)).toEqual([...Array(saved).keys()].map((i) => i + 1));

@@ -18,6 +18,9 @@ import { DATASET_MAX_CLASSES } from '../contracts/dataset';
 import { SEARCH_STEPS_MAX, SEED_MAX, SupernetSettingsSchema } from '../contracts/run';
 import type { z } from 'zod';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
+import { inspectCommand } from './commands/inspect';
+import { NETWORK_SPACES } from '../core/network/build';
+import { NetworkSpecError } from '../core/network/network';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -182,6 +185,22 @@ export function buildProgram(): Command {
     .action(async (o) => serveCommand(o));
 
   program
+    .command('inspect')
+    .description('the network of an architecture: parameters (auxiliary head excluded), MACs per image and the per-layer table; --export writes it untrained (seeded) as tfjs/onnx/arch/layers')
+    .addOption(new Option('--space <space>', 'search space of the architecture').choices([...NETWORK_SPACES]).makeOptionMandatory())
+    .requiredOption('--arch <text>', 'NAS-Bench-201 arch string or DARTS Genotype(...) text')
+    .option('--layers <n>', 'NB201: cells per stage N (default 5); DARTS: cells (default 20)', int('--layers', 1, 64))
+    .option('--channels <n>', 'NB201: first-stage C (default 16); DARTS: initial C, even (default 36)', int('--channels', 1, 1024))
+    .option('--classes <n>', 'classifier outputs', int('--classes', 2, 100_000), 10)
+    .option('--input <px>', 'square input side', int('--input', 4, 1024), 32)
+    .option('--in-channels <n>', 'image channels (3: RGB, 1: grey)', int('--in-channels', 1, 64), 3)
+    .option('--json', 'machine-readable output')
+    .option('--export <formats>', 'also write the untrained network: tfjs, onnx, arch, layers (comma-separated)')
+    .option('--out <dir>', 'folder for --export (new or empty)')
+    .option('--seed <n>', 'seed of the untrained weights', int('--seed', 0, SEED_MAX), 0)
+    .action((o) => inspectCommand({ ...o, input: o.input, inChannels: o.inChannels }));
+
+  program
     .command('doctor')
     .description('show which TensorFlow.js backend runs here and why')
     .option('--json', 'machine-readable output')
@@ -208,7 +227,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
     if (err.code?.startsWith('commander.')) return EXIT.usage; // commander already printed the message
-    if (err instanceof UsageError || err instanceof BenchmarkFileError || err instanceof DatasetFileError) {
+    if (err instanceof UsageError || err instanceof BenchmarkFileError || err instanceof DatasetFileError || err instanceof NetworkSpecError) {
       console.error(`l2nas: ${err.message}`);
       return EXIT.usage;
     }

@@ -9,6 +9,21 @@ import type { NetNode, NetworkDescription, Pads } from './network';
 let nextWeights = 0;
 
 /**
+ * A description's initial weights as plain data, drawn from `rng` in the description's tensor
+ * order: U(±1/√fanIn) (PyTorch's default for conv and linear layers) or the tensor's constant.
+ * No TF.js needed (untrained exports); NetworkWeights starts from the same values.
+ */
+export function initialWeights(desc: NetworkDescription, rng: Rng): NamedTensors {
+  const out: NamedTensors = {};
+  for (const t of desc.tensors) {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    const values = t.init.kind === 'uniform' ? rng.fillUniform(new Float32Array(n), -1 / Math.sqrt(t.init.fanIn), 1 / Math.sqrt(t.init.fanIn)) : new Float32Array(n).fill(t.init.value);
+    out[t.name] = { shape: t.shape.slice(), values };
+  }
+  return out;
+}
+
+/**
  * The weights of one network description as TF.js variables, keyed by the description's tensor
  * names (the same names a checkpoint and every exporter use). Initialised from the run's Rng in
  * the description's tensor order, so one seed gives one network.
@@ -19,20 +34,12 @@ export class NetworkWeights {
   private readonly prefix = `net${nextWeights++}/`;
 
   constructor(readonly desc: NetworkDescription, init: Rng | NamedTensors) {
+    const values = 'next' in init ? initialWeights(desc, init as Rng) : (init as NamedTensors);
     for (const t of desc.tensors) {
+      const saved = values[t.name];
       const n = t.shape.reduce((a, b) => a * b, 1);
-      let values: Float32Array;
-      if (!('next' in init)) {
-        const saved = (init as NamedTensors)[t.name];
-        if (!saved || saved.values.length !== n) throw new Error(`network weights: tensor "${t.name}" [${t.shape}] missing or of another size in the saved weights`);
-        values = saved.values;
-      } else if (t.init.kind === 'uniform') {
-        const bound = 1 / Math.sqrt(t.init.fanIn);
-        values = (init as Rng).fillUniform(new Float32Array(n), -bound, bound);
-      } else {
-        values = new Float32Array(n).fill(t.init.value);
-      }
-      this.vars.set(t.name, variableFrom(values, t.shape, t.trainable, this.prefix + t.name));
+      if (!saved || saved.values.length !== n) throw new Error(`network weights: tensor "${t.name}" [${t.shape}] missing or of another size in the saved weights`);
+      this.vars.set(t.name, variableFrom(saved.values, t.shape, t.trainable, this.prefix + t.name));
     }
   }
 

@@ -174,11 +174,11 @@ describe('network executor (TF.js cpu)', () => {
     const labels = Int32Array.from([0, 1, 2, 0, 1, 2]);
     const rng = new Rng(6);
     const before = tf.memory().numTensors;
-    const first = trainer.step(x, labels, { dropPath: 0.2, rng });
+    const first = trainer.step(x, labels, { dropPath: 0.2, rng }).loss;
     const afterFirst = tf.memory().numTensors; // momentum buffers are created by the first step
     expect(afterFirst - before).toBe(w.trainable(false).length);
     let last = first;
-    for (let i = 0; i < 4; i++) last = trainer.step(x, labels, { dropPath: 0, rng });
+    for (let i = 0; i < 4; i++) last = trainer.step(x, labels, { dropPath: 0, rng }).loss;
     expect(tf.memory().numTensors).toBe(afterFirst);
     expect(last).toBeLessThan(first);
     trainer.dispose();

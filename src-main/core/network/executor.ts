@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
-import { batchNormTrain } from '../supernet/fast-ops';
-import { depthwiseConvTorch, maxPool3x3 } from '../supernet/darts-ops';
+import { batchNormTrain, conv2dSame } from '../supernet/fast-ops';
+import { avgPool3x3, depthwiseConvTorch, maxPool3x3 } from '../supernet/darts-ops';
 import { snapshotVariables, variableFrom, assignValues, type NamedTensors } from '../supernet/param-store';
 import { SgdMomentum } from '../supernet/sgd-momentum';
 import type { NetNode, NetworkDescription, Pads } from './network';
@@ -168,6 +168,9 @@ function runNode(n: NetNode, w: NetworkWeights, get: (id: string) => tf.Tensor, 
         y = depthwiseConvTorch(x, f, n.stride, n.dilation);
       } else if (n.depthwise) {
         y = tf.depthwiseConv2d(padHW(x, n.pads), f, n.stride, 'valid');
+      } else if (n.stride === 1 && n.dilation === 1 && n.kernel % 2 === 1 && n.pads.every((q) => q === (n.kernel - 1) / 2)) {
+        // Stride 1 with symmetric (k−1)/2 padding is TF's 'same': fast-ops' conv has the fast gradient on WASM.
+        y = conv2dSame(x, f, 1);
       } else {
         y = tf.conv2d(padHW(x, n.pads), f, n.stride, 'valid', 'NHWC', n.dilation);
       }
@@ -205,6 +208,8 @@ function runNode(n: NetNode, w: NetworkWeights, get: (id: string) => tf.Tensor, 
     }
     case 'avgpool': {
       const x = get(n.input) as tf.Tensor4D;
+      // The DARTS/NB201 3×3 pool: fast-ops' kernel, whose gradient avoids TF.js's slow AvgPoolGrad.
+      if (!n.countIncludePad && n.kernel === 3 && n.pads.every((p) => p === 1) && (n.stride === 1 || n.stride === 2)) return avgPool3x3(x, n.stride);
       const y = tf.avgPool(padHW(x, n.pads), n.kernel, n.stride, 'valid');
       if (n.countIncludePad || n.pads.every((p) => p === 0)) return y;
       const s = poolCountScale(x.shape[1], x.shape[2], n.kernel, n.stride, n.pads);
@@ -263,18 +268,26 @@ export class NetworkTrainer {
     this.opt = new SgdMomentum(lr, momentum, weightDecay, (v) => weights.localName(v));
   }
 
-  step(x: tf.Tensor4D, labels: Int32Array, o: TrainStepOptions = {}): number {
+  /** One step; returns the batch's loss and how many images the (pre-step) logits classified right. */
+  step(x: tf.Tensor4D, labels: Int32Array, o: TrainStepOptions = {}): { loss: number; correct: number } {
     const auxWeight = o.auxWeight ?? 0;
     const withAux = auxWeight > 0 && this.weights.desc.auxOutput !== undefined;
     const vars = this.weights.trainable(withAux);
     const classes = this.weights.desc.classes;
-    return this.opt.step(() => {
+    let correct: tf.Tensor | null = null;
+    const loss = this.opt.step(() => {
       const { logits, aux } = forwardNetwork(this.weights, x, { mode: 'train', dropPath: o.dropPath, rng: o.rng });
-      const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
-      let loss = tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
-      if (withAux && aux) loss = tf.add(loss, tf.mul(tf.losses.softmaxCrossEntropy(onehot, aux), auxWeight));
-      return loss;
+      const labelsT = tf.tensor1d(labels, 'int32');
+      correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labelsT), 'int32')));
+      const onehot = tf.oneHot(labelsT, classes);
+      let l = tf.losses.softmaxCrossEntropy(onehot, logits) as tf.Scalar;
+      if (withAux && aux) l = tf.add(l, tf.mul(tf.losses.softmaxCrossEntropy(onehot, aux), auxWeight));
+      return l;
     }, vars);
+    const c = correct as tf.Tensor | null;
+    const n = c ? c.dataSync()[0] : 0;
+    c?.dispose();
+    return { loss, correct: n };
   }
 
   dispose(): void {

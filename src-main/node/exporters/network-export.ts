@@ -7,6 +7,12 @@ import { UsageError } from '../usage-error';
 import { onnxModel, ONNX_OPSET } from './onnx';
 import { tfjsGraphModel, TFJS_WEIGHTS_FILE } from './tfjs-graph';
 
+/** Per-channel normalisation of pixel/255 that the trained network expects. */
+export interface InputStats {
+  mean: number[];
+  std: number[];
+}
+
 /** What `l2nas export` / `inspect --export` can write. */
 export const NETWORK_EXPORT_FORMATS = ['tfjs', 'onnx', 'arch', 'layers'] as const;
 export type NetworkExportFormat = (typeof NETWORK_EXPORT_FORMATS)[number];
@@ -18,7 +24,7 @@ export function parseExportFormats(text: string, where: string): NetworkExportFo
   return [...new Set(list)] as NetworkExportFormat[];
 }
 
-function readme(desc: NetworkDescription, formats: NetworkExportFormat[], trained: string): string {
+function readme(desc: NetworkDescription, formats: NetworkExportFormat[], trained: string, stats?: InputStats): string {
   const [H, W, C] = desc.input;
   const counts = countNetwork(desc);
   const lines = [
@@ -31,7 +37,9 @@ function readme(desc: NetworkDescription, formats: NetworkExportFormat[], traine
     '',
     'All models are inference graphs: batch norm uses the running statistics kept in training;',
     'drop-path and the auxiliary head (DARTS) are training-only and left out.',
-    'Preprocess images exactly as in training (per-channel mean/std normalisation, if any).',
+    stats
+      ? `Preprocessing (as in training): x = (pixel / 255 − mean[c]) / std[c] per channel c, mean = [${stats.mean.map((v) => v.toFixed(6)).join(', ')}], std = [${stats.std.map((v) => v.toFixed(6)).join(', ')}].`
+      : 'Preprocessing: none recorded (untrained network).',
     '',
     'Files:',
     '  README.txt        this file',
@@ -66,7 +74,7 @@ function readme(desc: NetworkDescription, formats: NetworkExportFormat[], traine
  * `outDir` at the end (an existing `outDir` must be empty; it is replaced only then), so a
  * failure or a kill never leaves a half-written export.
  */
-export function writeNetworkExports(desc: NetworkDescription, weights: NamedTensors, formats: NetworkExportFormat[], outDir: string, trained: string): string[] {
+export function writeNetworkExports(desc: NetworkDescription, weights: NamedTensors, formats: NetworkExportFormat[], outDir: string, trained: string, stats?: InputStats): string[] {
   const target = path.resolve(outDir);
   if (fs.existsSync(target)) {
     const st = fs.lstatSync(target);
@@ -81,7 +89,7 @@ export function writeNetworkExports(desc: NetworkDescription, weights: NamedTens
     files.push(name);
   };
   try {
-    write('README.txt', readme(desc, formats, trained));
+    write('README.txt', readme(desc, formats, trained, stats));
     if (formats.includes('arch')) write('architecture.txt', desc.arch + '\n');
     if (formats.includes('layers')) write('layers.csv', layersCsv(countNetwork(desc)));
     if (formats.includes('tfjs')) {

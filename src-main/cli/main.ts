@@ -211,8 +211,9 @@ export function buildProgram(): Command {
   program
     .command('train')
     .description('train one architecture from scratch into a new run folder (per-epoch checkpoints; `l2nas resume <out>` continues a killed one; `l2nas export <out>` writes the model)')
-    .addOption(new Option('--space <space>', 'search space of the architecture').choices([...TRAIN_SPACES]).makeOptionMandatory())
-    .requiredOption('--arch <text>', 'NAS-Bench-201 arch string or DARTS Genotype(...) text')
+    .addOption(new Option('--space <space>', 'search space of the architecture (or --from-run)').choices([...TRAIN_SPACES]))
+    .option('--arch <text>', 'NAS-Bench-201 arch string or DARTS Genotype(...) text (or --from-run)')
+    .option('--from-run <run-dir>', 'train the best architecture of a finished search run')
     .addOption(new Option('--dataset <kind>', 'training data (one seeded half trains, the other validates)').choices(['mnist', ...DATASET_KINDS]).default('mnist'))
     .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])
     .option('--classes <n>', `downsampled ImageNet: keep the first n classes (at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))

@@ -11,7 +11,7 @@ import { TrainResultSchema } from '../../src-main/contracts/train';
 import { decodeCheckpoint } from '../../src-main/node/checkpoint-codec';
 import { readTrainConfig, readTrainNetwork } from '../../src-main/node/train-session';
 import type { NamedTensors } from '../../src-main/core/supernet/param-store';
-import { tempDir } from '../helpers/fixture-tables';
+import { tempDir, writeSyntheticNb201 } from '../helpers/fixture-tables';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'l2nas.cjs');
@@ -84,6 +84,23 @@ describe('l2nas train / resume / export', () => {
     const out = await s.run({ input: new ort.Tensor('float32', xs, [2, C, H, W]) }); // C = 1: NHWC and NCHW bytes agree
     const got = out.logits.data as Float32Array;
     expect(Math.max(...Array.from(got, (v, i) => Math.abs(v - ours[i])))).toBeLessThan(1e-4);
+  });
+
+  it('--from-run trains the best architecture of a finished search run; a run without a result is refused', () => {
+    const csv = writeSyntheticNb201(path.join(dir, 'nb201.csv'));
+    const search = path.join(dir, 'search');
+    expect(l2nas('search', '--space', 'nb201', '--benchmark', csv, '--metric', 'acc', '--steps', '20', '--preset', 'nb201', '--out', search, '-q').code).toBe(0);
+    const best = JSON.parse(fs.readFileSync(path.join(search, 'result.json'), 'utf8')).best.arch;
+    const t = path.join(dir, 'from-run');
+    const r = l2nas('train', '--from-run', search, '--epochs', '1', '--channels', '2', '--cells', '1', '--batch', '16', '--train-images', '32', '--val-images', '32', '--out', t, '-q');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(readTrainConfig(t).arch).toBe(best);
+    fs.rmSync(path.join(search, 'result.json'));
+    const none = l2nas('train', '--from-run', search, '--out', path.join(dir, 'from-run-2'));
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/no best architecture/);
+    expect(fs.existsSync(path.join(dir, 'from-run-2'))).toBe(false);
   });
 
   it('bad input exits 2 and leaves no run folder', () => {

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TrainConfigSchema, type TrainConfig, type TrainSettings } from '../../contracts/train';
+import { TRAIN_SPACES, TrainConfigSchema, type TrainConfig, type TrainSettings } from '../../contracts/train';
 import { checkDataset } from '../../node/datasets';
 import { parseExportFormats, writeNetworkExports } from '../../node/exporters/network-export';
 import { writeJsonAtomic } from '../../node/atomic-write';
-import { makeNewRunFolder, writeRunStatus } from '../../node/run-folder';
+import { makeNewRunFolder, readRunConfig, readRunResult, writeRunStatus } from '../../node/run-folder';
 import { acquireRunLock } from '../../node/run-lock';
 import { isTrainFolder, readTrainCheckpoint, readTrainConfig, readTrainNetwork, readTrainResult, trainFolder, trainNetwork, TRAIN_FILES } from '../../node/train-session';
 import { UsageError } from '../../node/usage-error';
@@ -18,8 +18,9 @@ export const TRAIN_DEFAULTS: Record<'nb201' | 'darts', TrainSettings> = {
 };
 
 export interface TrainCommandOptions {
-  space: 'nb201' | 'darts';
-  arch: string;
+  space?: 'nb201' | 'darts';
+  arch?: string;
+  fromRun?: string;
   dataset: (typeof DATASET_KINDS)[number] | 'mnist';
   data: string[];
   classes?: number;
@@ -42,7 +43,8 @@ export interface TrainCommandOptions {
 
 /** config.json of a training run from the flags; every input (arch, settings, dataset files) is checked before a folder is written. */
 export function trainConfigOf(o: TrainCommandOptions): TrainConfig {
-  const d = TRAIN_DEFAULTS[o.space];
+  const { space, arch } = architectureOf(o);
+  const d = TRAIN_DEFAULTS[space];
   const settings: TrainSettings = {
     ...d,
     ...(o.channels !== undefined ? { channels: o.channels } : {}),
@@ -58,7 +60,7 @@ export function trainConfigOf(o: TrainCommandOptions): TrainConfig {
     ...(o.valImages !== undefined ? { valImages: o.valImages } : {}),
   };
   const kind = o.dataset === 'mnist' ? 'mnist-embedded' : o.dataset;
-  const raw = { version: 1, kind: 'train', space: o.space, arch: o.arch, dataset: datasetSpecOf(kind, o.data, o.classes), settings, seed: o.seed, backend: o.backend, createdAt: new Date().toISOString() };
+  const raw = { version: 1, kind: 'train', space, arch, dataset: datasetSpecOf(kind, o.data, o.classes), settings, seed: o.seed, backend: o.backend, createdAt: new Date().toISOString() };
   const r = TrainConfigSchema.safeParse(raw);
   if (!r.success) throw new UsageError(`training settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const check = checkDataset(r.data.dataset);
@@ -66,6 +68,26 @@ export function trainConfigOf(o: TrainCommandOptions): TrainConfig {
   // The standard DARTS auxiliary head needs an 8×8 map (32×32 input): without it the loss weight is moot.
   if (r.data.space === 'darts' && r.data.settings.auxWeight > 0 && !desc.auxOutput) throw new UsageError(`--aux-weight ${r.data.settings.auxWeight}: the auxiliary head needs 32×32 images (got ${check.height}×${check.width}); pass --aux-weight 0`);
   return r.data;
+}
+
+/** --space + --arch, or the best architecture of the search run --from-run names. */
+function architectureOf(o: TrainCommandOptions): { space: 'nb201' | 'darts'; arch: string } {
+  if (o.fromRun) {
+    if (o.arch || o.space) throw new UsageError('--from-run takes the space and architecture from the run; leave out --space and --arch');
+    if (isTrainFolder(o.fromRun)) throw new UsageError(`--from-run ${o.fromRun}: a training run, not a search run`);
+    let config, result;
+    try {
+      config = readRunConfig(o.fromRun);
+      result = readRunResult(o.fromRun);
+    } catch (e) {
+      throw new UsageError(`--from-run ${o.fromRun}: ${(e as Error).message}`);
+    }
+    if (!result) throw new UsageError(`--from-run ${o.fromRun}: the run has no best architecture yet (no result.json: finish it with l2nas resume)`);
+    if (!(TRAIN_SPACES as readonly string[]).includes(config.space)) throw new UsageError(`--from-run ${o.fromRun}: no network builder for the "${config.space}" space yet (nb201, darts)`);
+    return { space: config.space as 'nb201' | 'darts', arch: result.best.arch };
+  }
+  if (!o.space || !o.arch) throw new UsageError('train needs --space and --arch, or --from-run <search run>');
+  return { space: o.space, arch: o.arch };
 }
 
 async function drive(dir: string, quiet: boolean): Promise<void> {

@@ -18,6 +18,11 @@ import { DATASET_MAX_CLASSES } from '../contracts/dataset';
 import { SEARCH_STEPS_MAX, SEED_MAX, SupernetSettingsSchema } from '../contracts/run';
 import type { z } from 'zod';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
+import { inspectCommand } from './commands/inspect';
+import { exportCommand, isTrainFolder, resumeTrainCommand, trainCommand } from './commands/train';
+import { TRAIN_SPACES, TrainSettingsSchema } from '../contracts/train';
+import { NETWORK_SPACES } from '../core/network/build';
+import { NetworkSpecError } from '../core/network/network';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -120,7 +125,7 @@ export function buildProgram(): Command {
     .argument('<run-dir>', 'the run folder')
     .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1, SEARCH_STEPS_MAX), DEFAULT_CHECKPOINT_EVERY)
     .option('-q, --quiet', 'no progress bar or summary')
-    .action(async (dir: string, o) => resumeCommand(dir, !!o.quiet, o.checkpointEvery));
+    .action(async (dir: string, o) => (isTrainFolder(dir) ? resumeTrainCommand(dir, !!o.quiet) : resumeCommand(dir, !!o.quiet, o.checkpointEvery)));
 
   program
     .command('bench')
@@ -182,6 +187,62 @@ export function buildProgram(): Command {
     .action(async (o) => serveCommand(o));
 
   program
+    .command('inspect')
+    .description('the network of an architecture: parameters (auxiliary head excluded), MACs per image and the per-layer table; --export writes it untrained (seeded) as tfjs/onnx/arch/layers')
+    .addOption(new Option('--space <space>', 'search space of the architecture').choices([...NETWORK_SPACES]).makeOptionMandatory())
+    .requiredOption('--arch <text>', 'NAS-Bench-201 arch string or DARTS Genotype(...) text')
+    .option('--layers <n>', 'NB201: cells per stage N (default 5); DARTS: cells (default 20)', int('--layers', 1, 64))
+    .option('--channels <n>', 'NB201: first-stage C (default 16); DARTS: initial C, even (default 36)', int('--channels', 1, 1024))
+    .option('--classes <n>', 'classifier outputs', int('--classes', 2, 100_000), 10)
+    .option('--input <px>', 'square input side', int('--input', 4, 1024), 32)
+    .option('--in-channels <n>', 'image channels (3: RGB, 1: grey)', int('--in-channels', 1, 64), 3)
+    .option('--json', 'machine-readable output')
+    .option('--export <formats>', 'also write the untrained network: tfjs, onnx, arch, layers (comma-separated)')
+    .option('--out <dir>', 'folder for --export (new or empty)')
+    .option('--seed <n>', 'seed of the untrained weights', int('--seed', 0, SEED_MAX), 0)
+    .action((o) => inspectCommand({ ...o, input: o.input, inChannels: o.inChannels }));
+
+  const trainField = TrainSettingsSchema.shape;
+  const fraction = (name: string, max: number, maxOpen: boolean) => (v: string) => {
+    const n = num(v);
+    if (!(n >= 0 && (maxOpen ? n < max : n <= max))) throw new InvalidArgumentError(`${name} must be a number from 0 to ${maxOpen ? 'below ' : ''}${max} (got ${v})`);
+    return n;
+  };
+  program
+    .command('train')
+    .description('train one architecture from scratch into a new run folder (per-epoch checkpoints; `l2nas resume <out>` continues a killed one; `l2nas export <out>` writes the model)')
+    .addOption(new Option('--space <space>', 'search space of the architecture (or --from-run)').choices([...TRAIN_SPACES]))
+    .option('--arch <text>', 'NAS-Bench-201 arch string or DARTS Genotype(...) text (or --from-run)')
+    .option('--from-run <run-dir>', 'train the best architecture of a finished search run')
+    .addOption(new Option('--dataset <kind>', 'training data (one seeded half trains, the other validates)').choices(['mnist', ...DATASET_KINDS]).default('mnist'))
+    .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])
+    .option('--classes <n>', `downsampled ImageNet: keep the first n classes (at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
+    .option('--epochs <n>', 'epochs (default 10)', intLike('--epochs', trainField.epochs))
+    .option('--channels <n>', 'NB201: first-stage C (default 16); DARTS: initial C, even (default 36)', intLike('--channels', trainField.channels))
+    .option('--cells <n>', 'NB201: cells per stage N (default 5); DARTS: cells (default 20)', intLike('--cells', trainField.layers))
+    .option('--batch <n>', 'batch size (NB201 default 64, DARTS 96)', intLike('--batch', trainField.batchSize))
+    .option('--lr <x>', 'peak learning rate, cosine to 0 (NB201 default 0.1, DARTS 0.025)', positive('--lr', 10))
+    .option('--weight-decay <x>', 'weight decay (NB201 default 5e-4, DARTS 3e-4)', fraction('--weight-decay', 1, false))
+    .option('--cutout <px>', 'cutout square side (DARTS default 16, NB201 0)', intLike('--cutout', trainField.cutout))
+    .option('--aux-weight <x>', 'DARTS auxiliary-loss weight (default 0.4; needs 32×32 images)', fraction('--aux-weight', 10, false))
+    .option('--drop-path <p>', 'DARTS drop-path probability at the last epoch (default 0.2)', fraction('--drop-path', 1, true))
+    .option('--train-images <n>', 'training images per epoch (of the training half; default all)', intLike('--train-images', trainField.trainImages.unwrap()))
+    .option('--val-images <n>', 'validation images measured per epoch (of the held-out half; default all)', intLike('--val-images', trainField.valImages.unwrap()))
+    .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0, SEED_MAX), 0)
+    .addOption(backendOption())
+    .requiredOption('--out <dir>', 'run folder to create')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (o) => trainCommand(o));
+
+  program
+    .command('export')
+    .description('write the trained network of a training run: tfjs (model.json + weights), onnx (model.onnx), arch, layers (comma-separated), with a README.txt')
+    .argument('<run-dir>', 'a training run folder')
+    .requiredOption('--format <formats>', 'tfjs, onnx, arch, layers (comma-separated)')
+    .requiredOption('--out <dir>', 'folder to write (new or empty)')
+    .action((dir: string, o) => exportCommand(dir, o.format, o.out));
+
+  program
     .command('doctor')
     .description('show which TensorFlow.js backend runs here and why')
     .option('--json', 'machine-readable output')
@@ -208,7 +269,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
     if (err.code?.startsWith('commander.')) return EXIT.usage; // commander already printed the message
-    if (err instanceof UsageError || err instanceof BenchmarkFileError || err instanceof DatasetFileError) {
+    if (err instanceof UsageError || err instanceof BenchmarkFileError || err instanceof DatasetFileError || err instanceof NetworkSpecError) {
       console.error(`l2nas: ${err.message}`);
       return EXIT.usage;
     }

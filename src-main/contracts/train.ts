@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { DatasetSpecSchema } from './dataset';
+import { BACKEND_IDS } from './ids';
+import { SeedSchema } from './run';
+
+/**
+ * config.json of a training run: one discrete architecture trained from scratch (issue #10).
+ * Its `kind: 'train'` tells it from a search run's config (which has no kind). Bounds are
+ * declared once here for the CLI flags and the folder.
+ */
+export const TRAIN_SPACES = ['nb201', 'darts'] as const;
+
+export const TrainSettingsSchema = z
+  .object({
+    /** NB201: first-stage C; DARTS: initial C (even). */
+    channels: z.number().int().min(1).max(1024),
+    /** NB201: cells per stage N; DARTS: cells. */
+    layers: z.number().int().min(1).max(64),
+    epochs: z.number().int().min(1).max(1000),
+    batchSize: z.number().int().min(2).max(1024),
+    /** Cosine learning rate per epoch from lrMax to lrMin (DARTS: 0.025 → 0). */
+    lrMax: z.number().gt(0).max(10),
+    lrMin: z.number().min(0).max(10),
+    momentum: z.number().min(0).lt(1),
+    weightDecay: z.number().min(0).max(1),
+    /** Cutout square side in pixels (0: off). */
+    cutout: z.number().int().min(0).max(64),
+    /** DARTS: weight of the auxiliary head's loss (0: no head). */
+    auxWeight: z.number().min(0).max(10),
+    /** DARTS: drop-path probability at the last epoch (linear from 0, as DARTS's train.py). */
+    dropPath: z.number().min(0).lt(1),
+    /** Training images used per epoch (of the training half; default all). */
+    trainImages: z.number().int().min(2).max(10_000_000).optional(),
+    /** Validation images measured after each epoch (of the held-out half; default all). */
+    valImages: z.number().int().min(1).max(10_000_000).optional(),
+  })
+  .strict();
+export type TrainSettings = z.infer<typeof TrainSettingsSchema>;
+
+export const TrainConfigSchema = z
+  .object({
+    version: z.literal(1),
+    kind: z.literal('train'),
+    space: z.enum(TRAIN_SPACES),
+    arch: z.string().min(1).max(8000),
+    dataset: DatasetSpecSchema,
+    settings: TrainSettingsSchema,
+    seed: SeedSchema,
+    backend: z.enum(['auto', ...BACKEND_IDS]),
+    createdAt: z.string(),
+  })
+  .strict();
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+export const TrainEpochSchema = z.object({
+  epoch: z.number().int().min(1),
+  lr: z.number(),
+  trainLoss: z.number(),
+  trainAccuracy: z.number(),
+  valLoss: z.number(),
+  valAccuracy: z.number(),
+  seconds: z.number(),
+  imagesPerSecond: z.number(),
+});
+export type TrainEpoch = z.infer<typeof TrainEpochSchema>;
+
+export const TrainResultSchema = z.object({
+  version: z.literal(1),
+  kind: z.literal('train'),
+  status: z.literal('completed'),
+  arch: z.string(),
+  params: z.number().int(),
+  macs: z.number().int(),
+  epochs: z.array(TrainEpochSchema),
+  /** Accuracy (%) on the held-out half after the last epoch, BN with running statistics. */
+  valAccuracy: z.number(),
+  backend: z.string(),
+  seconds: z.number(),
+});
+export type TrainResult = z.infer<typeof TrainResultSchema>;

@@ -70,6 +70,14 @@ export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>, checkEv
   };
 }
 
+function isTrainingRun(dir: string): boolean {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.config), 'utf8')) as { kind?: unknown }).kind === 'train';
+  } catch {
+    return false;
+  }
+}
+
 /** Every run folder under `runsDir` (folders with a config.json), newest first; unreadable ones are skipped with a warning. */
 export function listRuns(runsDir: string, liveIds?: ReadonlySet<string>, warn: (m: string) => void = () => {}): RunSummary[] {
   if (!fs.existsSync(runsDir)) return [];
@@ -77,6 +85,9 @@ export function listRuns(runsDir: string, liveIds?: ReadonlySet<string>, warn: (
   for (const name of fs.readdirSync(runsDir)) {
     const dir = path.join(runsDir, name);
     if (!fs.existsSync(path.join(dir, RUN_FILES.config))) continue;
+    // Training runs (`l2nas train`, config kind "train") are not shown by the app and serve yet
+    // (issue #10, item 6): skipped without a warning on every refresh.
+    if (isTrainingRun(dir)) continue;
     try {
       out.push(summarizeRun(dir, liveIds));
     } catch (e) {

@@ -70,7 +70,8 @@ export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>, checkEv
   };
 }
 
-function isTrainingRun(dir: string): boolean {
+/** A training run's folder (`l2nas train`: config.json of kind "train"). */
+export function isTrainingRun(dir: string): boolean {
   try {
     return (JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.config), 'utf8')) as { kind?: unknown }).kind === 'train';
   } catch {

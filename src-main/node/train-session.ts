@@ -54,13 +54,7 @@ export function readTrainConfig(dir: string): TrainConfig {
 }
 
 /** Whether `dir` holds a training run (config.json with kind 'train'); false for search runs and unreadable folders. */
-export function isTrainFolder(dir: string): boolean {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(dir, TRAIN_FILES.config), 'utf8')) as { kind?: unknown }).kind === 'train';
-  } catch {
-    return false;
-  }
-}
+export { isTrainingRun as isTrainFolder } from './run-store';
 
 export function readTrainCheckpoint(dir: string): TrainCheckpoint | null {
   const f = path.join(dir, TRAIN_FILES.checkpoint);

@@ -44,6 +44,11 @@ export async function call<M extends StudioCall['method']>(c: Extract<StudioCall
   return r.value;
 }
 
+/** One file of a run's exports/ as a Blob (see RendererApi.exportBlob). */
+export function exportBlob(id: string, name: string): Promise<Blob> {
+  return theApi().exportBlob(id, name);
+}
+
 /** While running runs are listed, the list is re-read this often (runs made by the CLI stream no events here). */
 export const RUNS_POLL_MS = 5000;
 

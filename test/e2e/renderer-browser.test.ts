@@ -134,10 +134,15 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
   it('exports the architecture, the history (JSON, CSV) and the figure (SVG, PNG) as real files', async () => {
     const exported: Record<string, string> = {};
     for (const what of ['arch', 'history-json', 'history-csv', 'figure-svg', 'figure-png']) {
-      await page.click(`[data-export="${what}"]`);
+      // Each export lands in the run folder AND in the browser's downloads (serve may be remote).
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`[data-export="${what}"]`)]);
       await page.waitForSelector(`[data-exported="${what}"]`);
       exported[what] = (await page.textContent(`[data-exported="${what}"] code`))!.trim();
       expect(exported[what].startsWith(path.join(runsDir, runId, 'exports'))).toBe(true);
+      expect(dl.suggestedFilename()).toBe(`${runId}-${path.basename(exported[what])}`);
+      const saved = path.join(ARTIFACTS, 'downloads', dl.suggestedFilename());
+      await dl.saveAs(saved);
+      expect(fs.readFileSync(saved).equals(fs.readFileSync(exported[what])), what).toBe(true);
     }
     const result = JSON.parse(fs.readFileSync(path.join(runsDir, runId, 'result.json'), 'utf8'));
     expect(fs.readFileSync(exported.arch, 'utf8')).toBe(`${result.best.arch}\n`);

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { mount, flushPromises } from '@vue/test-utils';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DatasetCheck, DatasetSpec } from '../../src-main/contracts/dataset';
 import type { TableCheck } from '../../src-main/contracts/studio-api';
 import SearchForm from '../../src-renderer/components/SearchForm.vue';
@@ -23,6 +23,8 @@ async function withCheckedTable(s: ReturnType<typeof setup>) {
   await s.w.get('[data-action="check"]').trigger('click');
   await flushPromises();
 }
+
+beforeEach(() => localStorage.clear()); // the form remembers checked table paths between mounts
 
 describe('SearchForm (new search)', () => {
   it('starts disabled, naming what is missing next to its field', () => {

@@ -40,7 +40,7 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     runsDir = tempDir('browser');
     // A run made by the CLI: the UI lists it like its own (same run folder format).
-    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--method', 'rea', '--steps', '150', '--seed', '3', '--out', path.join(runsDir, 'cli-rea-run'), '-q']);
+    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--report', 'cifar10', '--method', 'rea', '--steps', '150', '--seed', '3', '--out', path.join(runsDir, 'cli-rea-run'), '-q']);
     manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: ENTRY, trainingWorkerEntry: TRAINING_ENTRY, log: () => {} });
     server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
     browser = await chromium.launch({
@@ -67,6 +67,11 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.goto(server.url);
     await page.waitForSelector('tr[data-run="cli-rea-run"]');
     expect(await page.textContent('tr[data-run="cli-rea-run"]')).toContain('150 / 150');
+    // The "Also report" column (--report) has its own column, valued from result.json's best.
+    const result = JSON.parse(fs.readFileSync(path.join(runsDir, 'cli-rea-run', 'result.json'), 'utf8'));
+    expect(await page.textContent('th [data-sort="report:cifar10"]')).toContain('cifar10');
+    expect(await page.textContent('tr[data-run="cli-rea-run"] [data-col="report:cifar10"]')).toBe(`${result.best.metrics.cifar10.toFixed(2)} %`);
+    expect(await page.textContent('tr[data-run="cli-rea-run"] [data-col="preset"]')).toBe('–'); // REA has no L²NAS preset
     await shot('runs-list');
   });
 
@@ -175,14 +180,59 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await shot('compare');
   });
 
+  it('sorts and filters the runs table, names a run, and starts a new search from its settings', async () => {
+    await page.click('nav >> text=Runs');
+    await page.waitForSelector(`tr[data-run="${runId}"]`);
+    const order = () => page.$$eval('.runs-table tbody tr[data-run]', (rows) => rows.map((r) => r.getAttribute('data-run')));
+    const bests = Object.fromEntries(
+      ['cli-rea-run', runId].map((id) => [id, JSON.parse(fs.readFileSync(path.join(runsDir, id, 'result.json'), 'utf8')).best.value as number]),
+    );
+    await page.click('[data-sort="best"]'); // numbers sort descending first
+    const byBest = Object.keys(bests).sort((a, b) => bests[b] - bests[a]);
+    expect(await order()).toEqual(byBest);
+    await page.click('[data-sort="best"]');
+    expect(await order()).toEqual([...byBest].reverse());
+    expect(await page.getAttribute('th:has([data-sort="best"])', 'aria-sort')).toBe('ascending');
+    await page.selectOption('[data-filter="method"]', 'rea');
+    expect(await order()).toEqual(['cli-rea-run']);
+    expect(await page.textContent('[data-shown]')).toContain('1 of 2 runs');
+    await page.selectOption('[data-filter="method"]', '');
+    await page.click(`tr[data-run="${runId}"] [data-action="notes"]`);
+    await page.fill('[data-notes="name"]', 'first L2NAS try');
+    await page.fill('[data-notes="notes"]', 'tau 0.9 on cifar100');
+    await page.click('[data-action="save-notes"]');
+    await page.waitForSelector(`tr[data-run="${runId}"] [data-run-name]:has-text("first L2NAS try")`);
+    expect(JSON.parse(fs.readFileSync(path.join(runsDir, runId, 'notes.json'), 'utf8'))).toEqual({ name: 'first L2NAS try', notes: 'tau 0.9 on cifar100' });
+    await page.fill('[data-filter="text"]', 'tau 0.9');
+    expect(await order()).toEqual([runId]);
+    await shot('runs-list-filtered');
+    await page.fill('[data-filter="text"]', '');
+    await page.click(`tr[data-run="${runId}"] [data-action="new-from"]`);
+    await page.waitForSelector('[data-from-run]');
+    await page.waitForSelector('[data-table-ok]'); // its table re-checked at once
+    expect(await page.inputValue('#f-benchmark')).toBe(NB201_TEST_CSV);
+    expect(await page.inputValue('#f-metric')).toBe('cifar100');
+    expect(await page.inputValue('#f-steps')).toBe('200');
+    expect(await page.inputValue('#f-seed')).toBe('1');
+    expect(await page.inputValue('#f-tau')).toBe('0.9');
+    expect(await page.isDisabled('[data-action="start"]')).toBe(false);
+    await shot('new-search-from-run');
+    // A plain new search remembers the last table paths and re-checks them.
+    await page.click('nav >> text=New search');
+    await page.waitForSelector('[data-table-ok]');
+    expect(await page.inputValue('#f-benchmark')).toBe(NB201_TEST_CSV);
+  });
+
   it('deletes a run only after confirmation', async () => {
     await page.click('nav >> text=Runs');
     const row = 'tr[data-run="cli-rea-run"]';
     await page.click(`${row} [data-action="delete"]`);
     expect(fs.existsSync(path.join(runsDir, 'cli-rea-run'))).toBe(true); // asked, not yet done
-    await page.click(`${row} button:has-text("Keep")`);
+    // The question opens in a row below the run, inside the table's width (it overflowed the page once).
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await page.click('[data-confirm-row] button:has-text("Keep")');
     await page.click(`${row} [data-action="delete"]`);
-    await page.click(`${row} [data-action="confirm-delete"]`);
+    await page.click('[data-confirm-row] [data-action="confirm-delete"]');
     await page.waitForSelector(row, { state: 'detached' });
     expect(fs.existsSync(path.join(runsDir, 'cli-rea-run'))).toBe(false);
     expect(fs.existsSync(path.join(runsDir, runId))).toBe(true);

@@ -41,6 +41,8 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     runsDir = tempDir('browser');
     // A run made by the CLI: the UI lists it like its own (same run folder format).
     execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--report', 'cifar10', '--method', 'rea', '--steps', '150', '--seed', '3', '--out', path.join(runsDir, 'cli-rea-run'), '-q']);
+    // A second seed of the same method: Compare groups the two (mean ± std over seeds).
+    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--report', 'cifar10', '--method', 'rea', '--steps', '150', '--seed', '4', '--out', path.join(runsDir, 'cli-rea-run-s4'), '-q']);
     manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: ENTRY, trainingWorkerEntry: TRAINING_ENTRY, log: () => {} });
     server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
     browser = await chromium.launch({
@@ -136,6 +138,46 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await (await page.$('.best-arch'))!.screenshot({ path: path.join(ARTIFACTS, 'best-architecture.png') });
   });
 
+  it('zooms the charts, switches the y-range, draws a clicked query, and downloads each chart as PNG and SVG', async () => {
+    const chart = '[data-chart="accuracy"] .chart';
+    await page.waitForSelector(`${chart} canvas`);
+    expect(await page.getAttribute(chart, 'data-zoom')).toBe('all');
+    await page.locator(chart).scrollIntoViewIfNeeded(); // the previous test scrolled to the figure
+    const box = (await page.$(chart))!.boundingBox();
+    const b = (await box)!;
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+    await page.waitForTimeout(100);
+    for (let i = 0; i < 5; i++) {
+      await page.mouse.wheel(0, -120); // zoom in around the pointer, notch by notch
+      await page.waitForTimeout(100);
+    }
+    for (let i = 0; i < 50 && (await page.getAttribute(chart, 'data-zoom')) === 'all'; i++) await page.waitForTimeout(100);
+    const [start, end] = (await page.getAttribute(chart, 'data-zoom'))!.split('-').map(Number);
+    expect(end - start).toBeLessThan(100);
+    await page.selectOption('[data-control="accuracy-view"]', 'full');
+    expect(await page.getAttribute('[data-chart="accuracy"]', 'data-view')).toBe('full');
+    await page.selectOption('[data-control="accuracy-view"]', 'fit');
+    // A click in the plot draws the architecture queried at that step.
+    await page.mouse.click(b.x + b.width * 0.5, b.y + 120);
+    await page.waitForSelector('[data-section="picked-arch"] svg[data-figure="nb201-cell"]');
+    const step = Number((await page.textContent('[data-section="picked-arch"] h3'))!.match(/step (\d+)/)![1]);
+    const events = fs.readFileSync(path.join(runsDir, runId, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect((await page.textContent('[data-picked-arch]'))!.trim()).toBe(events[step].arch);
+    await (await page.$('[data-section="picked-arch"]'))!.screenshot({ path: path.join(ARTIFACTS, 'picked-architecture.png') });
+    await page.click('[data-action="unpick"]');
+    for (const [sel, name] of [['[data-chart="accuracy"]', 'accuracy'], ['[data-chart="topk"]', 'topk-']] as const) {
+      for (const kind of ['png', 'svg']) {
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.click(`${sel} [data-chart-save="${kind}"]`)]);
+        expect(dl.suggestedFilename()).toMatch(new RegExp(`${name}.*\\.${kind}$`));
+        const saved = path.join(ARTIFACTS, 'downloads', dl.suggestedFilename());
+        await dl.saveAs(saved);
+        const bytes = fs.readFileSync(saved);
+        if (kind === 'png') expect([...bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+        else expect(bytes.toString('utf8')).toMatch(/^<\?xml[^>]*>\n<svg[^>]*>[\s\S]*<\/svg>\n$/);
+      }
+    }
+  });
+
   it('exports the architecture, the history (JSON, CSV) and the figure (SVG, PNG) as real files', async () => {
     const exported: Record<string, string> = {};
     for (const what of ['arch', 'history-json', 'history-csv', 'figure-svg', 'figure-png']) {
@@ -167,15 +209,25 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     expect(png.length).toBeGreaterThan(5000);
   });
 
-  it('compares two runs on one best-so-far chart', async () => {
+  it('compares runs as an experiment: groups with mean ± std over seeds, metrics with reported columns, config diff, parallel coordinates', async () => {
     await page.click('nav >> text=Runs');
     await page.waitForSelector(`tr[data-run="${runId}"]`);
-    await page.check(`tr[data-run="${runId}"] input[type="checkbox"]`);
-    await page.check('tr[data-run="cli-rea-run"] input[type="checkbox"]');
+    for (const id of [runId, 'cli-rea-run', 'cli-rea-run-s4']) await page.check(`tr[data-run="${id}"] input[type="checkbox"]`);
     await page.click('[data-action="compare"]');
+    await page.waitForURL(/#\/compare\//);
+    expect(decodeURIComponent(page.url().split('#/compare/')[1]).split(',').sort()).toEqual([runId, 'cli-rea-run', 'cli-rea-run-s4'].sort());
     await page.waitForSelector('[data-chart="compare"] canvas');
-    await page.waitForSelector('.runs-table tbody tr >> nth=1'); // both runs loaded
-    expect(await page.$$eval('.runs-table tbody tr', (rows) => rows.length)).toBe(2);
+    await page.waitForSelector('[data-table="runs"] tbody tr >> nth=2'); // all three loaded
+    expect(await page.getAttribute('[data-chart="compare"]', 'data-groups')).toBe('2'); // l2nas · preset, rea (2 seeds)
+    expect(await page.textContent('[data-group="rea"]')).toContain('2');
+    const reaBests = ['cli-rea-run', 'cli-rea-run-s4'].map((id) => JSON.parse(fs.readFileSync(path.join(runsDir, id, 'result.json'), 'utf8')).best as { value: number; metrics: Record<string, number> });
+    const mean = (reaBests[0].value + reaBests[1].value) / 2;
+    const std = Math.abs(reaBests[0].value - reaBests[1].value) / Math.SQRT2;
+    expect(await page.textContent('[data-group="rea"] [data-col="best"]')).toBe(`${mean.toFixed(2)} ± ${std.toFixed(2)} %`);
+    expect(await page.textContent('[data-table="runs"] tr[data-run="cli-rea-run"] [data-col="report:cifar10"]')).toBe(`${reaBests[0].metrics.cifar10.toFixed(2)} %`);
+    expect(await page.textContent('[data-table="runs"] tr[data-run="cli-rea-run"]')).toContain('rea · seed 3');
+    expect(await page.$$eval('[data-table="config-diff"] tr[data-setting]', (rows) => rows.map((r) => r.getAttribute('data-setting')))).toEqual(expect.arrayContaining(['method', 'seed', 'steps']));
+    await page.waitForSelector('[data-chart="parallel"] canvas');
     await page.waitForTimeout(400);
     await shot('compare');
   });
@@ -185,7 +237,7 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.waitForSelector(`tr[data-run="${runId}"]`);
     const order = () => page.$$eval('.runs-table tbody tr[data-run]', (rows) => rows.map((r) => r.getAttribute('data-run')));
     const bests = Object.fromEntries(
-      ['cli-rea-run', runId].map((id) => [id, JSON.parse(fs.readFileSync(path.join(runsDir, id, 'result.json'), 'utf8')).best.value as number]),
+      ['cli-rea-run', 'cli-rea-run-s4', runId].map((id) => [id, JSON.parse(fs.readFileSync(path.join(runsDir, id, 'result.json'), 'utf8')).best.value as number]),
     );
     await page.click('[data-sort="best"]'); // numbers sort descending first
     const byBest = Object.keys(bests).sort((a, b) => bests[b] - bests[a]);
@@ -194,8 +246,8 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     expect(await order()).toEqual([...byBest].reverse());
     expect(await page.getAttribute('th:has([data-sort="best"])', 'aria-sort')).toBe('ascending');
     await page.selectOption('[data-filter="method"]', 'rea');
-    expect(await order()).toEqual(['cli-rea-run']);
-    expect(await page.textContent('[data-shown]')).toContain('1 of 2 runs');
+    expect((await order()).sort()).toEqual(['cli-rea-run', 'cli-rea-run-s4']);
+    expect(await page.textContent('[data-shown]')).toContain('2 of 3 runs');
     await page.selectOption('[data-filter="method"]', '');
     await page.click(`tr[data-run="${runId}"] [data-action="notes"]`);
     await page.fill('[data-notes="name"]', 'first L2NAS try');

@@ -133,6 +133,7 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
         expect(ops).toContain(`${from}→${i + 1}=${op}`);
       }
     }
+    expect(await page.textContent('.best-arch [data-totals]')).toMatch(/^Whole network \(C = 16, N = 5, 100 classes\): [\d.]+[kM] parameters, [\d.]+M MACs$/);
     await page.hover('svg[data-figure="nb201-cell"] g.edge[data-edge="0→1"]');
     expect(await page.textContent('.hover-info')).toMatch(/edge 0→1/);
     await (await page.$('.best-arch'))!.screenshot({ path: path.join(ARTIFACTS, 'best-architecture.png') });

@@ -93,3 +93,15 @@ describe('new search from a run', () => {
     expect(second.find('[data-table-ok]').exists()).toBe(true);
   });
 });
+
+describe('one voice for errors', () => {
+  it('turns raw errno codes into words', async () => {
+    const { plainMessage, detectSpace } = await import('../../src-renderer/lib/form-polish');
+    expect(plainMessage('/x.csv: cannot read the file (ENOENT)')).toBe('/x.csv: cannot read the file (no such file or folder)');
+    expect(plainMessage('export a.csv is a symbolic link')).toBe('export a.csv is a symbolic link');
+    expect(detectSpace("Genotype(normal=[('sep_conv_3x3', 0)], normal_concat=[2], reduce=[], reduce_concat=[2])")).toBe('darts');
+    expect(detectSpace('{"ks": [3], "e": [3], "d": [2]}')).toBe('ofa');
+    expect(detectSpace('|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|')).toBe('nb201');
+    expect(detectSpace('hello')).toBeNull();
+  });
+});

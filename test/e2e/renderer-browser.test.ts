@@ -81,6 +81,7 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.click('text=New search');
     await page.waitForSelector('#f-benchmark');
     expect(await page.isDisabled('[data-action="start"]')).toBe(true);
+    expect(await page.textContent('[data-error="benchmark"]')).toBe(''); // no red text before a field is touched
     await page.fill('#f-benchmark', '/nonexistent/table.csv');
     await page.click('[data-action="check"]');
     await page.waitForSelector('[data-error="benchmark"]:has-text("/nonexistent/table.csv")');
@@ -310,6 +311,10 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.waitForSelector('svg[data-figure="darts-genotype"]');
     expect(await page.$$eval('svg[data-figure="darts-genotype"] g.edge', (g) => g.length)).toBe(16);
     await shot('darts-cells');
+    // A pasted NAS-Bench-201 arch string switches the viewer's space by itself.
+    await page.fill('#v-text', '|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|');
+    expect(await page.inputValue('#v-space')).toBe('nb201');
+    await page.waitForSelector('[data-space-switched]');
     await page.click('[data-example="OFA smallest subnet"]');
     await page.waitForSelector('svg[data-figure="ofa-strip"]');
     expect(await page.$$eval('svg[data-figure="ofa-strip"] g.block', (g) => g.length)).toBe(11);
@@ -328,6 +333,14 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.click('[data-action="start"]');
     await page.waitForURL(/#\/run\/.*supernet-nb201/);
     await page.waitForSelector('[data-section="supernet-training"]');
+    // While it trains: one progress line (the training section's), and Cancel asks first.
+    await page.waitForSelector('[data-training-now]');
+    expect(await page.$('[data-progress]')).toBeNull();
+    await page.click('[data-action="cancel"]');
+    await page.waitForSelector('[data-cancel-ask]');
+    await shot('cancel-asks');
+    await page.click('[data-cancel-ask] button:has-text("Keep running")');
+    expect(await page.$('[data-cancel-ask]')).toBeNull();
     await page.waitForSelector('.run-header [data-status="completed"]', { timeout: 300_000 });
     await page.waitForSelector('[data-section="supernet-training"] canvas');
     expect(await page.textContent('[data-section="supernet-training"]')).toMatch(/2\/2 epochs trained · Acc\(Env\)/);

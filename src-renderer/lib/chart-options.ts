@@ -16,7 +16,7 @@ const tooltip = { trigger: 'axis', renderMode: 'richText', confine: true } as co
  */
 const zoom = [
   { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
-  { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 18, bottom: 8 },
+  { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 18, bottom: 8, showDataShadow: false },
 ];
 const stepAxis = { type: 'value', name: 'step', min: 0, nameLocation: 'middle', nameGap: 24 } as const;
 
@@ -121,7 +121,7 @@ export function lossOption(s: RunSeries): EChartsCoreOption {
     legend: { data: ['critic loss', 'actor loss'], top: 6 },
     dataZoom: [
       { type: 'inside', xAxisIndex: [0, 1], filterMode: 'none' },
-      { type: 'slider', xAxisIndex: [0, 1], filterMode: 'none', height: 18, bottom: 8 },
+      { type: 'slider', xAxisIndex: [0, 1], filterMode: 'none', height: 18, bottom: 8, showDataShadow: false },
     ],
     xAxis: [
       { type: 'value', min: 0, gridIndex: 0, axisLabel: { show: false } },

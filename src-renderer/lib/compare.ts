@@ -110,7 +110,7 @@ export function groupedCompareOption(stats: readonly GroupStats[], metric: strin
     legend: { data: [...byName.keys()], top: 6, type: 'scroll' },
     dataZoom: [
       { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
-      { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 18, bottom: 8 },
+      { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 18, bottom: 8, showDataShadow: false },
     ],
     xAxis: { type: 'value', name: 'step', min: 0, nameLocation: 'middle', nameGap: 24 },
     // The axis name sits above the axis (at its end), so a long metric name never pushes the plot aside.

@@ -357,6 +357,13 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
     await page.waitForTimeout(500);
     await shot('run-dashboard-dark');
+    // Every other view in the dark theme too (screenshots as evidence, #15 item 9).
+    for (const [hash, name, ready] of [['#/runs', 'runs-list-dark', 'tr[data-run]'], ['#/new', 'new-search-dark', '#f-benchmark'], ['#/view', 'viewer-dark', 'svg[data-figure]']] as const) {
+      await page.goto(`${server.url}${hash}`);
+      await page.waitForSelector(ready);
+      await page.waitForTimeout(300);
+      await shot(name);
+    }
     expect(problems).toEqual([]);
   });
 });

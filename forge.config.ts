@@ -15,12 +15,14 @@ const config: ForgeConfig = {
   packagerConfig: {
     name: 'L2NAS Studio',
     executableName: 'l2nas-studio',
+    // assets/icon.icns (macOS) or assets/icon.ico (Windows): Forge adds the platform's extension.
+    icon: 'assets/icon',
     asar: { unpack: '**/*.{node,wasm}' },
     ignore: (file: string) => file !== '' && !KEEP.some((k) => file === k || file.startsWith(`${k}/`)),
   },
   makers: [
     new MakerZIP({}, ['linux', 'darwin', 'win32']),
-    new MakerDeb({ options: { name: 'l2nas-studio', productName: 'L²NAS Studio', categories: ['Science', 'Development'] } }),
+    new MakerDeb({ options: { name: 'l2nas-studio', productName: 'L²NAS Studio', categories: ['Science', 'Development'], icon: 'assets/png/512x512.png' } }),
   ],
   plugins: [
     new VitePlugin({

@@ -29,6 +29,15 @@ export const StartSearchRequestSchema = z
   .strict();
 export type StartSearchRequest = z.infer<typeof StartSearchRequestSchema>;
 
+/** A run's name and notes, set by the user from the runs list (`<run>/notes.json`). */
+export const RunNotesSchema = z
+  .object({
+    name: z.string().max(120).regex(/^[^\r\n]*$/, 'a name is one line'),
+    notes: z.string().max(4000),
+  })
+  .strict();
+export type RunNotes = z.infer<typeof RunNotesSchema>;
+
 export type RunStatus = 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 
 export interface RunSummary {
@@ -48,6 +57,16 @@ export interface RunSummary {
   best: number | null;
   seconds: number | null;
   createdAt: string;
+  // The fields below are optional only so that code building summaries elsewhere (tests, other
+  // transports) stays valid: summarizeRun always sets them.
+  /** The run's seed (from its config). */
+  seed?: number;
+  /** The "Also report" columns (`--report`) of a table run; empty otherwise. */
+  report?: string[];
+  /** The best architecture's value in the metric and each reported column (result.json); null until it ends. */
+  bestMetrics?: Record<string, number> | null;
+  /** The user's name and notes for the run (notes.json); null when none were set. */
+  notes?: RunNotes | null;
   /**
    * Damage found while reading the run, one "file:line: what" each (a bad events.jsonl line is
    * left out of the events and listed here instead of making the run unreadable). Absent: none.
@@ -140,6 +159,13 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
       content: z.string().max(MAX_EXPORT_CHARS).optional(),
     })
     .strict(),
+  /**
+   * Reads back one file of a run's exports/ by its bare name (the desktop app's download; a
+   * browser streams GET /api/runs/<id>/exports/<name> instead). Same name rules as that route.
+   */
+  z.object({ method: z.literal('readExport'), id: RUN_ID, name: z.string().min(1).max(128) }).strict(),
+  /** Sets a run's name and notes (written atomically to `<run>/notes.json`). */
+  z.object({ method: z.literal('setRunNotes'), id: RUN_ID, notes: RunNotesSchema }).strict(),
   /** A native file dialog (desktop app only; the web UI types server paths instead). */
   z.object({ method: z.literal('pickFile'), title: z.string().max(200), extensions: z.array(z.string().regex(/^[a-z0-9]{1,10}$/)).max(10) }).strict(),
 ]);
@@ -165,8 +191,22 @@ export interface StudioResults {
   checkTable: TableCheck;
   checkDataset: DatasetCheck;
   exportRun: { path: string; bytes: number };
+  readExport: ExportFile;
+  setRunNotes: RunNotes;
   pickFile: { paths: string[] | null };
 }
+
+/** One export file read back for a download. */
+export interface ExportFile {
+  name: string;
+  /** Its MIME type (from the extension, as the HTTP route sends it). */
+  type: string;
+  bytes: number;
+  base64: string;
+}
+
+/** Largest export `readExport` returns over IPC (the HTTP route streams larger ones). */
+export const MAX_READ_EXPORT_BYTES = 64 * 1024 * 1024;
 
 export interface TableCheck {
   /** Architectures with a row in every file. */

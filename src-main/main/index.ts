@@ -43,6 +43,8 @@ if (!app.requestSingleInstanceLock()) {
       width: 1280,
       height: 860,
       title: 'L²NAS Studio',
+      // The window/taskbar icon on Linux and Windows (macOS takes the bundle's icon.icns).
+      icon: path.join(app.getAppPath(), 'assets', 'png', '512x512.png'),
       show: false,
       webPreferences: {
         preload: path.join(__dirname, 'preload.js'),

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunStatus, RunSummary } from '../contracts/studio-api';
 import { hasRunLock, runLockHolder } from './run-lock';
+import { readRunNotes } from './run-notes';
 import { readRunConfig, readRunEventsReport, readRunResult, readRunStatus, RUN_FILES } from './run-folder';
 
 /** True when a process with this id exists (signal 0 checks without touching it). */
@@ -52,6 +53,7 @@ export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>, checkEv
   let best = result?.best.value ?? null;
   let seconds = result?.seconds ?? null;
   const warnings: string[] = [];
+  const notes = readRunNotes(dir, (m) => warnings.push(m));
   if (!result || checkEvents) {
     const read = readRunEventsReport(dir);
     warnings.push(...read.problems);
@@ -66,6 +68,7 @@ export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>, checkEv
     id: path.basename(dir), dir, status, error,
     space: config.space, estimator: config.estimator.kind, method: config.method, preset: config.preset, metric: config.estimator.metric,
     steps: config.steps, stepsDone, best, seconds, createdAt: config.createdAt,
+    seed: config.seed, report: config.estimator.report, bestMetrics: result?.best.metrics ?? null, notes,
     ...(warnings.length ? { warnings } : {}),
   };
 }

@@ -1,10 +1,12 @@
-import { MAX_REQUEST_BYTES, StudioCallSchema, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
+import * as fs from 'node:fs';
+import { MAX_READ_EXPORT_BYTES, MAX_REQUEST_BYTES, StudioCallSchema, type ExportFile, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
 import { datasetFiles, type AllowedPaths } from './allowed-paths';
 import { BenchmarkFileError } from './benchmark-csv';
 import { DatasetFileError } from './datasets';
 import { inlineFileChecker, type FileChecker } from './file-checks';
 import { UsageError } from './run-config';
-import { exportRun } from './run-export';
+import { exportRun, openRunExport } from './run-export';
+import { writeRunNotes } from './run-notes';
 import { ConflictError, NotFoundError, type RunManager } from './run-manager';
 
 /** What the caller of the dispatch provides: the desktop app's dialogs, serve's bounds and checker. */
@@ -110,6 +112,10 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
       return checker.check({ kind: 'dataset', dataset: c.dataset });
     case 'exportRun':
       return exportRun(m.get(c.id), m.events(c.id), c.what, c.content);
+    case 'readExport':
+      return readExport(m.get(c.id).summary.dir, c.name);
+    case 'setRunNotes':
+      return writeRunNotes(m.get(c.id).summary.dir, c.notes);
     case 'pickFile':
       if (!host.pickFile) throw new UsageError('file dialogs exist only in the desktop app: type the path of a file on the machine running `l2nas serve`');
       {
@@ -117,5 +123,28 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
         for (const p of paths ?? []) host.allowed?.allowFile(p);
         return { paths };
       }
+  }
+}
+
+/**
+ * One export read back whole for the desktop app's download: openRunExport's checks (bare
+ * name, no link, a regular file inside the run's real exports/ folder), then a bounded read.
+ */
+function readExport(runDir: string, name: string): ExportFile {
+  const opened = openRunExport(runDir, name);
+  try {
+    if (opened.size > MAX_READ_EXPORT_BYTES) {
+      throw new UsageError(`export ${name} is ${opened.size} bytes; the app downloads at most ${MAX_READ_EXPORT_BYTES} (the file is in the run's exports/ folder)`);
+    }
+    const buf = Buffer.alloc(opened.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = fs.readSync(opened.fd, buf, off, buf.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return { name, type: opened.type, bytes: off, base64: buf.subarray(0, off).toString('base64') };
+  } finally {
+    fs.closeSync(opened.fd);
   }
 }

@@ -1,4 +1,8 @@
 import type { StudioApi, StudioEvent, StudioReply } from '../../src-main/contracts/studio-api';
+import { base64Bytes } from '../lib/download';
+
+/** An API error reply as an Error carrying the server's message. */
+class ExportReadError extends Error {}
 
 /**
  * Where the page stands with its server: `connected` (events stream live), `connecting` (first
@@ -19,6 +23,11 @@ export interface Connection {
 export interface RendererApi extends StudioApi {
   /** Called on every change: each (re)connection, each failed attempt. */
   onConnection(listener: (c: Connection) => void): () => void;
+  /**
+   * One file of a run's exports/ (by its bare name) as a Blob for the user's downloads: the app
+   * reads it through the `readExport` call, a browser streams serve's export route.
+   */
+  exportBlob(id: string, name: string): Promise<Blob>;
 }
 
 /** Reconnect delays: doubling from the first, capped so a restarted server is found within seconds. */
@@ -37,10 +46,13 @@ export class ServerUnreachableError extends Error {
 }
 
 /** A non-JSON answer (401 for a wrong token, a proxy's error page…) as one plain sentence. */
-function httpError(status: number, body: string): StudioReply<never> {
+function httpMessage(status: number, body: string): string {
   const text = body.replace(/\s+/g, ' ').trim().slice(0, 300);
-  const message = status === 401 ? `the server refused this page (${text || 'wrong token'})` : `the server answered HTTP ${status}${text ? `: ${text}` : ''}`;
-  return { ok: false, error: { code: 'failed', message } };
+  return status === 401 ? `the server refused this page (${text || 'wrong token'})` : `the server answered HTTP ${status}${text ? `: ${text}` : ''}`;
+}
+
+function httpError(status: number, body: string): StudioReply<never> {
+  return { ok: false, error: { code: 'failed', message: httpMessage(status, body) } };
 }
 
 /**
@@ -60,6 +72,11 @@ export function studioApi(): RendererApi {
       onConnection(listener) {
         listener({ state: 'connected', attempt: 0, retryInMs: null });
         return () => {};
+      },
+      async exportBlob(id, name) {
+        const r = await app.call({ method: 'readExport', id, name });
+        if (!r.ok) throw new ExportReadError(r.error.message);
+        return new Blob([base64Bytes(r.value.base64)], { type: r.value.type });
       },
     };
   }
@@ -137,6 +154,16 @@ export function studioApi(): RendererApi {
         if (timer) clearTimeout(timer);
         ws?.close();
       };
+    },
+    async exportBlob(id, name) {
+      let r: Response;
+      try {
+        r = await fetch(`/api/runs/${encodeURIComponent(id)}/exports/${encodeURIComponent(name)}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+      } catch {
+        throw new ServerUnreachableError();
+      }
+      if (!r.ok) throw new ExportReadError(r.status === 404 || r.status === 400 ? (await r.text()).slice(0, 300) : httpMessage(r.status, await r.text()));
+      return r.blob();
     },
     onConnection(listener) {
       connectionListeners.add(listener);

@@ -34,6 +34,47 @@ export function nb201OpCost(op: string): { params: number; macs: number } {
   return { params, macs };
 }
 
+/**
+ * Classes of the NAS-Bench-201 network's classifier for a table metric column (CIFAR-10,
+ * CIFAR-100, ImageNet16-120), or null when the column names none of them.
+ */
+export function nb201ClassesOf(metric: string): number | null {
+  const m = metric.toLowerCase();
+  if (m.includes('imagenet')) return 120;
+  if (m.includes('cifar100') || m.includes('cifar-100')) return 100;
+  if (m.includes('cifar10') || m.includes('cifar-10')) return 10;
+  return null;
+}
+
+/**
+ * Parameters and MACs of the whole NAS-Bench-201 network (C = 16, N = 5; Dong & Yang 2020) with
+ * this cell: the six edges' costs (nb201OpCost) plus the fixed parts — the 3×3 stem (3→16) with
+ * BN, the two stride-2 residual blocks (ReLU-Conv-BN 3×3 twice, and AvgPool + 1×1 conv on the
+ * shortcut) 16→32 at 16×16 and 32→64 at 8×8, the last BN, and the classifier 64→classes. Counted
+ * this way the benchmark's own extremes come out: 0.073M / 1.53M parameters and 220.1M MACs
+ * with every edge a 3×3 conv (CIFAR-10), as its published tables give them.
+ */
+export function nb201NetworkTotals(arch: Nb201Arch, classes: number): { params: number; macs: number } {
+  let params = 0;
+  let macs = 0;
+  for (const o of arch) {
+    const c = nb201OpCost(NB201_OPS[o]);
+    params += c.params;
+    macs += c.macs;
+  }
+  // stem: conv 3×3, 3→16 at 32×32 (no bias), BN(16)
+  params += 3 * 3 * 3 * 16 + 2 * 16;
+  macs += 3 * 3 * 3 * 16 * 32 * 32;
+  for (const [cin, cout, hw] of [[16, 32, 16], [32, 64, 8]]) {
+    const weights = 9 * cin * cout + 9 * cout * cout + cin * cout;
+    params += weights + 2 * cout + 2 * cout;
+    macs += weights * hw * hw;
+  }
+  params += 2 * 64 + 64 * classes + classes; // last BN, classifier (with bias)
+  macs += 64 * classes;
+  return { params, macs };
+}
+
 export interface EdgeGeom {
   id: string;
   op: string;

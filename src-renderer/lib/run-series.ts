@@ -41,6 +41,8 @@ export class RunSeries {
   readonly actorLoss: (number | null)[] = [];
   readonly seconds: number[] = [];
   readonly phase: string[] = [];
+  /** Each query's architecture text (tooltips name it; a click on a query point draws it). */
+  readonly arch: string[] = [];
 
   get length(): number {
     return this.step.length;
@@ -55,6 +57,12 @@ export class RunSeries {
     this.actorLoss.push(e.actorLoss);
     this.seconds.push(e.seconds);
     this.phase.push(e.phase);
+    this.arch.push(e.arch);
+  }
+
+  /** Index of `step` (steps are 0, 1, 2… in order, so it is the step itself when present). */
+  indexOf(step: number): number {
+    return this.step[step] === step ? step : this.step.indexOf(step);
   }
 
   /** Queries per second over the last `window` steps (the live rate, not the run's average). */

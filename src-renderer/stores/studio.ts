@@ -6,6 +6,7 @@ import { getSpace } from '../../src-main/common/spaces';
 import type { SearchSpace } from '../../src-main/common/spaces/space';
 import { TopKState } from '../../src-main/common/top-k-state';
 import { ServerUnreachableError, studioApi, type Connection, type RendererApi } from '../api/studio-client';
+import { plainMessage } from '../lib/form-polish';
 import { offerEvent, RunSeries } from '../lib/run-series';
 
 /** One run opened in the dashboard: its config, and its events as columns (appended live). */
@@ -40,8 +41,13 @@ function theApi(): RendererApi {
 
 export async function call<M extends StudioCall['method']>(c: Extract<StudioCall, { method: M }>): Promise<StudioResults[M]> {
   const r = await theApi().call<M>(c);
-  if (!r.ok) throw new ApiError(r.error.code, r.error.message);
+  if (!r.ok) throw new ApiError(r.error.code, plainMessage(r.error.message)); // one voice: no raw errno codes
   return r.value;
+}
+
+/** One file of a run's exports/ as a Blob (see RendererApi.exportBlob). */
+export function exportBlob(id: string, name: string): Promise<Blob> {
+  return theApi().exportBlob(id, name);
 }
 
 /** While running runs are listed, the list is re-read this often (runs made by the CLI stream no events here). */

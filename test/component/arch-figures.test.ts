@@ -8,7 +8,7 @@ import ArchitectureFigure from '../../src-renderer/components/arch/ArchitectureF
 import DartsGenotypeFigure from '../../src-renderer/components/arch/DartsGenotypeFigure.vue';
 import Nb201CellFigure from '../../src-renderer/components/arch/Nb201CellFigure.vue';
 import OfaStripFigure from '../../src-renderer/components/arch/OfaStripFigure.vue';
-import { nb201OpCost } from '../../src-renderer/lib/arch-figures';
+import { nb201ClassesOf, nb201NetworkTotals, nb201OpCost } from '../../src-renderer/lib/arch-figures';
 
 /** The NAS-Bench-201 arch string names each edge as op~from, grouped by target node. */
 function edgesOfArchString(s: string): Map<string, string> {
@@ -111,5 +111,19 @@ describe('ArchitectureFigure', () => {
     expect(good.findAll('g.block')).toHaveLength(21);
     const bad = mount(ArchitectureFigure, { props: { space: 'nb201', arch: '|conv~0|' } });
     expect(bad.get('[role="alert"]').text()).toMatch(/Cannot draw this architecture/);
+  });
+
+  it("totals the whole NAS-Bench-201 network and meets the benchmark's published extremes", () => {
+    const conv3 = nb201Space.parse('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|');
+    const none = nb201Space.parse('|none~0|+|none~0|none~1|+|none~0|none~1|none~2|');
+    // NAS-Bench-201 (CIFAR-10): 1.53M parameters and 220.11M FLOPs (= MACs) at most, 0.073M at least.
+    expect(nb201NetworkTotals(conv3, 10)).toEqual({ params: 1_531_546, macs: 220_119_680 });
+    expect(nb201NetworkTotals(none, 10).params).toBe(73_306);
+    expect(nb201NetworkTotals(none, 100).params - nb201NetworkTotals(none, 10).params).toBe(90 * 65);
+    expect([nb201ClassesOf('cifar10'), nb201ClassesOf('cifar100'), nb201ClassesOf('imagenet16-120'), nb201ClassesOf('acc')]).toEqual([10, 100, 120, null]);
+    const w = mount(ArchitectureFigure, { props: { space: 'nb201', arch: nb201Space.format(conv3), metric: 'cifar100' } });
+    expect(w.get('[data-totals]').text()).toBe('Whole network (C = 16, N = 5, 100 classes): 1.54M parameters, 220.13M MACs');
+    const darts = mount(ArchitectureFigure, { props: { space: 'darts', arch: nb201Space.format(conv3) } });
+    expect(darts.find('[data-totals]').exists()).toBe(false); // not a genotype: the error, no totals line
   });
 });

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { mount, flushPromises } from '@vue/test-utils';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DatasetCheck, DatasetSpec } from '../../src-main/contracts/dataset';
 import type { TableCheck } from '../../src-main/contracts/studio-api';
 import SearchForm from '../../src-renderer/components/SearchForm.vue';
@@ -24,10 +24,15 @@ async function withCheckedTable(s: ReturnType<typeof setup>) {
   await flushPromises();
 }
 
+beforeEach(() => localStorage.clear()); // the form remembers checked table paths between mounts
+
 describe('SearchForm (new search)', () => {
-  it('starts disabled, naming what is missing next to its field', () => {
+  it('starts disabled, naming what is missing next to its field once asked (no red text before a field is touched)', async () => {
     const s = setup();
     expect(s.start().attributes('disabled')).toBeDefined();
+    expect(s.error('benchmark')).toBe('');
+    expect(s.w.text()).toMatch(/\d+ field\(s\) need attention/);
+    await s.w.get('[data-action="show-errors"]').trigger('click');
     expect(s.error('benchmark')).toMatch(/at least one benchmark table/);
     expect(s.error('metric')).toMatch(/column/);
   });
@@ -135,6 +140,8 @@ describe('SearchForm (new search)', () => {
       });
       await s.w.get('#f-estimator').setValue('supernet');
       await s.w.get('#f-dataset').setValue('idx');
+      expect(s.error('supernet.files')).toBe(''); // not touched yet: no red text (#15 item 7)
+      await s.w.get('[data-action="show-errors"]').trigger('click');
       expect(s.error('supernet.files')).toMatch(/two files/);
       await s.w.get('#f-data-files').setValue('/data/bad-images.idx\n/data/labels.idx');
       expect(s.error('supernet.files')).toMatch(/Check the dataset first/);
@@ -157,5 +164,41 @@ describe('SearchForm (new search)', () => {
       expect(s.error('space')).toMatch(/OFA supernet is not available/);
       expect(s.start().attributes('disabled')).toBeDefined();
     });
+  });
+});
+
+describe('SearchForm polish (#15 item 7)', () => {
+  it('refuses out-of-range agent values such as a replay batch of 1e9', async () => {
+    const s = setup();
+    await s.w.get('#f-batchSize').setValue('1e9');
+    expect(s.error('agent.batchSize')).toMatch(/at most 65,536/);
+  });
+
+  it('asks before a new preset overwrites edited agent fields', async () => {
+    const s = setup();
+    await s.w.get('#f-tau').setValue('0.7');
+    await s.w.get('#f-preset').setValue('nb201');
+    expect(s.w.get('[data-preset-ask]').text()).toMatch(/replaces your edits of τ/);
+    expect((s.w.get('#f-tau').element as HTMLInputElement).value).toBe('0.7');
+    await s.w.get('[data-action="preset-keep"]').trigger('click');
+    expect(s.w.find('[data-preset-ask]').exists()).toBe(false);
+    expect((s.w.get('#f-tau').element as HTMLInputElement).value).toBe('0.7');
+    await s.w.get('#f-preset').setValue('nb201');
+    await s.w.get('[data-action="preset-replace"]').trigger('click');
+    expect((s.w.get('#f-topK').element as HTMLInputElement).value).toBe('64');
+    expect((s.w.get('#f-tau').element as HTMLInputElement).value).not.toBe('0.7');
+  });
+
+  it('shows a refused start beside Start and re-checks the table', async () => {
+    const checkTable = vi.fn(async () => TABLE);
+    const w = mount(SearchForm, { props: { checkTable } });
+    await w.get('#f-benchmark').setValue('/data/t.csv');
+    await w.get('[data-action="check"]').trigger('click');
+    await flushPromises();
+    expect(checkTable).toHaveBeenCalledTimes(1);
+    await w.setProps({ startError: 'The search did not start: /data/t.csv: no such file or folder' });
+    await flushPromises();
+    expect(w.get('.form-actions [data-start-error]').text()).toContain('no such file');
+    expect(checkTable).toHaveBeenCalledTimes(2);
   });
 });

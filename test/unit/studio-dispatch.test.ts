@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_REQUEST_BYTES } from '../../src-main/contracts/studio-api';
@@ -103,5 +104,26 @@ describe('API dispatch (IPC and HTTP share it)', () => {
     expect(serve).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
     if (!serve.ok) expect(serve.error.message).toMatch(/desktop app/);
     expect(await dispatchStudioCall(manager, call, { pickFile: async () => ['/a.csv'] })).toEqual({ ok: true, value: { paths: ['/a.csv'] } });
+  });
+
+  it('reads back an export by its bare name only (the app\'s download), never outside exports/', async () => {
+    const runDir = path.join(tempDir('dispatch-export'), 'r1');
+    fs.mkdirSync(path.join(runDir, 'exports'), { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'exports', 'history.csv'), 'step,value\n0,1\n');
+    fs.writeFileSync(path.join(runDir, 'config.json'), '{"secret":1}');
+    fs.symlinkSync(path.join(runDir, 'config.json'), path.join(runDir, 'exports', 'linked.json'));
+    const manager = { get: (id: string) => {
+      if (id !== 'r1') throw new NotFoundError(`no run "${id}"`);
+      return { summary: { dir: runDir } };
+    } } as unknown as RunManager;
+    const ok = await dispatchStudioCall(manager, { method: 'readExport', id: 'r1', name: 'history.csv' });
+    expect(ok).toEqual({ ok: true, value: { name: 'history.csv', type: 'text/csv; charset=utf-8', bytes: 15, base64: Buffer.from('step,value\n0,1\n').toString('base64') } });
+    for (const name of ['../config.json', '.hidden', 'a/b.csv', 'linked.json']) {
+      const r = await dispatchStudioCall(manager, { method: 'readExport', id: 'r1', name });
+      expect(r, name).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+      if (!r.ok) expect(r.error.message).not.toContain('secret');
+    }
+    expect(await dispatchStudioCall(manager, { method: 'readExport', id: 'r1', name: 'none.csv' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await dispatchStudioCall(manager, { method: 'readExport', id: 'r2', name: 'history.csv' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
   });
 });

@@ -1,7 +1,10 @@
 import type { RunConfig } from '../contracts/run';
 import type { Rng } from '../common/rng';
 import { SUPERNET_EVAL_BATCH_SIZE, SUPERNET_EVAL_PATHS, supernetSpec } from '../common/supernets';
+import { BudgetedEstimator } from '../core/estimators/budgeted-estimator';
+import type { Estimator } from '../core/estimators/estimator';
 import { SupernetEstimator } from '../core/estimators/supernet-estimator';
+import { supernetCostModel } from '../core/supernet/cost-models';
 import { supernetBuilder } from '../core/supernet/registry';
 import { SupernetTrainer, type SupernetTrainConfig } from '../core/supernet/supernet-trainer';
 import { loadDataset, splitHalves } from './datasets';
@@ -49,7 +52,9 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
   const cfg = trainConfigOf(e);
   const trainer = new SupernetTrainer(net, builder.space, train, val, cfg, rng);
   // Everything the trained supernet depends on: a checkpoint made with other settings is refused.
-  const fingerprint = JSON.stringify({ ...e, seed: config.seed, evalPaths: cfg.evalPaths, evalBatchSize: trainer.evalBatchSize });
+  // (The MAC budget acts on the search only: a run may change it and keep its trained supernet.)
+  const { maxMacs, ...trained } = e;
+  const fingerprint = JSON.stringify({ ...trained, seed: config.seed, evalPaths: cfg.evalPaths, evalBatchSize: trainer.evalBatchSize });
   const dispose = () => {
     trainer.dispose();
     net.dispose();
@@ -96,8 +101,12 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
       await between();
     }
     const randomArchitectures = e.randomArchitectures ?? supernetSpec(config.space).defaults.randomArchitectures;
+    // Supernets whose subnets differ in size (OFA): MACs and params of every query, at the data's resolution, and the budget.
+    const model = supernetCostModel(builder.id, { inChannels: all.channels, classes: all.classes }, e.C, e.N);
+    const base: Estimator<unknown> = new SupernetEstimator(trainer);
+    const estimator = model ? new BudgetedEstimator(base, (a) => model.cost(a, all.height, all.width), maxMacs === undefined ? undefined : maxMacs * 1e6) : base;
     return {
-      estimator: new SupernetEstimator(trainer),
+      estimator,
       seconds,
       accEnv: trainer.accEnv,
       // After the search: the same supernet's verdict on random architectures (is the search better than chance?).

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
 import { Rng } from '../../src-main/common/rng';
 import { ofaSpace, type OfaConfig } from '../../src-main/common/spaces/ofa';
-import { hSwish, makeDivisible, OFA_SMALLEST, OfaSupernet, ofaPlan, ofaSupernetBuilder } from '../../src-main/core/supernet/ofa-supernet';
+import { supernetCostModel } from '../../src-main/core/supernet/cost-models';
+import { hSwish, makeDivisible, OFA_SMALLEST, OfaSupernet, ofaPlan } from '../../src-main/core/supernet/ofa-supernet';
 import { SupernetTrainer } from '../../src-main/core/supernet/supernet-trainer';
 import type { ImageData } from '../../src-main/core/supernet/image-data';
 import { useBackend } from '../helpers/tf-backend';
@@ -269,7 +270,8 @@ describe('OFA MobileNetV3 supernet', () => {
     const rng = new Rng(7);
     const min = net.cost(OFA_SMALLEST, 28).macs;
     for (let i = 0; i < 200; i++) expect(net.cost(ofaSpace.sample(rng), 28).macs).toBeGreaterThanOrEqual(min);
-    expect(ofaSupernetBuilder.costModel!({ inChannels: 1, classes: 10 }, 25, 5).minimum(28, 28).macs).toBe(min);
+    expect(supernetCostModel('ofa', { inChannels: 1, classes: 10 }, 25, 5)!.minimum(28, 28).macs).toBe(min);
+    expect(supernetCostModel('nb201', { inChannels: 1, classes: 10 }, 8, 1)).toBeNull();
     net.dispose();
   });
 

@@ -39,11 +39,6 @@ export interface SupernetBuilder<A> {
   readonly id: SupernetId;
   readonly space: SearchSpace<A>;
   build(shape: SupernetShape, C: number, N: number, rng: Rng): PathSupernet<A>;
-  /**
-   * Where subnets differ in size (OFA), their MACs and parameters from the network's own layer
-   * shapes, without building it (a MAC budget is checked before any training).
-   */
-  costModel?(shape: SupernetShape, C: number, N: number): SupernetCostModel<A>;
 }
 
 /** Multiply-accumulates per image and parameters of one subnet. */
@@ -52,6 +47,7 @@ export interface ArchCost {
   params: number;
 }
 
+/** MACs and parameters of a supernet's subnets (core/supernet/cost-models.ts lists those that have one). */
 export interface SupernetCostModel<A> {
   cost(arch: A, height: number, width: number): ArchCost;
   /** The cheapest subnet's cost: a budget below it admits nothing. */

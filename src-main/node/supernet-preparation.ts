@@ -112,8 +112,22 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
       // After the search: the same supernet's verdict on random architectures (is the search better than chance?).
       finish: (finalRng) => {
         const acc: number[] = [];
-        for (let i = 0; i < randomArchitectures; i++) acc.push(trainer.evaluate(builder.space.sample(finalRng)));
-        log(`${randomArchitectures} random architectures on the same supernet: median ${median(acc).toFixed(2)}%, best ${Math.max(...acc).toFixed(2)}%`);
+        // Under a budget the comparison is with random subnets within it (uniform over the
+        // admitted ones: rejection sampling, at most 1,000 draws each; a budget near the smallest
+        // subnet's cost may admit fewer).
+        const admits = (a: unknown) => estimator.admits?.(a) ?? true;
+        for (let i = 0, draws = 0; i < randomArchitectures && draws < 1000 * randomArchitectures; draws++) {
+          const a = builder.space.sample(finalRng);
+          if (!admits(a)) continue;
+          acc.push(trainer.evaluate(a));
+          i++;
+        }
+        if (!acc.length) {
+          log(`no random subnet within ${maxMacs} million MACs in ${1000 * randomArchitectures} draws: comparing with unconstrained random subnets`);
+          for (let i = 0; i < randomArchitectures; i++) acc.push(trainer.evaluate(builder.space.sample(finalRng)));
+        }
+        const within = maxMacs === undefined || acc.length < randomArchitectures ? '' : ` within ${maxMacs} million MACs`;
+        log(`${acc.length} random architectures${within} on the same supernet: median ${median(acc).toFixed(2)}%, best ${Math.max(...acc).toFixed(2)}%`);
         return { accEnv: trainer.accEnv, randomMedian: median(acc), randomBest: Math.max(...acc) };
       },
       dispose,

@@ -45,6 +45,7 @@ describe('OFA supernet search from the CLI (demo --space ofa)', () => {
     expect(result.best.metrics.macs).toBeLessThanOrEqual(0.9e6);
     expect(events[result.best.step].overBudget).toBeUndefined();
     expect(r.out).toMatch(/million MACs per image \(budget 0\.9 M\)/);
+    expect(r.out).toMatch(/2 random architectures within 0\.9 million MACs on the same supernet/); // the comparison obeys the budget too
   }, 120_000);
 
   it('refuses a budget no subnet meets, before any folder is written, naming the smallest subnet\'s cost', () => {

@@ -112,6 +112,21 @@ describe('OFA MobileNetV3 supernet', () => {
     expect(() => ofaPlan({ widthMult: 1, downsamples: 6 })).toThrow(/1\.\.5 stride-2/);
   });
 
+  it('keeps the ImageNet network: w1.0 and w1.2 at N = 5 build, give 1000 logits, and the largest subnet uses every weight', () => {
+    for (const C of [100, 120]) {
+      const net = new OfaSupernet({ inChannels: 3, classes: 1000, widthMult: C / 100, downsamples: 5 }, new Rng(1));
+      const weights = net.params.variables().filter((v) => !/\dto\d$/.test(net.params.localName(v))).reduce((s, v) => s + v.size, 0);
+      expect(net.cost(LARGEST, 224).params).toBe(weights);
+      expect(net.params.byName('first_conv.w').shape).toEqual([3, 3, 3, C === 100 ? 16 : 24]);
+      expect(net.params.byName('feature_mix.w').shape).toEqual(C === 100 ? [960, 1280] : [1152, 1536]);
+      // 224 → 7 before the final expand: five stride-2 steps (here on a 32×32 input: 32 → 1).
+      const x = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
+      expect(tf.tidy(() => net.forward(x, OFA_SMALLEST).shape)).toEqual([1, 1000]);
+      x.dispose();
+      net.dispose();
+    }
+  });
+
   it('h-swish is x·ReLU6(x + 3)/6', () => {
     const x = [-4, -3, -1.5, 0, 1, 3, 5];
     const y = tf.tidy(() => Array.from(hSwish(tf.tensor1d(x)).dataSync()));
@@ -286,8 +301,8 @@ describe('OFA MobileNetV3 supernet', () => {
     const x32 = tf.zeros([1, 32, 32, 1]) as tf.Tensor4D;
     expect(tf.tidy(() => a.forward(x32, LARGEST).shape)).toEqual([1, 10]);
     expect(() => tf.tidy(() => a.forward(x32, { ...c, ks: [4, ...c.ks.slice(1)] }))).toThrow(/ks\[0\] = 4/);
-    // Two classes (a bright square top-left or bottom-right): 256 training and 128 validation images, 16×16.
-    const n = 384, hw = 16;
+    // Two classes (a bright square top-left or bottom-right): 160 training and 96 validation images, 16×16.
+    const n = 256, hw = 16;
     const images = new Uint8Array(n * hw * hw), labels = new Uint8Array(n);
     const rng = new Rng(5);
     for (let i = 0; i < n; i++) {
@@ -297,7 +312,7 @@ describe('OFA MobileNetV3 supernet', () => {
     }
     const data = (lo: number, hi: number): ImageData => ({ images: images.subarray(lo * hw * hw, hi * hw * hw), labels: labels.subarray(lo, hi), n: hi - lo, height: hw, width: hw, channels: 1, classes: 2 });
     const net = new OfaSupernet({ inChannels: 1, classes: 2, widthMult: 0.25, downsamples: 5 }, new Rng(8));
-    const trainer = new SupernetTrainer(net, ofaSpace, data(0, 256), data(256, 384), { epochs: 2, batchSize: 16, lrMax: 0.1, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: 0, evalPaths: 2, evalBatches: 2, evalBatchSize: 32 }, new Rng(9));
+    const trainer = new SupernetTrainer(net, ofaSpace, data(0, 160), data(160, 256), { epochs: 2, batchSize: 16, lrMax: 0.1, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: 0, evalPaths: 2, evalBatches: 2, evalBatchSize: 32 }, new Rng(9));
     const r1 = trainer.trainEpoch();
     const r2 = trainer.trainEpoch();
     expect(Number.isFinite(r1.loss) && Number.isFinite(r2.loss)).toBe(true);

@@ -68,8 +68,8 @@ export interface SupernetFormState {
 
 export const SUPERNET_FIELDS = [
   { key: 'epochs', label: 'Epochs', unit: 'passes over the training half', min: 1, max: 1000 },
-  { key: 'C', label: 'Channels C', unit: 'first stage', min: 1, max: 256 },
-  { key: 'N', label: 'Cells N', unit: 'NB201: per stage; DARTS: in all', min: 1, max: 20 },
+  { key: 'C', label: 'Channels C', unit: 'first stage; OFA: width multiplier in %', min: 1, max: 256 },
+  { key: 'N', label: 'Cells N', unit: 'NB201: per stage; DARTS: in all; OFA: stride-2 steps', min: 1, max: 20 },
   { key: 'batchSize', label: 'Batch size', unit: 'images', min: 2, max: 1024 },
   { key: 'trainImages', label: 'Training images', unit: 'of the training half', min: 64, max: 10_000_000 },
 ] as const;

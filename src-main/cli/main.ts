@@ -15,7 +15,7 @@ import { parseOverrides } from '../node/run-config';
 import { resolveAgentConfig } from '../common/presets';
 import type { PresetName } from '../contracts/agent-config';
 import { DATASET_MAX_CLASSES } from '../contracts/dataset';
-import { SEARCH_STEPS_MAX, SEED_MAX, SupernetSettingsSchema } from '../contracts/run';
+import { MAX_MACS_LIMIT, SEARCH_STEPS_MAX, SEED_MAX, SupernetSettingsSchema } from '../contracts/run';
 import type { z } from 'zod';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 import { inspectCommand } from './commands/inspect';
@@ -71,12 +71,17 @@ function supernetOptions(cmd: Command): Command {
     .option('--classes <n>', `downsampled ImageNet: keep the first n classes (ImageNet16-120: 120; at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
     .option('--epochs <n>', 'supernet training epochs (default: the supernet\'s)', intLike('--epochs', supernetField.epochs))
     .option('--random <n>', 'random architectures queried after the search, for comparison', intLike('--random', supernetField.randomArchitectures))
-    .option('--channels <n>', 'supernet channels C (DARTS: even)', intLike('--channels', supernetField.C))
-    .option('--cells <n>', 'NB201: cells per stage N; DARTS: cells', intLike('--cells', supernetField.N))
+    .option('--channels <n>', 'supernet channels C (DARTS: even; OFA: width multiplier in %, 100 = w1.0)', intLike('--channels', supernetField.C))
+    .option('--cells <n>', 'NB201: cells per stage N; DARTS: cells; OFA: stride-2 steps kept (5 = ImageNet layout)', intLike('--cells', supernetField.N))
     .option('--train-images <n>', 'training images used (of the training half)', intLike('--train-images', supernetField.trainImages))
     .option('--batch <n>', 'training batch size', intLike('--batch', supernetField.batchSize))
     .option('--lr <x>', 'supernet peak learning rate (cosine to 1e-3)', positive('--lr', supernetField.lrMax.maxValue ?? 10))
-    .option('--cutout <px>', 'cutout square side (0: off)', intLike('--cutout', supernetField.cutout));
+    .option('--cutout <px>', 'cutout square side (0: off)', intLike('--cutout', supernetField.cutout))
+    .option(
+      '--max-macs <millions>',
+      "MAC budget (ofa): millions of multiply-accumulates per image at the dataset's resolution. Over-budget subnets are rejected before querying: never evaluated, answered with a fixed 0 % (the worst value), never the best — every method alike. A budget no subnet meets is refused up front",
+      positive('--max-macs', MAX_MACS_LIMIT),
+    );
 }
 
 export function buildProgram(): Command {
@@ -169,7 +174,7 @@ export function buildProgram(): Command {
   supernetOptions(
     program
       .command('demo')
-      .description('the offline default of a supernet search: train a small weight-sharing supernet (NAS-Bench-201 or DARTS space) on the embedded MNIST digits or your dataset files, search it, compare with random architectures; `l2nas resume <out>` continues a killed one')
+      .description('the offline default of a supernet search: train a small weight-sharing supernet (NAS-Bench-201, DARTS or OFA MobileNetV3 space) on the embedded MNIST digits or your dataset files, search it, compare with random architectures; `l2nas resume <out>` continues a killed one')
       .option('--out <dir>', 'run folder to create', `runs/demo-${Date.now()}`)
       .addOption(new Option('--space <space>', 'supernet space').choices([...SUPERNET_IDS]).default('nb201'))
       .addOption(new Option('--method <method>', 'search method on the trained supernet').choices([...METHOD_NAMES]).default('l2nas'))

@@ -13,5 +13,5 @@ export const BACKEND_IDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as co
 export type BackendId = (typeof BACKEND_IDS)[number];
 
 /** Spaces with a weight-sharing supernet (common/supernets.ts describes each). */
-export const SUPERNET_IDS = ['nb201', 'darts'] as const satisfies readonly SpaceId[];
+export const SUPERNET_IDS = ['nb201', 'darts', 'ofa'] as const satisfies readonly SpaceId[];
 export type SupernetId = (typeof SUPERNET_IDS)[number];

@@ -36,6 +36,9 @@ export const SupernetSettingsSchema = z
   })
   .strict();
 
+/** Most MACs a budget may name, in millions per image (far above any supernet here: OFA w1.2 at 224² is ~0.9 G). */
+export const MAX_MACS_LIMIT = 1_000_000;
+
 /** Search methods (contracts/ids.ts). */
 export const MethodSchema = z.enum(METHOD_IDS);
 
@@ -71,6 +74,12 @@ export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
       cutout: z.number().int().min(0),
       /** Random architectures queried after the search for comparison. */
       randomArchitectures: z.number().int().min(1).optional(),
+      /**
+       * A MAC budget, in millions of multiply-accumulates per image at the dataset's resolution
+       * (supernets with a cost model: ofa). A subnet above it is rejected before querying
+       * (node/estimators.ts budgetedEstimator); runs written before budgets existed have none.
+       */
+      maxMacs: z.number().gt(0).max(MAX_MACS_LIMIT).optional(),
     })
     .strict(),
 ]);
@@ -110,6 +119,14 @@ export const RunEventSchema = z.object({
   criticLoss: z.number().nullable(),
   actorLoss: z.number().nullable(),
   seconds: z.number(),
+  /**
+   * MACs per image and parameters of the queried subnet at the run's resolution, where the
+   * estimator has a cost model (OFA); absent in other runs and in runs written before.
+   */
+  macs: z.number().min(0).optional(),
+  params: z.number().min(0).optional(),
+  /** The subnet exceeded the run's MAC budget: it was not queried, `value` is the fixed penalty. */
+  overBudget: z.literal(true).optional(),
 });
 export type RunEvent = z.infer<typeof RunEventSchema>;
 

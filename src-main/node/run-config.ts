@@ -14,6 +14,7 @@ import type { DatasetCheck, DatasetSpec } from '../contracts/dataset';
 import type { AgentChoice } from '../contracts/agent-config';
 import { SUPERNET_EVAL_BATCH_SIZE, supernetSpec, type SupernetSettings } from '../common/supernets';
 
+import { COSTED_SUPERNETS, supernetCostModel } from '../core/supernet/cost-models';
 import { UsageError } from './usage-error';
 
 export { UsageError };
@@ -147,6 +148,8 @@ export interface SupernetRunInput {
   /** The agent and the preset it came from (default: the supernet's search agent). */
   agent?: AgentChoice;
   backend?: string;
+  /** MAC budget, millions per image (supernets with a cost model: ofa). */
+  maxMacs?: number;
 }
 
 /**
@@ -179,6 +182,7 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
     estimator: {
       kind: 'supernet', dataset: o.dataset, metric: 'supernet-val-accuracy', report: [], C: s.C, N: s.N, epochs: s.epochs, batchSize: s.batchSize,
       evalBatches: spec.evalBatches, evalBatchSize: SUPERNET_EVAL_BATCH_SIZE, trainImages: s.trainImages, lrMax: s.lrMax, cutout: s.cutout, randomArchitectures: s.randomArchitectures,
+      ...(o.maxMacs !== undefined ? { maxMacs: o.maxMacs } : {}),
     },
     backend: o.backend ?? 'auto',
     createdAt: new Date().toISOString(),
@@ -195,7 +199,22 @@ export function checkSupernetRun(config: RunConfig, data: DatasetCheck): void {
   if (e.kind !== 'supernet') return;
   const bad = supernetSpec(config.space).check({ C: e.C, N: e.N });
   if (bad) throw new UsageError(bad);
+  if (e.maxMacs !== undefined) checkMacBudget(config.space, e.maxMacs, e.C, e.N, data);
   checkDatasetSplitFits(data.name, data.images, { trainImages: e.trainImages, batchSize: e.batchSize, evalBatchSize: e.evalBatchSize ?? SUPERNET_EVAL_BATCH_SIZE });
+}
+
+/**
+ * A MAC budget (millions per image) needs a supernet with a cost model, and one subnet at least
+ * that fits it at the data's resolution (costs grow with every choice, so the smallest subnet
+ * decides): refused before any folder is written or any epoch is spent.
+ */
+function checkMacBudget(space: string, maxMacs: number, C: number, N: number, data: DatasetCheck): void {
+  const model = supernetCostModel(supernetSpec(space).id, { inChannels: data.channels, classes: data.classes }, C, N);
+  if (!model) throw new UsageError(`--max-macs: the ${space} supernet has no MAC model here; budgets apply to: ${COSTED_SUPERNETS.join(', ')}`);
+  const min = model.minimum(data.height, data.width);
+  if (min.macs > maxMacs * 1e6) {
+    throw new UsageError(`--max-macs ${maxMacs}: no subnet fits; the smallest ${space} subnet (C = ${C}, N = ${N}) needs ${(min.macs / 1e6).toFixed(3)} million MACs per ${data.height}×${data.width} image`);
+  }
 }
 
 /**

@@ -28,7 +28,8 @@ export function historyCsv(events: readonly RunEvent[]): string {
 export function bestOf(detail: RunDetail, events: readonly RunEvent[]): { arch: string; value: number; step: number } | null {
   if (detail.result) return detail.result.best;
   let best: RunEvent | null = null;
-  for (const e of events) if (!best || e.value > best.value) best = e;
+  // An over-budget subnet (never queried, the penalty as its value) is never the best.
+  for (const e of events) if (!e.overBudget && (!best || e.value > best.value)) best = e;
   return best && { arch: best.arch, value: best.value, step: best.step };
 }
 

@@ -1,7 +1,10 @@
 import type { RunConfig } from '../contracts/run';
 import type { Rng } from '../common/rng';
 import { SUPERNET_EVAL_BATCH_SIZE, SUPERNET_EVAL_PATHS, supernetSpec } from '../common/supernets';
+import { BudgetedEstimator } from '../core/estimators/budgeted-estimator';
+import type { Estimator } from '../core/estimators/estimator';
 import { SupernetEstimator } from '../core/estimators/supernet-estimator';
+import { supernetCostModel } from '../core/supernet/cost-models';
 import { supernetBuilder } from '../core/supernet/registry';
 import { SupernetTrainer, type SupernetTrainConfig } from '../core/supernet/supernet-trainer';
 import { loadDataset, splitHalves } from './datasets';
@@ -49,7 +52,9 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
   const cfg = trainConfigOf(e);
   const trainer = new SupernetTrainer(net, builder.space, train, val, cfg, rng);
   // Everything the trained supernet depends on: a checkpoint made with other settings is refused.
-  const fingerprint = JSON.stringify({ ...e, seed: config.seed, evalPaths: cfg.evalPaths, evalBatchSize: trainer.evalBatchSize });
+  // (The MAC budget acts on the search only: a run may change it and keep its trained supernet.)
+  const { maxMacs, ...trained } = e;
+  const fingerprint = JSON.stringify({ ...trained, seed: config.seed, evalPaths: cfg.evalPaths, evalBatchSize: trainer.evalBatchSize });
   const dispose = () => {
     trainer.dispose();
     net.dispose();
@@ -96,15 +101,33 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
       await between();
     }
     const randomArchitectures = e.randomArchitectures ?? supernetSpec(config.space).defaults.randomArchitectures;
+    // Supernets whose subnets differ in size (OFA): MACs and params of every query, at the data's resolution, and the budget.
+    const model = supernetCostModel(builder.id, { inChannels: all.channels, classes: all.classes }, e.C, e.N);
+    const base: Estimator<unknown> = new SupernetEstimator(trainer);
+    const estimator = model ? new BudgetedEstimator(base, (a) => model.cost(a, all.height, all.width), maxMacs === undefined ? undefined : maxMacs * 1e6) : base;
     return {
-      estimator: new SupernetEstimator(trainer),
+      estimator,
       seconds,
       accEnv: trainer.accEnv,
       // After the search: the same supernet's verdict on random architectures (is the search better than chance?).
       finish: (finalRng) => {
         const acc: number[] = [];
-        for (let i = 0; i < randomArchitectures; i++) acc.push(trainer.evaluate(builder.space.sample(finalRng)));
-        log(`${randomArchitectures} random architectures on the same supernet: median ${median(acc).toFixed(2)}%, best ${Math.max(...acc).toFixed(2)}%`);
+        // Under a budget the comparison is with random subnets within it (uniform over the
+        // admitted ones: rejection sampling, at most 1,000 draws each; a budget near the smallest
+        // subnet's cost may admit fewer).
+        const admits = (a: unknown) => estimator.admits?.(a) ?? true;
+        for (let i = 0, draws = 0; i < randomArchitectures && draws < 1000 * randomArchitectures; draws++) {
+          const a = builder.space.sample(finalRng);
+          if (!admits(a)) continue;
+          acc.push(trainer.evaluate(a));
+          i++;
+        }
+        if (!acc.length) {
+          log(`no random subnet within ${maxMacs} million MACs in ${1000 * randomArchitectures} draws: comparing with unconstrained random subnets`);
+          for (let i = 0; i < randomArchitectures; i++) acc.push(trainer.evaluate(builder.space.sample(finalRng)));
+        }
+        const within = maxMacs === undefined || acc.length < randomArchitectures ? '' : ` within ${maxMacs} million MACs`;
+        log(`${acc.length} random architectures${within} on the same supernet: median ${median(acc).toFixed(2)}%, best ${Math.max(...acc).toFixed(2)}%`);
         return { accEnv: trainer.accEnv, randomMedian: median(acc), randomBest: Math.max(...acc) };
       },
       dispose,

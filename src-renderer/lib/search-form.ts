@@ -68,8 +68,8 @@ export interface SupernetFormState {
 
 export const SUPERNET_FIELDS = [
   { key: 'epochs', label: 'Epochs', unit: 'passes over the training half', min: 1, max: 1000 },
-  { key: 'C', label: 'Channels C', unit: 'first stage', min: 1, max: 256 },
-  { key: 'N', label: 'Cells N', unit: 'NB201: per stage; DARTS: in all', min: 1, max: 20 },
+  { key: 'C', label: 'Channels C', unit: 'first stage; OFA: width multiplier in %', min: 1, max: 256 },
+  { key: 'N', label: 'Cells N', unit: 'NB201: per stage; DARTS: in all; OFA: stride-2 steps', min: 1, max: 20 },
   { key: 'batchSize', label: 'Batch size', unit: 'images', min: 2, max: 1024 },
   { key: 'trainImages', label: 'Training images', unit: 'of the training half', min: 64, max: 10_000_000 },
 ] as const;
@@ -131,7 +131,7 @@ export function agentTextOf(preset: PresetName | AgentConfig): Record<AgentKey, 
  * supernet searches (short runs) from the supernet's search agent, with its default step count.
  */
 export function applySpaceDefaults(form: SearchFormState): void {
-  if (form.estimator === 'supernet' && form.space !== 'ofa') {
+  if (form.estimator === 'supernet') {
     const spec = SUPERNET_SPECS[form.space];
     const { preset, agent } = spec.searchAgent(spec.defaults.steps);
     form.preset = preset;
@@ -194,7 +194,6 @@ export function validateForm(form: SearchFormState, table: TableCheck | null, da
   const seed = integerIn(form.seed, 0, SEED_MAX, 'Seed');
   if (seed) errors.seed = seed;
   if (form.estimator === 'supernet') {
-    if (form.space === 'ofa') errors.space = 'Supernets exist for the NAS-Bench-201 and DARTS spaces (an elastic OFA supernet is not available yet)';
     validateSupernet(form, dataset, errors);
   } else if (form.space !== 'nb201') {
     errors.space = 'Benchmark tables exist for NAS-Bench-201 only: the DARTS and OFA spaces are too large to tabulate — choose the supernet estimator';
@@ -227,10 +226,12 @@ function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, e
     const e = integerIn(text, field.min, field.max, field.label);
     if (e) errors[`supernet.${field.key}`] = e;
   }
-  if (form.space !== 'ofa' && !errors['supernet.C']) {
+  if (!errors['supernet.C'] && !errors['supernet.N']) {
     const spec = SUPERNET_SPECS[form.space];
-    const bad = spec.check({ C: f.C.trim() ? Number(f.C) : spec.defaults.C, N: spec.defaults.N });
-    if (bad) errors['supernet.C'] = bad;
+    const C = f.C.trim() ? Number(f.C) : spec.defaults.C, N = f.N.trim() ? Number(f.N) : spec.defaults.N;
+    const badC = spec.check({ C, N: spec.defaults.N }), badN = spec.check({ C: spec.defaults.C, N });
+    if (badC) errors['supernet.C'] = badC;
+    else if (badN) errors['supernet.N'] = badN;
   }
   if ((f.dataset === 'imagenet16' || f.dataset === 'imagenet32') && f.classes.trim()) {
     const e = integerIn(f.classes, 2, DATASET_MAX_CLASSES, 'Classes');
@@ -243,7 +244,6 @@ function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, e
 
 /** The supernet search the form describes (fields left empty take the space's demo defaults). */
 export function toSupernetOptions(form: SearchFormState): SupernetSearchOptions {
-  if (form.space === 'ofa') throw new Error('no OFA supernet');
   const spec = datasetSpecOf(form.supernet);
   if (typeof spec === 'string') throw new Error(spec);
   const n = (t: string) => (t.trim() ? Number(t) : undefined);

@@ -157,12 +157,19 @@ describe('SearchForm (new search)', () => {
       expect(s.start().attributes('disabled')).toBeUndefined();
     });
 
-    it('has no OFA supernet, and says so', async () => {
+    it('OFA: searches the elastic MobileNetV3 supernet with the ofa preset shortened to the run, and refuses more than 5 stride-2 steps', async () => {
       const s = setup();
       await s.w.get('#f-estimator').setValue('supernet');
       await s.w.get('#f-space').setValue('ofa');
-      expect(s.error('space')).toMatch(/OFA supernet is not available/);
+      expect(s.error('space')).toBe('');
+      expect((s.w.get('#f-warmupSteps').element as HTMLInputElement).value).toBe('25'); // 100 steps / 4, not 3000
+      await s.w.get('#f-sn-N').setValue('6');
+      expect(s.error('supernet.N')).toMatch(/5 stride-2 steps/);
       expect(s.start().attributes('disabled')).toBeDefined();
+      await s.w.get('#f-sn-N').setValue('5');
+      await s.w.get('form').trigger('submit');
+      const [[options]] = s.w.emitted('supernet')!;
+      expect(options).toMatchObject({ space: 'ofa', N: 5, agent: { preset: 'ofa', config: { warmupSteps: 25, topK: 16 } } });
     });
   });
 });

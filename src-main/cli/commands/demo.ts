@@ -25,6 +25,8 @@ export interface SupernetCommandOptions {
   batch?: number;
   lr?: number;
   cutout?: number;
+  /** MAC budget in millions per image (ofa). */
+  maxMacs?: number;
 }
 
 /** `--dataset` + `--data` files → the dataset spec the readers take (file errors come later, named). */
@@ -53,7 +55,7 @@ export function supernetConfigOf(o: SupernetCommandOptions, agent?: AgentChoice)
   const settings: Partial<SupernetSettings> = {
     epochs: o.epochs, steps: o.steps, randomArchitectures: o.random, C: o.channels, N: o.cells, trainImages: o.trainImages, lrMax: o.lr, cutout: o.cutout, batchSize: o.batch,
   };
-  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o.classes), method: o.method, seed: o.seed, settings, agent });
+  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o.classes), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs });
 }
 
 /** The dataset is read (file and byte offset on error) and checked against the settings before any folder is written. */
@@ -78,6 +80,10 @@ export async function demoCommand(o: SupernetCommandOptions & { out: string; che
   console.log('');
   console.log(`found (step ${r.best.step}) on the ${spec.title}: ${r.best.arch}`);
   console.log(`  validation accuracy with inherited weights: ${r.best.value.toFixed(2)}% (Acc(Env) ${m.accEnv.toFixed(2)}%)`);
+  if (m.macs !== undefined) {
+    const budget = config.estimator.kind === 'supernet' && config.estimator.maxMacs !== undefined ? ` (budget ${config.estimator.maxMacs} M)` : '';
+    console.log(`  ${(m.macs / 1e6).toFixed(2)} million MACs per image${budget}, ${(m.params / 1e6).toFixed(3)} million parameters`);
+  }
   console.log(`  random architectures on the same supernet: median ${m.randomMedian.toFixed(2)}%, best ${m.randomBest.toFixed(2)}%`);
   console.log(`  ${r.best.value > m.randomMedian ? 'beats' : 'does NOT beat'} the random median; total ${((performance.now() - t0) / 1000).toFixed(0)} s on ${r.backend}`);
 }

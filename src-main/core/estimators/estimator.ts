@@ -1,3 +1,5 @@
+import type { ArchCost } from '../supernet/supernet';
+
 /**
  * A performance estimator (docs/ARCHITECTURE.md, "Estimators"): the environment that answers a query for one
  * discrete architecture. Accuracies are in percent.
@@ -14,6 +16,13 @@ export interface Estimator<A> {
   report(arch: A): Record<string, number>;
   /** The best value of the search metric over the whole space, when known (tables). */
   optimum?(): { value: number; key: string };
+  /** MACs and parameters of `arch` at the run's resolution, where known (recorded in events.jsonl). */
+  cost?(arch: A): ArchCost;
+  /**
+   * Whether `arch` is within the run's budget (default: every one is). One that is not is
+   * answered by query() with a fixed penalty, without being evaluated, and is never the best.
+   */
+  admits?(arch: A): boolean;
 }
 
 /** Accuracy columns of an imported benchmark table, keyed by canonical architecture key. */

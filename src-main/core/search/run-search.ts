@@ -70,18 +70,23 @@ export async function runSearch<A>(o: SearchOptions<A>): Promise<SearchSummary> 
     }
     const step = state.step;
     const p = o.strategy.propose(step);
+    // An over-budget architecture is answered with the penalty and never becomes the best.
+    const admitted = o.estimator.admits?.(p.arch) ?? true;
+    const cost = o.estimator.cost?.(p.arch);
     const value = o.estimator.query(p.arch);
     const r = rewardOf(value, o.reward);
     const info = o.strategy.observe(p, value, r);
     const key = o.space.key(p.arch);
     const arch = o.space.format(p.arch);
-    if (!state.best || value > state.best.value) state.best = { arch, key, value, step };
+    if (admitted && (!state.best || value > state.best.value)) state.best = { arch, key, value, step };
     if (state.queriesToOptimum === null && key === optimumKey) state.queriesToOptimum = step + 1;
     state.step = step + 1;
     state.seconds = elapsed();
     o.onEvent?.({
-      step, arch, key, value, reward: r, best: state.best.value, phase: p.phase, epsilon: p.epsilon ?? null,
+      step, arch, key, value, reward: r, best: state.best ? state.best.value : value, phase: p.phase, epsilon: p.epsilon ?? null,
       criticLoss: info.criticLoss, actorLoss: info.actorLoss, seconds: state.seconds,
+      ...(cost ? { macs: cost.macs, params: cost.params } : {}),
+      ...(admitted ? {} : { overBudget: true as const }),
     });
     if (o.checkpoint && state.step % o.checkpoint.every === 0 && state.step < o.steps) o.checkpoint.save({ ...state });
   }

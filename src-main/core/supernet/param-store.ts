@@ -61,6 +61,15 @@ export class ParamStore {
     return this.get(name, shape, () => new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value));
   }
 
+  /** An n×n identity matrix (OFA's kernel-transform matrices start as torch.eye). */
+  identity(name: string, n: number): tf.Variable {
+    return this.get(name, [n, n], () => {
+      const m = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) m[i * n + i] = 1;
+      return m;
+    });
+  }
+
   private get(name: string, shape: number[], init: () => Float32Array): tf.Variable {
     let v = this.vars.get(name);
     if (!v) {

@@ -1,6 +1,7 @@
 import type { SupernetId } from '../../common/supernets';
 import { dartsSupernetBuilder } from './darts-supernet';
 import { nb201SupernetBuilder } from './nb201-supernet';
+import { ofaSupernetBuilder } from './ofa-supernet';
 import type { SupernetBuilder } from './supernet';
 
 /**
@@ -10,6 +11,7 @@ import type { SupernetBuilder } from './supernet';
 const BUILDERS: { readonly [K in SupernetId]: SupernetBuilder<unknown> } = {
   nb201: nb201SupernetBuilder as SupernetBuilder<unknown>,
   darts: dartsSupernetBuilder as SupernetBuilder<unknown>,
+  ofa: ofaSupernetBuilder as SupernetBuilder<unknown>,
 };
 
 export function supernetBuilder(id: SupernetId): SupernetBuilder<unknown> {

@@ -40,3 +40,16 @@ export interface SupernetBuilder<A> {
   readonly space: SearchSpace<A>;
   build(shape: SupernetShape, C: number, N: number, rng: Rng): PathSupernet<A>;
 }
+
+/** Multiply-accumulates per image and parameters of one subnet. */
+export interface ArchCost {
+  macs: number;
+  params: number;
+}
+
+/** MACs and parameters of a supernet's subnets (core/supernet/cost-models.ts lists those that have one). */
+export interface SupernetCostModel<A> {
+  cost(arch: A, height: number, width: number): ArchCost;
+  /** The cheapest subnet's cost: a budget below it admits nothing. */
+  minimum(height: number, width: number): ArchCost;
+}

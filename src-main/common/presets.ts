@@ -8,6 +8,7 @@ const PAPER_COMMON = {
   beta1: 0.9,
   beta2: 0.99,
   dedupe: 'off',
+  screen: 0,
 } as const;
 
 const WARMUP_ONLY = { epsilonStart: 0, epsilonEnd: 0, epsilonDecaySteps: 0 } as const;
@@ -29,6 +30,15 @@ export const PRESETS: Record<PresetName, AgentConfig & { steps: number; descript
     epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 100, warmupSteps: 0,
     bufferSize: 0, hidden: 128, steps: 1000,
     actorLr: 1e-3, criticLr: 1e-3, dedupe: 'top-k',
+  },
+  'nb201-fast': {
+    ...PAPER_COMMON,
+    description:
+      'nb201-tuned with the critic as a screen (BANANAS-style): an exploit step queries the unseen one-choice neighbour of the top-4 architectures (or the actor\'s proposal) that Q rates highest; see bench/results/nb201.md, tuning log',
+    topK: 16, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 10,
+    epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 100, warmupSteps: 0,
+    bufferSize: 0, hidden: 128, steps: 1000,
+    actorLr: 1e-3, criticLr: 1e-3, dedupe: 'top-k', screen: 4,
   },
   darts: {
     ...PAPER_COMMON, ...WARMUP_ONLY,

@@ -27,11 +27,19 @@ export const AgentConfigSchema = z
       .describe(
         'never spend a query on a known architecture: replace a repeat by an unseen one-choice mutation of the proposal itself, or of a top-K architecture picked by a 3-way tournament (tuned variants)',
       ),
+    screen: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        'exploit steps query, of the unseen one-choice neighbours of the top-`screen` architectures and the actor\'s own proposal, the one the critic Q rates highest (0 = off, the paper\'s agent; nb201-fast)',
+      ),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
-export const PRESET_NAMES = ['nb201', 'nb201-tuned', 'darts', 'ofa', 'transfer-pretrain', 'transfer-finetune'] as const;
+export const PRESET_NAMES = ['nb201', 'nb201-tuned', 'nb201-fast', 'darts', 'ofa', 'transfer-pretrain', 'transfer-finetune'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** Agent settings together with the preset they started from (what config.json records). */

@@ -38,6 +38,7 @@ export const AGENT_FIELDS: readonly AgentField[] = [
   { key: 'beta1', label: 'Adam β₁', unit: '0 ≤ β < 1' },
   { key: 'beta2', label: 'Adam β₂', unit: '0 ≤ β < 1' },
   { key: 'dedupe', label: 'Repeated architectures', unit: '' },
+  { key: 'screen', label: 'Critic-screened parents', unit: 'top architectures (0 = off)' },
 ];
 
 export const DEDUPE_CHOICES = AgentConfigSchema.shape.dedupe.options;

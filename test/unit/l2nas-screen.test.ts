@@ -21,7 +21,7 @@ beforeAll(() => useBackend('wasm'));
 
 describe('L²NAS with critic screening (nb201-fast)', () => {
   it('is off in every other preset, and a config written before the setting existed reads as off', () => {
-    for (const [name, p] of Object.entries(PRESETS)) expect(p.screen, name).toBe(name === 'nb201-fast' ? 4 : 0);
+    for (const [name, p] of Object.entries(PRESETS)) expect(p.screen, name).toBe(name === 'nb201-fast' ? 1 : 0);
     const { screen: _s, ...old } = resolveAgentConfig('nb201-tuned');
     expect(AgentConfigSchema.parse(old).screen).toBe(0);
     expect(() => resolveAgentConfig('nb201-fast', { screen: -1 })).toThrow(/screen/);

@@ -118,8 +118,8 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
   }
 
   /**
-   * cfg.screen > 0: of the unseen one-choice neighbours of the top-`screen` architectures and the
-   * actor's own proposal, the one whose α^d the critic rates highest (first on ties); null when
+   * cfg.screen > 0: of the unseen one-choice neighbours of the best `screen` top-K architectures
+   * that have one, and the actor's own proposal, the one whose α^d the critic rates highest (first on ties); null when
    * every one is known. The critic is a learned surrogate of the reward quantile, so this is a
    * local search around the best architectures with a learned move order (BANANAS-style
    * screening, issue #14); the actor is still trained and still competes through its proposal.
@@ -135,7 +135,15 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
       }
     };
     add(own);
-    for (const t of this.topK.list().slice(0, this.cfg.screen)) for (const n of neighbours(this.space, this.space.discretize(t.onehot), this.rng)) add(n);
+    // Parents: the best `screen` top-K architectures that still have an unseen neighbour (an
+    // exhausted one is a local optimum: the search moves down the top-K, as local search restarts).
+    let parents = 0;
+    for (const t of this.topK.list()) {
+      if (parents >= this.cfg.screen) break;
+      const before = cands.length;
+      for (const n of neighbours(this.space, this.space.discretize(t.onehot), this.rng)) add(n);
+      if (cands.length > before) parents++;
+    }
     if (cands.length === 0) return null;
     const D = this.dim;
     const enc = new Float32Array(cands.length * D);

@@ -8,7 +8,6 @@ const PAPER_COMMON = {
   beta1: 0.9,
   beta2: 0.99,
   dedupe: 'off',
-  screen: 0,
 } as const;
 
 const WARMUP_ONLY = { epsilonStart: 0, epsilonEnd: 0, epsilonDecaySteps: 0 } as const;

@@ -31,9 +31,11 @@ export const AgentConfigSchema = z
       .number()
       .int()
       .min(0)
-      .default(0)
+      // Optional, not defaulted: configs and checkpoints of the presets without it stay exactly as
+      // they were written before the setting existed (a resume compares them as JSON).
+      .optional()
       .describe(
-        'exploit steps query, of the unseen one-choice neighbours of the top-`screen` architectures and the actor\'s own proposal, the one the critic Q rates highest (0 = off, the paper\'s agent; nb201-fast)',
+        'exploit steps query, of the unseen one-choice neighbours of the best `screen` top-K architectures that have one and the actor\'s own proposal, the one the critic Q rates highest (absent or 0 = off, the paper\'s agent; nb201-fast: 1)',
       ),
   })
   .strict();

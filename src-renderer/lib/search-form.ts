@@ -123,7 +123,7 @@ export function defaultPresetFor(space: SpaceChoice): PresetName {
 export function agentTextOf(preset: PresetName | AgentConfig): Record<AgentKey, string> {
   const p = typeof preset === 'string' ? PRESETS[preset] : preset;
   const out = {} as Record<AgentKey, string>;
-  for (const f of AGENT_FIELDS) out[f.key] = String(p[f.key]);
+  for (const f of AGENT_FIELDS) out[f.key] = String(p[f.key] ?? 0); // `screen` is absent (off) in most presets
   return out;
 }
 

@@ -96,7 +96,7 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
       for (let i = 0; i < alpha.length; i++) alpha[i] += rng.uniform(-cfg.xi, cfg.xi);
     }
     let arch = this.space.discretize(alpha);
-    if (phase === 'exploit' && cfg.screen > 0) {
+    if (phase === 'exploit' && (cfg.screen ?? 0) > 0) {
       const pick = this.screened(arch);
       if (pick) {
         arch = pick;
@@ -139,7 +139,7 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     // exhausted one is a local optimum: the search moves down the top-K, as local search restarts).
     let parents = 0;
     for (const t of this.topK.list()) {
-      if (parents >= this.cfg.screen) break;
+      if (parents >= (this.cfg.screen ?? 0)) break;
       const before = cands.length;
       for (const n of neighbours(this.space, this.space.discretize(t.onehot), this.rng)) add(n);
       if (cands.length > before) parents++;

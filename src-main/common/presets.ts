@@ -30,6 +30,15 @@ export const PRESETS: Record<PresetName, AgentConfig & { steps: number; descript
     bufferSize: 0, hidden: 128, steps: 1000,
     actorLr: 1e-3, criticLr: 1e-3, dedupe: 'top-k',
   },
+  'nb201-fast': {
+    ...PAPER_COMMON,
+    description:
+      "nb201-tuned with the critic as a screen (BANANAS-style): an exploit step queries, of the unseen one-choice neighbours of the best top-K architecture that has one and the actor's own proposal, the one Q rates highest; ε 0.1→0 by step 10; C_max=2 (bench/results/nb201.md, tuning log)",
+    topK: 16, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 2,
+    epsilonStart: 0.1, epsilonEnd: 0, epsilonDecaySteps: 10, warmupSteps: 0,
+    bufferSize: 0, hidden: 128, steps: 1000,
+    actorLr: 1e-3, criticLr: 1e-3, dedupe: 'top-k', screen: 1,
+  },
   darts: {
     ...PAPER_COMMON, ...WARMUP_ONLY,
     description: 'paper §4, DARTS space: K=500, τ=0.95, B=64, ξ=5e-5, C_max=1, warm-up 3000, buffer 5k',

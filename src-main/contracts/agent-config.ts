@@ -27,11 +27,21 @@ export const AgentConfigSchema = z
       .describe(
         'never spend a query on a known architecture: replace a repeat by an unseen one-choice mutation of the proposal itself, or of a top-K architecture picked by a 3-way tournament (tuned variants)',
       ),
+    screen: z
+      .number()
+      .int()
+      .min(0)
+      // Optional, not defaulted: configs and checkpoints of the presets without it stay exactly as
+      // they were written before the setting existed (a resume compares them as JSON).
+      .optional()
+      .describe(
+        'exploit steps query, of the unseen one-choice neighbours of the best `screen` top-K architectures that have one and the actor\'s own proposal, the one the critic Q rates highest (absent or 0 = off, the paper\'s agent; nb201-fast: 1)',
+      ),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
-export const PRESET_NAMES = ['nb201', 'nb201-tuned', 'darts', 'ofa', 'transfer-pretrain', 'transfer-finetune'] as const;
+export const PRESET_NAMES = ['nb201', 'nb201-tuned', 'nb201-fast', 'darts', 'ofa', 'transfer-pretrain', 'transfer-finetune'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** Agent settings together with the preset they started from (what config.json records). */

@@ -5,7 +5,7 @@
 export const SPACE_IDS = ['nb201', 'darts', 'ofa'] as const;
 export type SpaceId = (typeof SPACE_IDS)[number];
 
-export const METHOD_IDS = ['l2nas', 'random', 'rea', 'reinforce'] as const;
+export const METHOD_IDS = ['l2nas', 'random', 'rea', 'reinforce', 'local'] as const;
 export type MethodId = (typeof METHOD_IDS)[number];
 
 /** TF.js backends, fastest first: the order `auto` tries them in (node/backend.ts). */

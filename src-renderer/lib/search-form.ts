@@ -38,6 +38,7 @@ export const AGENT_FIELDS: readonly AgentField[] = [
   { key: 'beta1', label: 'Adam β₁', unit: '0 ≤ β < 1' },
   { key: 'beta2', label: 'Adam β₂', unit: '0 ≤ β < 1' },
   { key: 'dedupe', label: 'Repeated architectures', unit: '' },
+  { key: 'screen', label: 'Critic-screened parents', unit: 'top architectures (0 = off)' },
 ];
 
 export const DEDUPE_CHOICES = AgentConfigSchema.shape.dedupe.options;
@@ -122,7 +123,7 @@ export function defaultPresetFor(space: SpaceChoice): PresetName {
 export function agentTextOf(preset: PresetName | AgentConfig): Record<AgentKey, string> {
   const p = typeof preset === 'string' ? PRESETS[preset] : preset;
   const out = {} as Record<AgentKey, string>;
-  for (const f of AGENT_FIELDS) out[f.key] = String(p[f.key]);
+  for (const f of AGENT_FIELDS) out[f.key] = String(p[f.key] ?? 0); // `screen` is absent (off) in most presets
   return out;
 }
 

@@ -34,7 +34,7 @@ describe('presets and metrics', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       expect(isPresetName(name)).toBe(false);
       expect(() => resolveAgentConfig(name)).toThrow(`unknown preset "${name}"`);
-      expect(() => runConfigFromOptions(options({ preset: name }))).toThrow(new UsageError(`unknown preset "${name}" (choose one of nb201, nb201-tuned, darts, ofa, transfer-pretrain, transfer-finetune)`));
+      expect(() => runConfigFromOptions(options({ preset: name }))).toThrow(new UsageError(`unknown preset "${name}" (choose one of nb201, nb201-tuned, nb201-fast, darts, ofa, transfer-pretrain, transfer-finetune)`));
     }
   });
 

@@ -8,6 +8,7 @@ import { FlatAdam, type AdamState } from './flat-adam';
 import { FlatMlp } from './flat-mlp';
 import { ReplayBuffer, type ReplaySnapshot } from './replay-buffer';
 import { TopKState } from '../../common/top-k-state';
+import { neighbours } from '../baselines/local-search';
 
 export interface L2nasSnapshot {
   actor: Float32Array;
@@ -95,6 +96,14 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
       for (let i = 0; i < alpha.length; i++) alpha[i] += rng.uniform(-cfg.xi, cfg.xi);
     }
     let arch = this.space.discretize(alpha);
+    if (phase === 'exploit' && (cfg.screen ?? 0) > 0) {
+      const pick = this.screened(arch);
+      if (pick) {
+        arch = pick;
+        // The critic is then trained on what it screened: the queried architecture's α^d.
+        alpha = this.space.encode(pick, new Float32Array(this.dim));
+      }
+    }
     let deduped = false;
     if (cfg.dedupe !== 'off' && this.seen.has(this.space.key(arch))) {
       arch = cfg.dedupe === 'top-k' ? this.unseenFromTopK(arch) : this.unseenNear(arch);
@@ -106,6 +115,46 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
       for (let i = 0; i < alpha.length; i++) if (onehot[i] === 1) alpha[i] = max + 1e-3;
     }
     return { arch, alpha, phase, epsilon, deduped };
+  }
+
+  /**
+   * cfg.screen > 0: of the unseen one-choice neighbours of the best `screen` top-K architectures
+   * that have one, and the actor's own proposal, the one whose α^d the critic rates highest (first on ties); null when
+   * every one is known. The critic is a learned surrogate of the reward quantile, so this is a
+   * local search around the best architectures with a learned move order (BANANAS-style
+   * screening, issue #14); the actor is still trained and still competes through its proposal.
+   */
+  private screened(own: A): A | null {
+    const cands: A[] = [];
+    const keys = new Set<string>();
+    const add = (a: A) => {
+      const k = this.space.key(a);
+      if (!this.seen.has(k) && !keys.has(k)) {
+        keys.add(k);
+        cands.push(a);
+      }
+    };
+    add(own);
+    // Parents: the best `screen` top-K architectures that still have an unseen neighbour (an
+    // exhausted one is a local optimum: the search moves down the top-K, as local search restarts).
+    let parents = 0;
+    for (const t of this.topK.list()) {
+      if (parents >= (this.cfg.screen ?? 0)) break;
+      const before = cands.length;
+      for (const n of neighbours(this.space, this.space.discretize(t.onehot), this.rng)) add(n);
+      if (cands.length > before) parents++;
+    }
+    if (cands.length === 0) return null;
+    const D = this.dim;
+    const enc = new Float32Array(cands.length * D);
+    cands.forEach((a, i) => this.space.encode(a, enc.subarray(i * D, (i + 1) * D)));
+    const q = tf.tidy(() => {
+      const acts = this.critic.forward(tf.tensor2d(enc, [cands.length, D]));
+      return acts[acts.length - 1].dataSync();
+    });
+    let best = 0;
+    for (let i = 1; i < q.length; i++) if (q[i] > q[best]) best = i;
+    return cands[best];
   }
 
   /** A random walk of one-choice mutations from `arch` until an unseen architecture. */

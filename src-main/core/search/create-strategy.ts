@@ -1,5 +1,6 @@
 import type { AgentConfig } from '../../contracts/agent-config';
 import { L2nasAgent } from '../agent/l2nas-agent';
+import { LocalSearch } from '../baselines/local-search';
 import { RandomSearch } from '../baselines/random-search';
 import { RegularizedEvolution, type ReaOptions } from '../baselines/regularized-evolution';
 import { Reinforce, type ReinforceOptions } from '../baselines/reinforce';
@@ -21,6 +22,7 @@ const STRATEGIES: { readonly [K in MethodName]: StrategyFactory } = {
   random: (space, rng) => new RandomSearch(space, rng),
   rea: (space, rng, s) => new RegularizedEvolution(space, rng, s.rea),
   reinforce: (space, rng, s) => new Reinforce(space, rng, s.reinforce),
+  local: (space, rng) => new LocalSearch(space, rng),
 };
 
 /** Builds a method's strategy; all of them draw from the run's one Rng. */

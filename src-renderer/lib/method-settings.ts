@@ -1,3 +1,4 @@
+import type { MethodId } from '../../src-main/contracts/ids';
 import { RunConfigSchema, type RunConfig } from '../../src-main/contracts/run';
 import type { MethodChoice } from './search-form';
 
@@ -84,3 +85,12 @@ export function methodOverrides(method: MethodChoice, s: MethodSettingsState): R
   }
   return out;
 }
+
+/** What the form calls each method (contracts/ids.ts METHOD_IDS): a new id without a label is a compile error. */
+export const METHOD_LABELS: Readonly<Record<MethodId, string>> = {
+  l2nas: 'L²NAS',
+  random: 'Random search',
+  rea: 'Regularized evolution (REA)',
+  reinforce: 'REINFORCE',
+  local: 'Local search (first improvement)',
+};

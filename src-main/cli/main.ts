@@ -94,7 +94,9 @@ export function buildProgram(): Command {
       .option('--steps <n>', 'queries (default: the preset’s, or the supernet\'s)', int('--steps', 1, SEARCH_STEPS_MAX))
       .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0, SEED_MAX), 0)
       .option('--set <key=value>', 'override an agent setting, e.g. actorLr=1e-3; repeatable', (v: string, p: string[]) => [...p, v], [])
-      .option('--acc-env <percent>', 'use reward Eq. 7 with this Acc(Env) (transfer)', positive('--acc-env', 100))
+      .addOption(new Option('--reward <kind>', "reward: Eq. 3 (100^acc) or Eq. 7 (rescaled by Acc(Env), transfer); default: the preset's").choices(['eq3', 'eq7']))
+      .option('--acc-env <percent>', "use reward Eq. 7 with this Acc(Env) (default for Eq. 7: the search column's maximum on a table, the supernet's best validation accuracy on a supernet)", positive('--acc-env', 100))
+      .option('--acc-env-column <column>', "table search, Eq. 7: Acc(Env) is this column's maximum (default: the search column)")
       .requiredOption('--out <dir>', 'run folder to create')
       .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1, SEARCH_STEPS_MAX), DEFAULT_CHECKPOINT_EVERY)
       .addOption(backendOption())
@@ -102,6 +104,7 @@ export function buildProgram(): Command {
   ).action(async (o) => {
     if (o.estimator === 'supernet') {
       if (o.benchmark.length || o.metric) throw new UsageError('--benchmark and --metric belong to table searches; a supernet search queries its own validation half');
+      if (o.accEnvColumn !== undefined) throw new UsageError('--acc-env-column belongs to table searches; a supernet\'s Acc(Env) is its best validation accuracy (or --acc-env)');
       if (!isSupernetId(o.space)) throw new UsageError(`no supernet over the "${o.space}" space (supernets: ${SUPERNET_IDS.join(', ')})`);
       const agent = o.preset || o.set.length ? { preset: (o.preset ?? 'nb201-tuned') as PresetName, config: agentOf(o.preset ?? 'nb201-tuned', o.set) } : undefined;
       const config = { ...supernetConfigOf(o, agent), backend: o.backend };

@@ -9,7 +9,7 @@ import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummar
 import { FromWorkerSchema, WORKERS, type FromWorker, type ToWorker, type WorkerKind } from '../contracts/worker-protocol';
 import { readSupernetCheckpoint } from './supernet-checkpoint';
 import { checkDataset } from './datasets';
-import { checkSupernetRun, loadCheckedTable, runConfigFromOptions, supernetRunConfig } from './run-config';
+import { checkSupernetRun, loadCheckedTable, runConfigFromOptions, settleTableReward, supernetRunConfig } from './run-config';
 import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
 import { listRuns, runStatusOf, summarizeRun } from './run-store';
 import { runLockHolder } from './run-lock';
@@ -124,8 +124,9 @@ export class RunManager {
    */
   start(req: StartSearchRequest, table?: BenchmarkTable): { id: string } {
     const overrides = Object.entries(req.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
-    const config = runConfigFromOptions({ ...req, set: overrides, backend: 'auto' });
-    loadCheckedTable(config, table);
+    // Eq. 7 on a column's maximum: config.json records the value, read off the checked table.
+    const candidate = runConfigFromOptions({ ...req, set: overrides, backend: 'auto' });
+    const config = settleTableReward(candidate, loadCheckedTable(candidate, table));
     return this.create(config, `${config.method}-s${config.seed}`, req.checkpointEvery);
   }
 

@@ -12,6 +12,7 @@ import { selectBackend } from './backend';
 import { createEstimator, type PreparationHooks, type PreparedEstimator } from './estimators';
 import { PreparationStopped } from './supernet-preparation';
 import { CheckpointError } from './checkpoint-codec';
+import { loadStartPolicy, writeFinalPolicy } from './policy-file';
 import { checkCheckpointFits, checkpointOrigin, type CheckpointOrigin } from './checkpoint-fit';
 import {
   EventAppender,
@@ -131,6 +132,8 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
   }
   let from: LoopState | undefined;
   try {
+    // A fine-tuning run (issue #12) starts from its policy; a checkpoint restored next replaces it.
+    loadStartPolicy(dir, config, b.strategy);
     if (opts.resume) {
       const cp = readCheckpoint(dir) as Checkpoint | null;
       if (cp) {
@@ -169,6 +172,8 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
     }
     if (s.outcome === 'paused') return { outcome: 'paused', step: s.state.step };
     const result = toResult(b, s.state, s.outcome);
+    // The learned policy, for `--policy <this run>` (issue #12); before result.json marks the run ended.
+    writeFinalPolicy(dir, config, b.strategy, s.state.step, b.reward.kind === 'eq7' ? b.reward.accEnv : undefined);
     writeRunResult(dir, result);
     return s.outcome === 'completed' ? { outcome: 'completed', result } : { outcome: 'cancelled', result };
   } finally {

@@ -107,3 +107,22 @@ describe('fine-tuning runs (issue #12 items 2-3)', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 });
+
+describe('fine-tuning a supernet search (issue #12 item 3)', () => {
+  it('search --estimator supernet --policy: Eq. 7 with the supernet\'s Acc(Env), the policy recorded', () => {
+    const tiny = ['--estimator', 'supernet', '--space', 'nb201', '--epochs', '1', '--steps', '4', '--train-images', '128', '--channels', '4', '--cells', '1', '--batch', '32', '--random', '1', '-q'];
+    const sp = path.join(dir, 'sn-pre'), sf = path.join(dir, 'sn-ft');
+    expect(l2nas('search', ...tiny, '--preset', 'transfer-pretrain-short', '--set', 'warmupSteps=2', '--out', sp).code).toBe(0);
+    const r = l2nas('search', ...tiny, '--seed', '1', '--preset', 'transfer-finetune-short', '--policy', sp, '--out', sf);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const c = configOf(sf);
+    expect(c.reward).toEqual({ kind: 'eq7', accEnvFrom: 'supernet' });
+    expect(c.policy).toMatchObject({ from: sp, preset: 'transfer-pretrain-short', steps: 4 });
+    const result = JSON.parse(fs.readFileSync(path.join(sf, 'result.json'), 'utf8'));
+    expect(result.reward.kind).toBe('eq7');
+    expect(result.reward.accEnv).toBe(result.best.metrics.accEnv);
+    const first = events(sf)[0];
+    expect(first.reward).toBeCloseTo(100 ** (first.value / result.reward.accEnv) / 100 - 1, 10);
+  });
+});

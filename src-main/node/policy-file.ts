@@ -5,8 +5,8 @@ import type { SearchSpace } from '../common/spaces/space';
 import { getSpace } from '../common/spaces';
 import type { RunConfig, PolicyOrigin } from '../contracts/run';
 import { POLICY_FORMAT_VERSION, POLICY_KIND, PolicyFileSchema, type ActionMatrix, type PolicyFile } from '../contracts/policy';
+// Types only: the run manager (and so the Electron main process) imports this file, and must never load TF.js.
 import type { L2nasPolicy, L2nasSnapshot } from '../core/agent/l2nas-agent';
-import { L2nasAgent } from '../core/agent/l2nas-agent';
 import type { SearchStrategy } from '../common/strategy';
 import { writeFileAtomic } from './atomic-write';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
@@ -26,6 +26,14 @@ import { UsageError } from './usage-error';
  * SHA-256 in its config.json each time the run is (re)started, so the run never depends on the
  * original file staying where it was.
  */
+/** A strategy that learns a policy (the L²NAS agent: core/agent/l2nas-agent.ts), found by its methods. */
+interface PolicyHolder {
+  policy(): L2nasPolicy;
+  loadPolicy(p: L2nasPolicy): void;
+}
+const holdsPolicy = (s: SearchStrategy<unknown>): s is SearchStrategy<unknown> & PolicyHolder =>
+  typeof (s as Partial<PolicyHolder>).policy === 'function' && typeof (s as Partial<PolicyHolder>).loadPolicy === 'function';
+
 export const RUN_POLICY_FILES = { final: 'final.policy', start: 'start.policy' } as const;
 
 /** A policy file is small (two MLPs and their moments: ~6 MB for the paper's DARTS networks). */
@@ -198,12 +206,12 @@ export function loadStartPolicy(dir: string, config: RunConfig, strategy: Search
   const { policy, sha256 } = readPolicyFile(file);
   if (sha256 !== config.policy.sha256) throw new PolicyFileError(`${file}: SHA-256 ${sha256.slice(0, 12)}… differs from the ${config.policy.sha256.slice(0, 12)}… config.json recorded; restore the run's own copy, or start a new run`);
   checkPolicyFits(policy, config, file);
-  if (!(strategy instanceof L2nasAgent)) throw new PolicyFileError(`${file}: a policy starts L²NAS runs only`);
+  if (!holdsPolicy(strategy)) throw new PolicyFileError(`${file}: a policy starts L²NAS runs only`);
   strategy.loadPolicy(policy);
 }
 
 /** At the end of an L²NAS run: its policy, as `final.policy` in the run folder. */
 export function writeFinalPolicy(dir: string, config: RunConfig, strategy: SearchStrategy<unknown>, steps: number, accEnv?: number): void {
-  if (!(strategy instanceof L2nasAgent)) return;
+  if (!holdsPolicy(strategy)) return;
   writeFileAtomic(path.join(dir, RUN_POLICY_FILES.final), encodePolicy(policyOf(config, strategy.policy(), steps, accEnv)));
 }

@@ -11,7 +11,13 @@ import type { SearchSpace } from '../../src-main/common/spaces/space';
 import type { RunConfig } from '../../src-main/contracts/run';
 import { encodeCheckpoint } from '../../src-main/node/checkpoint-codec';
 import { checkPolicyFits, decodePolicy, encodePolicy, policyOf, PolicyFileError, readPolicyFile, withPolicy } from '../../src-main/node/policy-file';
-import { runConfigFromOptions } from '../../src-main/node/run-config';
+import { runConfigFromOptions, settleTableReward } from '../../src-main/node/run-config';
+import { createRunFolder, readCheckpoint } from '../../src-main/node/run-folder';
+import { runFolder } from '../../src-main/node/search-session';
+import { loadBenchmarkTables } from '../../src-main/node/benchmark-csv';
+import { getSpace } from '../../src-main/common/spaces';
+import { policyOfRun, RUN_POLICY_FILES } from '../../src-main/node/policy-file';
+import { writeSyntheticNb201 } from '../helpers/fixture-tables';
 import { tempDir } from '../helpers/fixture-tables';
 import { useBackend } from '../helpers/tf-backend';
 
@@ -105,4 +111,27 @@ describe('policy files (issue #12 item 2)', () => {
     expect(bytes.equals(fs.readFileSync(file))).toBe(true);
     expect(() => withPolicy(config(), path.join(dir, 'none.policy'))).toThrow(/none\.policy: cannot read the policy \(ENOENT\)/);
   });
+
+  it('policy of a paused run: its last checkpoint\'s networks; of an ended run: final.policy', async () => {
+    const csv = writeSyntheticNb201(path.join(dir, 't.csv'));
+    const table = loadBenchmarkTables([csv], getSpace('nb201'));
+    const c = settleTableReward(runConfigFromOptions({ space: 'nb201', method: 'l2nas', preset: PRESET, benchmark: [csv], metric: 'acc', report: [], steps: 30, seed: 5, set: [], backend: 'auto' }), table);
+    const run = path.join(dir, 'paused-run');
+    createRunFolder(run, c);
+    let n = 0;
+    const paused = await runFolder(run, { resume: false, checkpointEvery: 1000, table, onEvent: () => n++, shouldStop: () => (n >= 15 ? 'pause' : null) });
+    expect(paused).toEqual({ outcome: 'paused', step: 15 });
+    expect(fs.existsSync(path.join(run, RUN_POLICY_FILES.final))).toBe(false);
+    const fromCheckpoint = policyOfRun(run);
+    expect(fromCheckpoint.file).toBe(path.join(run, 'checkpoint.bin'));
+    expect(fromCheckpoint.policy.steps).toBe(15);
+    expect(fromCheckpoint.policy.actor).toEqual((readCheckpoint(run) as { strategy: { actor: Float32Array } }).strategy.actor);
+    expect((await runFolder(run, { resume: true, checkpointEvery: 1000, table })).outcome).toBe('completed');
+    const ended = policyOfRun(run);
+    expect(ended.file).toBe(path.join(run, RUN_POLICY_FILES.final));
+    expect(ended.policy.steps).toBe(30);
+    expect(ended.policy.reward).toMatchObject({ kind: 'eq7', accEnvFrom: 'table-max', column: 'acc' });
+    expect(ended.policy.accEnv).toBeCloseTo(98.1172, 4);
+  });
 });
+

@@ -20,7 +20,7 @@ for (const g of groups) {
   const methods = [...new Set(runs.map((r) => r.method))];
   const marks = data.marks.filter((m) => m <= data.steps);
   const pre = data.pretrain.find((p) => p.protocol === protocol);
-  lines.push(`### ${protocol === 'test' ? 'Search and report' : 'Search'} \`${metric}\`${report !== metric ? `, report \`${report}\`` : ''} (policy pre-trained on \`${pre.source}\`)`, '');
+  lines.push(`### ${protocol === 'test' ? 'Search and report' : 'Search'} \`${metric}\`${report !== metric ? `, report \`${report}\`` : ''}${pre ? ` (policy pre-trained on \`${pre.source}\`)` : ''}`, '');
   lines.push(`| method | ${marks.map((m) => `${m} queries`).join(' | ')} | queries to top 1% (median, reached) | queries to top 0.1% (median, reached) |`);
   lines.push(`|---|${marks.map(() => '---|').join('')}---|---|`);
   for (const m of methods) {

@@ -82,10 +82,15 @@ async function main() {
   for (const pname of protocols) {
     const P = PROTOCOLS[pname];
     const table = loadBenchmarkTables(P.files, getSpace('nb201'));
-    const pre = await run(table, { name: `${pname}-pre`, files: P.files, method: 'l2nas', preset: 'transfer-pretrain-short', metric: P.source, report: P.source, steps: preSteps, seed: 0 });
-    out.pretrain.push({ protocol: pname, source: P.source, best: pre.best, seconds: pre.seconds, reward: pre.reward });
-    console.log(`[${pname}] pre-trained on ${P.source}: best ${pre.best.value} in ${pre.seconds.toFixed(0)} s`);
-    save();
+    // Without fine-tuned runs (e.g. longer baselines only) nothing needs a pre-trained policy.
+    const pre = methods.includes('ft')
+      ? await run(table, { name: `${pname}-pre`, files: P.files, method: 'l2nas', preset: 'transfer-pretrain-short', metric: P.source, report: P.source, steps: preSteps, seed: 0 })
+      : null;
+    if (pre) {
+      out.pretrain.push({ protocol: pname, source: P.source, best: pre.best, seconds: pre.seconds, reward: pre.reward });
+      console.log(`[${pname}] pre-trained on ${P.source}: best ${pre.best.value} in ${pre.seconds.toFixed(0)} s`);
+      save();
+    }
     for (const [metric, report] of P.targets) {
       for (const method of methods) {
         for (let seed = 0; seed < seeds; seed++) {

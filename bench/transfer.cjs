@@ -30,6 +30,7 @@ const marks = arg('--marks', '100,200,500').split(',').map(Number);
 const outFile = arg('--out', path.join(os.tmpdir(), 'transfer.json'));
 const methods = arg('--methods', 'ft,scratch,tuned,rea,random').split(',');
 const protocols = arg('--protocols', 'test,valid12').split(',');
+const targets = arg('--targets', '').split(',').filter(Boolean);
 
 /** Each protocol: the files joined, the pre-training column, then targets (search column, reported column). */
 const PROTOCOLS = {
@@ -91,7 +92,7 @@ async function main() {
       console.log(`[${pname}] pre-trained on ${P.source}: best ${pre.best.value} in ${pre.seconds.toFixed(0)} s`);
       save();
     }
-    for (const [metric, report] of P.targets) {
+    for (const [metric, report] of P.targets.filter(([m]) => !targets.length || targets.includes(m))) {
       for (const method of methods) {
         for (let seed = 0; seed < seeds; seed++) {
           const base = { name: `${pname}-${metric}-${method}-s${seed}`, files: P.files, metric, report, steps, seed };

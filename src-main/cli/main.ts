@@ -23,6 +23,9 @@ import { exportCommand, isTrainFolder, resumeTrainCommand, trainCommand } from '
 import { TRAIN_SPACES, TrainSettingsSchema } from '../contracts/train';
 import { NETWORK_SPACES } from '../core/network/build';
 import { NetworkSpecError } from '../core/network/network';
+import { policySaveCommand, policyShowCommand } from './commands/policy';
+import { withPolicy, writeStartPolicy } from '../node/policy-file';
+import type { RunConfig } from '../contracts/run';
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage or bad input file. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -104,24 +107,34 @@ export function buildProgram(): Command {
       .option('--steps <n>', 'queries (default: the preset’s, or the supernet\'s)', int('--steps', 1, SEARCH_STEPS_MAX))
       .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0, SEED_MAX), 0)
       .option('--set <key=value>', 'override an agent setting, e.g. actorLr=1e-3; repeatable', (v: string, p: string[]) => [...p, v], [])
-      .option('--acc-env <percent>', 'use reward Eq. 7 with this Acc(Env) (transfer)', positive('--acc-env', 100))
+      .addOption(new Option('--reward <kind>', "reward: Eq. 3 (100^acc) or Eq. 7 (rescaled by Acc(Env), transfer); default: the preset's").choices(['eq3', 'eq7']))
+      .option('--acc-env <percent>', "use reward Eq. 7 with this Acc(Env) (default for Eq. 7: the search column's maximum on a table, the supernet's best validation accuracy on a supernet)", positive('--acc-env', 100))
+      .option('--acc-env-column <column>', "table search, Eq. 7: Acc(Env) is this column's maximum (default: the search column)")
+      .option('--policy <run-dir|file>', 'start the L²NAS agent from this policy (a run folder or a policy file; same space, action shape and network) instead of random weights: a fine-tuning run (paper §4.4)')
       .requiredOption('--out <dir>', 'run folder to create')
       .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1, SEARCH_STEPS_MAX), DEFAULT_CHECKPOINT_EVERY)
       .addOption(backendOption())
       .option('-q, --quiet', 'no progress bar or summary'),
   ).action(async (o) => {
+    // --policy (issue #12): checked against the config before the folder exists; copied in after.
+    const start = (config: RunConfig): { config: RunConfig; afterCreate?: (dir: string) => void } => {
+      if (!o.policy) return { config };
+      const p = withPolicy(config, o.policy);
+      return { config: p.config, afterCreate: (dir) => writeStartPolicy(dir, p.bytes) };
+    };
     if (o.estimator === 'supernet') {
       if (o.benchmark.length || o.metric) throw new UsageError('--benchmark and --metric belong to table searches; a supernet search queries its own validation half');
+      if (o.accEnvColumn !== undefined) throw new UsageError('--acc-env-column belongs to table searches; a supernet\'s Acc(Env) is its best validation accuracy (or --acc-env)');
       if (!isSupernetId(o.space)) throw new UsageError(`no supernet over the "${o.space}" space (supernets: ${SUPERNET_IDS.join(', ')})`);
       const agent = o.preset || o.set.length ? { preset: (o.preset ?? 'nb201-tuned') as PresetName, config: agentOf(o.preset ?? 'nb201-tuned', o.set) } : undefined;
-      const config = { ...supernetConfigOf(o, agent), backend: o.backend };
-      await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery, checkSupernetInputs(config));
+      const { config, afterCreate } = start({ ...supernetConfigOf(o, agent), backend: o.backend });
+      await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery, checkSupernetInputs(config), afterCreate);
       return;
     }
     if (!o.benchmark.length) throw new UsageError('a table search needs --benchmark <csv> (or use --estimator supernet)');
     if (o.space !== 'nb201') throw new UsageError(`benchmark tables exist for the nb201 space only ("${o.space}" is far too large to tabulate): use --estimator supernet`);
-    const config = runConfigFromOptions({ ...o, preset: o.preset ?? 'nb201', accEnv: o.accEnv });
-    await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery);
+    const { config, afterCreate } = start(runConfigFromOptions({ ...o, preset: o.preset ?? 'nb201', accEnv: o.accEnv }));
+    await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery, undefined, afterCreate);
   });
 
   program
@@ -131,6 +144,21 @@ export function buildProgram(): Command {
     .option('--checkpoint-every <n>', 'steps between checkpoints', int('--checkpoint-every', 1, SEARCH_STEPS_MAX), DEFAULT_CHECKPOINT_EVERY)
     .option('-q, --quiet', 'no progress bar or summary')
     .action(async (dir: string, o) => (isTrainFolder(dir) ? resumeTrainCommand(dir, !!o.quiet) : resumeCommand(dir, !!o.quiet, o.checkpointEvery)));
+
+  const policy = program.command('policy').description('policy files: an L²NAS run\'s actor, critic and Adam states, to start another run from (paper §2.4)');
+  policy
+    .command('save')
+    .description('write a run\'s policy (its final one, or that of its last checkpoint) to a policy file')
+    .argument('<run-dir>', 'the run folder')
+    .requiredOption('--out <file>', 'policy file to create (e.g. p.policy)')
+    .option('-q, --quiet', 'no summary')
+    .action((dir: string, o) => policySaveCommand(dir, o.out, !!o.quiet));
+  policy
+    .command('show')
+    .description('what a policy file (or a run folder\'s policy) holds: space, action shape, networks, preset, reward, steps')
+    .argument('<file|run-dir>', 'a policy file or a run folder')
+    .option('--json', 'machine-readable output')
+    .action((arg: string, o) => policyShowCommand(arg, !!o.json));
 
   program
     .command('bench')

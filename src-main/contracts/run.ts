@@ -84,6 +84,47 @@ export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/**
+ * The reward of a run (paper Eq. 3, or Eq. 7 for transfer) and where Eq. 7's Acc(Env) came from:
+ * a given value (`user`; run folders written before the source was recorded hold no source and
+ * read as one), a table column's maximum (`table-max`, `column`; the CLI and the run manager
+ * record its value once the table is read, an in-memory bench run measures it from the table),
+ * or the supernet's best validation accuracy while training (`supernet`: measured during the
+ * run, so `accEnv` is absent here; result.json records the value used).
+ */
+export const RewardConfigSchema = z.union([
+  z.object({ kind: z.literal('eq3') }).strict(),
+  z
+    .object({
+      kind: z.literal('eq7'),
+      accEnv: z.number().gt(0).optional(),
+      accEnvFrom: z.enum(['user', 'table-max', 'supernet']).optional(),
+      column: z.string().min(1).optional(),
+    })
+    .strict()
+    .superRefine((r, ctx) => {
+      if (r.accEnvFrom === 'supernet' && r.accEnv !== undefined) ctx.addIssue({ code: 'custom', message: 'Acc(Env) from the supernet is measured during the run: give no value', path: ['accEnv'] });
+      if ((r.accEnvFrom ?? 'user') === 'user' && r.accEnv === undefined) ctx.addIssue({ code: 'custom', message: 'Eq. 7 needs Acc(Env): a value, or accEnvFrom "table-max" / "supernet"', path: ['accEnv'] });
+      if (r.accEnvFrom === 'table-max' && !r.column) ctx.addIssue({ code: 'custom', message: 'a table maximum names its column', path: ['column'] });
+    }),
+]);
+export type RewardConfig = z.infer<typeof RewardConfigSchema>;
+
+/** Where a fine-tuning run's initial policy came from (node/policy-file.ts). */
+export const PolicyOriginSchema = z
+  .object({
+    /** The file or run folder given (as given). */
+    from: z.string().min(1),
+    /** SHA-256 (hex) of the policy file's bytes; the copy in the run folder must match it. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** What the policy says about itself: the run and preset it was trained with, its steps. */
+    space: z.enum(SPACE_IDS),
+    preset: z.string(),
+    steps: z.number().int().min(0),
+  })
+  .strict();
+export type PolicyOrigin = z.infer<typeof PolicyOriginSchema>;
+
 export const RunConfigSchema = z
   .object({
     version: z.literal(RUN_FORMAT_VERSION),
@@ -93,15 +134,14 @@ export const RunConfigSchema = z
     agent: AgentConfigSchema,
     rea: z.object({ population: z.number().int().min(1), sample: z.number().int().min(1) }).strict(),
     reinforce: z.object({ lr: z.number().gt(0), baselineMomentum: z.number().min(0).lt(1) }).strict(),
-    reward: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('eq3') }).strict(),
-      z.object({ kind: z.literal('eq7'), accEnv: z.number().gt(0) }).strict(),
-    ]),
+    reward: RewardConfigSchema,
     steps: z.number().int().min(1).max(SEARCH_STEPS_MAX),
     seed: SeedSchema,
     estimator: EstimatorConfigSchema,
     backend: z.enum(['auto', ...BACKEND_IDS]),
     createdAt: z.string(),
+    /** The policy a fine-tuning run started from (absent: random initial weights). */
+    policy: PolicyOriginSchema.optional(),
   })
   .strict();
 export type RunConfig = z.infer<typeof RunConfigSchema>;
@@ -145,5 +185,7 @@ export const RunResultSchema = z.object({
   backend: z.string(),
   /** First step at which the table's best architecture (by the search metric) was queried. */
   queriesToOptimum: z.number().int().nullable(),
+  /** The reward computed, with the Acc(Env) used (absent in results written before it was recorded). */
+  reward: z.union([z.object({ kind: z.literal('eq3') }).strict(), z.object({ kind: z.literal('eq7'), accEnv: z.number().gt(0) }).strict()]).optional(),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;

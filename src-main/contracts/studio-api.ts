@@ -25,6 +25,8 @@ export const StartSearchRequestSchema = z
     /** `--set`-style overrides of agent settings, e.g. { actorLr: 1e-3 }. */
     overrides: z.record(z.string().max(64), z.union([z.number(), z.boolean(), z.string().max(64)])).optional(),
     checkpointEvery: z.number().int().min(1).max(SEARCH_STEPS_MAX).optional(),
+    /** Start the L²NAS agent from this run's policy (a fine-tuning run, issue #12). */
+    policyRun: RUN_ID.optional(),
   })
   .strict();
 export type StartSearchRequest = z.infer<typeof StartSearchRequestSchema>;
@@ -112,6 +114,8 @@ export const SupernetSearchOptionsSchema = z
     trainImages: SupernetSettingsSchema.shape.trainImages.optional(),
     /** The agent's settings (default: the supernet's search agent, common/supernets.ts) and their preset. */
     agent: AgentChoiceSchema.optional(),
+    /** Start the L²NAS agent from this run's policy (a fine-tuning run, issue #12). */
+    policyRun: RUN_ID.optional(),
   })
   .strict();
 export type SupernetSearchOptions = z.infer<typeof SupernetSearchOptionsSchema>;

@@ -7,6 +7,7 @@ import { TableEstimator } from '../core/estimators/table-estimator';
 import type { BatchProgress, EpochReport } from '../core/supernet/supernet-trainer';
 import { loadBenchmarkTables } from './benchmark-csv';
 import { prepareSupernetEstimator } from './supernet-preparation';
+import { columnMax } from './run-config';
 
 /** What an estimator's preparation reports while it runs (supernet training). */
 export interface PreparationHooks {
@@ -54,8 +55,13 @@ async function prepareTableEstimator(config: RunConfig, ctx: EstimatorContext): 
   if (e.kind !== 'table') throw new Error('not a table run');
   const space = getSpace(config.space);
   const table = ctx.table ?? loadBenchmarkTables(e.files, space);
-  return { estimator: new TableEstimator(space, table, e.metric, e.report) as Estimator<unknown>, seconds: 0, dispose: () => {} };
+  const r = config.reward;
+  // Eq. 7 on a table: Acc(Env) is a column's maximum (run-config.ts records it in config.json when
+  // it writes one; a bench run held in memory has it measured here).
+  const accEnv = r.kind === 'eq7' && r.accEnvFrom === 'table-max' ? columnMax(table, r.column ?? e.metric) : undefined;
+  return { estimator: new TableEstimator(space, table, e.metric, e.report) as Estimator<unknown>, seconds: 0, accEnv, dispose: () => {} };
 }
+
 
 /**
  * Every estimator kind of the run config, and how a run gets one (docs/ARCHITECTURE.md, "Estimators"). Adding an

@@ -7,7 +7,10 @@ import type { TableCheck } from '../contracts/studio-api';
 import { loadBenchmarkTables } from './benchmark-csv';
 import { AgentConfigSchema } from '../contracts/agent-config';
 import { RUN_FORMAT_VERSION, RunConfigSchema, type RunConfig } from '../contracts/run';
-import { isPresetName, PRESETS, resolveAgentConfig } from '../common/presets';
+import { isPresetName, presetReward, PRESETS, resolveAgentConfig } from '../common/presets';
+import type { RewardKind } from '../common/rewards';
+import type { PresetName } from '../contracts/agent-config';
+import type { RewardConfig } from '../contracts/run';
 import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
 import type { DatasetCheck, DatasetSpec } from '../contracts/dataset';
@@ -30,7 +33,52 @@ export interface SearchOptionsInput {
   seed: number;
   set: string[];
   backend: string;
+  /** Reward Eq. 7 with this Acc(Env) (implies Eq. 7). */
   accEnv?: number;
+  /** The reward (default: the preset's, common/presets.ts presetReward). */
+  reward?: string;
+  /** Eq. 7 without a value: Acc(Env) is this column's maximum (default: the search metric's). */
+  accEnvColumn?: string;
+}
+
+/**
+ * The reward of a table search: the preset's (paper §4), Eq. 7 when an Acc(Env) is given; Eq. 7's
+ * Acc(Env) is the given value or a column's maximum (filled in by settleTableReward).
+ */
+function tableRewardOf(o: SearchOptionsInput, preset: PresetName, metric: string): RewardConfig {
+  const kind = rewardKindOf(o.reward, o.accEnv, preset);
+  if (kind === 'eq3') {
+    if (o.accEnvColumn !== undefined) throw new UsageError('--acc-env-column belongs to reward Eq. 7 (this run rewards with Eq. 3)');
+    return { kind: 'eq3' };
+  }
+  if (o.accEnv !== undefined) {
+    if (o.accEnvColumn !== undefined) throw new UsageError('give either --acc-env <percent> or --acc-env-column <column>, not both');
+    return { kind: 'eq7', accEnv: o.accEnv, accEnvFrom: 'user' };
+  }
+  return { kind: 'eq7', accEnvFrom: 'table-max', column: o.accEnvColumn ?? metric };
+}
+
+/** The reward kind asked for: explicit, else Eq. 7 when an Acc(Env) is given, else the preset's. */
+function rewardKindOf(asked: string | undefined, accEnv: number | undefined, preset: PresetName): RewardKind {
+  if (asked !== undefined && asked !== 'eq3' && asked !== 'eq7') throw new UsageError(`unknown reward "${asked}" (choose eq3 or eq7)`);
+  if (asked === 'eq3' && accEnv !== undefined) throw new UsageError('--acc-env belongs to reward Eq. 7, but --reward eq3 was asked for');
+  return (asked as RewardKind | undefined) ?? (accEnv !== undefined ? 'eq7' : presetReward(preset));
+}
+
+/**
+ * Records the Acc(Env) of a table run whose Eq. 7 takes a column's maximum, once the table is
+ * read (before config.json is written): config.json then holds the value the rewards use.
+ */
+export function settleTableReward(config: RunConfig, table: BenchmarkTable): RunConfig {
+  const r = config.reward;
+  if (r.kind !== 'eq7' || r.accEnvFrom !== 'table-max' || r.accEnv !== undefined) return config;
+  let accEnv: number;
+  try {
+    accEnv = columnMax(table, r.column ?? config.estimator.metric);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { ...config, reward: { ...r, accEnv } };
 }
 
 /** `--set key=value` overrides of agent (or `rea.`/`reinforce.`) settings, typed by the schema. */
@@ -72,6 +120,16 @@ function validConfig(candidate: unknown): RunConfig {
   }
   return parsed.data;
 }
+/** The largest value of a table column (Eq. 7's Acc(Env) of a table); an Error naming the column if absent. */
+export function columnMax(table: BenchmarkTable, column: string): number {
+  const i = table.columns.indexOf(column);
+  if (i < 0) throw new Error(`Acc(Env) column "${column}" is not in ${table.sources.join(' + ')} (columns: ${table.columns.filter((c) => c !== 'index').join(', ')})`);
+  let max = -Infinity;
+  for (const row of table.rows.values()) if (row[i] > max) max = row[i];
+  if (!(max > 0)) throw new Error(`Acc(Env) column "${column}" of ${table.sources.join(' + ')} has no positive value (max ${max})`);
+  return max;
+}
+
 /** Table columns that are not metrics (checkBenchmarkTables leaves `index` out of the column list too). */
 const NOT_METRICS = ['index', 'arch'];
 
@@ -98,7 +156,7 @@ export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
     agent,
     rea: { ...REA_DEFAULTS, ...ov.rea },
     reinforce: { ...REINFORCE_DEFAULTS, ...ov.reinforce },
-    reward: o.accEnv !== undefined ? { kind: 'eq7', accEnv: o.accEnv } : { kind: 'eq3' },
+    reward: tableRewardOf(o, o.preset, o.metric),
     steps: o.steps ?? PRESETS[o.preset as keyof typeof PRESETS].steps,
     seed: o.seed,
     estimator: { kind: 'table', files: o.benchmark, metric: o.metric, report: o.report.filter((r) => r !== o.metric) },
@@ -150,6 +208,9 @@ export interface SupernetRunInput {
   backend?: string;
   /** MAC budget, millions per image (supernets with a cost model: ofa). */
   maxMacs?: number;
+  /** The reward (default: the preset's); Eq. 7's Acc(Env) is the supernet's unless given. */
+  reward?: string;
+  accEnv?: number;
 }
 
 /**
@@ -176,7 +237,7 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
     agent,
     rea: REA_DEFAULTS,
     reinforce: REINFORCE_DEFAULTS,
-    reward: { kind: 'eq3' },
+    reward: supernetRewardOf(o, preset),
     steps: s.steps,
     seed: o.seed,
     estimator: {
@@ -188,6 +249,13 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
     createdAt: new Date().toISOString(),
   };
   return validConfig(candidate);
+}
+
+/** A supernet search's reward: Eq. 7's Acc(Env) is the supernet's best validation accuracy (paper §4.4) unless given. */
+function supernetRewardOf(o: SupernetRunInput, preset: PresetName): RewardConfig {
+  const kind = rewardKindOf(o.reward, o.accEnv, preset);
+  if (kind === 'eq3') return { kind: 'eq3' };
+  return o.accEnv !== undefined ? { kind: 'eq7', accEnv: o.accEnv, accEnvFrom: 'user' } : { kind: 'eq7', accEnvFrom: 'supernet' };
 }
 
 /**

@@ -9,7 +9,8 @@ import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummar
 import { FromWorkerSchema, WORKERS, type FromWorker, type ToWorker, type WorkerKind } from '../contracts/worker-protocol';
 import { readSupernetCheckpoint } from './supernet-checkpoint';
 import { checkDataset } from './datasets';
-import { checkSupernetRun, loadCheckedTable, runConfigFromOptions, supernetRunConfig } from './run-config';
+import { withPolicy, writeStartPolicy } from './policy-file';
+import { checkSupernetRun, loadCheckedTable, runConfigFromOptions, settleTableReward, supernetRunConfig } from './run-config';
 import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
 import { listRuns, runStatusOf, summarizeRun } from './run-store';
 import { runLockHolder } from './run-lock';
@@ -126,9 +127,11 @@ export class RunManager {
    */
   start(req: StartSearchRequest, table?: BenchmarkTable): { id: string } {
     const overrides = Object.entries(req.overrides ?? {}).map(([k, v]) => `${k}=${v}`);
-    const config = runConfigFromOptions({ ...req, set: overrides, backend: 'auto' });
-    loadCheckedTable(config, table);
-    return this.create(config, `${config.method}-s${config.seed}`, req.checkpointEvery);
+    // Eq. 7 on a column's maximum: config.json records the value, read off the checked table.
+    const candidate = runConfigFromOptions({ ...req, set: overrides, backend: 'auto' });
+    const config = settleTableReward(candidate, loadCheckedTable(candidate, table));
+    const p = this.policyOf(config, req.policyRun);
+    return this.create(p.config, `${config.method}-s${config.seed}`, req.checkpointEvery, p.bytes);
   }
 
   /**
@@ -139,16 +142,23 @@ export class RunManager {
    * files in a worker thread); otherwise it is read here.
    */
   startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}, data?: DatasetCheck): { id: string } {
-    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, ...fromOptions } = o.options ?? {};
+    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, ...fromOptions } = o.options ?? {};
     const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, settings: { ...fromOptions, ...o.settings } });
     checkSupernetRun(config, data ?? checkDataset(dataset));
-    return this.create(config, o.options ? `supernet-${space}` : 'demo');
+    const p = this.policyOf(config, policyRun);
+    return this.create(p.config, o.options ? `supernet-${space}` : 'demo', undefined, p.bytes);
   }
 
-  private create(config: RunConfig, label: string, checkpointEvery?: number): { id: string } {
+  /** "Start from the policy of run X" (issue #12): checked against the new config before any folder exists. */
+  private policyOf(config: RunConfig, policyRun: string | undefined): { config: RunConfig; bytes?: Buffer } {
+    return policyRun === undefined ? { config } : withPolicy(config, this.dirOf(policyRun));
+  }
+
+  private create(config: RunConfig, label: string, checkpointEvery?: number, policyBytes?: Buffer): { id: string } {
     const id = newRunId(label);
     const dir = path.join(this.opts.runsDir, id);
     createRunFolder(dir, config);
+    if (policyBytes) writeStartPolicy(dir, policyBytes);
     this.launch(id, dir, workerKindOf(config), false, checkpointEvery);
     return { id };
   }

@@ -6,11 +6,13 @@ import { createStrategy } from '../core/search/create-strategy';
 import { runSearch, type LoopState, type StopRequest } from '../core/search/run-search';
 import type { SearchStrategy } from '../common/strategy';
 import { getSpace } from '../common/spaces';
+import { resolveReward, type RewardSpec } from '../common/rewards';
 import type { SearchSpace } from '../common/spaces/space';
 import { selectBackend } from './backend';
 import { createEstimator, type PreparationHooks, type PreparedEstimator } from './estimators';
 import { PreparationStopped } from './supernet-preparation';
 import { CheckpointError } from './checkpoint-codec';
+import { loadStartPolicy, writeFinalPolicy } from './policy-file';
 import { checkCheckpointFits, checkpointOrigin, type CheckpointOrigin } from './checkpoint-fit';
 import {
   EventAppender,
@@ -49,6 +51,8 @@ interface Built {
   rng: Rng;
   strategy: SearchStrategy<unknown>;
   backend: string;
+  /** The reward computed: config.json's, with Eq. 7's Acc(Env) from the estimator where the config defers to it. */
+  reward: RewardSpec;
 }
 
 /**
@@ -63,8 +67,9 @@ async function build(config: RunConfig, dir: string | null, hooks: SessionHooks)
   const rng = new Rng(config.seed);
   const prepared = await createEstimator(config, { dir, rng, table: hooks.table, hooks: { ...hooks, yieldToEvents } });
   try {
+    const reward = resolveReward(config.reward, prepared.accEnv);
     const strategy = createStrategy(config.method, space, rng, config);
-    return { space, prepared, rng, strategy, backend: backend.backend };
+    return { space, prepared, rng, strategy, backend: backend.backend, reward };
   } catch (e) {
     prepared.dispose();
     throw e;
@@ -87,6 +92,7 @@ function toResult(b: Built, loop: LoopState, status: RunResult['status']): RunRe
     seconds: loop.seconds + b.prepared.seconds,
     backend: b.backend,
     queriesToOptimum: loop.queriesToOptimum,
+    reward: b.reward,
   };
 }
 
@@ -94,7 +100,7 @@ function toResult(b: Built, loop: LoopState, status: RunResult['status']): RunRe
 export async function runInMemory(config: RunConfig, hooks: SessionHooks = {}): Promise<RunResult> {
   const b = await build(config, null, hooks);
   try {
-    const s = await runSearch({ ...b, estimator: b.prepared.estimator, steps: config.steps, reward: config.reward, onEvent: hooks.onEvent, shouldStop: hooks.shouldStop });
+    const s = await runSearch({ ...b, estimator: b.prepared.estimator, steps: config.steps, reward: b.reward, onEvent: hooks.onEvent, shouldStop: hooks.shouldStop });
     return toResult(b, s.state, s.outcome === 'completed' ? 'completed' : 'cancelled');
   } finally {
     dispose(b);
@@ -126,6 +132,8 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
   }
   let from: LoopState | undefined;
   try {
+    // A fine-tuning run (issue #12) starts from its policy; a checkpoint restored next replaces it.
+    loadStartPolicy(dir, config, b.strategy);
     if (opts.resume) {
       const cp = readCheckpoint(dir) as Checkpoint | null;
       if (cp) {
@@ -148,7 +156,7 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
         ...b,
         estimator: b.prepared.estimator,
         steps: config.steps,
-        reward: config.reward,
+        reward: b.reward,
         from,
         onEvent: (e) => {
           events.append(e);
@@ -164,6 +172,8 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
     }
     if (s.outcome === 'paused') return { outcome: 'paused', step: s.state.step };
     const result = toResult(b, s.state, s.outcome);
+    // The learned policy, for `--policy <this run>` (issue #12); before result.json marks the run ended.
+    writeFinalPolicy(dir, config, b.strategy, s.state.step, b.reward.kind === 'eq7' ? b.reward.accEnv : undefined);
     writeRunResult(dir, result);
     return s.outcome === 'completed' ? { outcome: 'completed', result } : { outcome: 'cancelled', result };
   } finally {

@@ -2,9 +2,9 @@ import type { SpaceId } from '../../src-main/common/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
 import { DATASET_MAX_CLASSES, type DatasetCheck, type DatasetSpec } from '../../src-main/contracts/dataset';
 import { SEARCH_STEPS_MAX, SEED_MAX } from '../../src-main/contracts/run';
-import type { StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
+import type { RunSummary, StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
 import { SUPERNET_SPECS } from '../../src-main/common/supernets';
-import { PRESETS } from '../../src-main/common/presets';
+import { isPresetName, PRESETS } from '../../src-main/common/presets';
 
 export type SpaceChoice = SpaceId;
 export type MethodChoice = StartSearchRequest['method'];
@@ -283,3 +283,29 @@ export function toStartRequest(form: SearchFormState): StartSearchRequest {
     overrides: agentOverrides(form),
   };
 }
+
+// --- Start from the policy of a run (issue #12) ----------------------------------------------
+// Kept apart from the rest of the form: the choice is its own value beside the form state.
+
+/**
+ * Runs whose policy can start the search the form describes: L²NAS runs of the same space that
+ * have learned something (ended, or paused with a checkpoint), whose preset's networks have the
+ * form's shape (the server checks the run's actual networks again when the search starts).
+ */
+export function compatiblePolicyRuns(runs: readonly RunSummary[], form: SearchFormState): RunSummary[] {
+  if (form.method !== 'l2nas') return [];
+  const hidden = form.agent.hidden.trim(), layers = form.agent.hiddenLayers.trim();
+  return runs.filter((r) => {
+    if (r.space !== form.space || r.method !== 'l2nas' || r.stepsDone === 0) return false;
+    if (r.status !== 'completed' && r.status !== 'cancelled' && r.status !== 'paused') return false;
+    const p = isPresetName(r.preset) ? PRESETS[r.preset] : undefined;
+    return !p || (String(p.hidden) === hidden && String(p.hiddenLayers) === layers);
+  });
+}
+
+/** The request with the chosen policy run ('' or a run no longer listed: none). */
+export function withPolicyRun<T extends StartSearchRequest | SupernetSearchOptions>(req: T, policyRun: string, compatible: readonly RunSummary[]): T {
+  return policyRun && compatible.some((r) => r.id === policyRun) ? { ...req, policyRun } : req;
+}
+// --- end of policy-run block ---
+

@@ -1,6 +1,6 @@
 import { DATASET_MAX_CLASSES } from '../../src-main/contracts/dataset';
 import { describe, expect, it } from 'vitest';
-import { resolveAgentConfig, isPresetName } from '../../src-main/common/presets';
+import { PRESETS, resolveAgentConfig, isPresetName } from '../../src-main/common/presets';
 import { RunConfigSchema, SEED_MAX } from '../../src-main/contracts/run';
 import { StudioCallSchema } from '../../src-main/contracts/studio-api';
 import { checkDatasetSplitFits } from '../../src-main/node/run-config';
@@ -34,7 +34,7 @@ describe('presets and metrics', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       expect(isPresetName(name)).toBe(false);
       expect(() => resolveAgentConfig(name)).toThrow(`unknown preset "${name}"`);
-      expect(() => runConfigFromOptions(options({ preset: name }))).toThrow(new UsageError(`unknown preset "${name}" (choose one of nb201, nb201-tuned, nb201-fast, darts, ofa, transfer-pretrain, transfer-finetune)`));
+      expect(() => runConfigFromOptions(options({ preset: name }))).toThrow(new UsageError(`unknown preset "${name}" (choose one of ${Object.keys(PRESETS).join(', ')})`));
     }
   });
 

@@ -27,6 +27,9 @@ export interface SupernetCommandOptions {
   cutout?: number;
   /** MAC budget in millions per image (ofa). */
   maxMacs?: number;
+  /** `search --estimator supernet` only: the reward (default the preset's) and a given Acc(Env). */
+  reward?: string;
+  accEnv?: number;
 }
 
 /** `--dataset` + `--data` files → the dataset spec the readers take (file errors come later, named). */
@@ -55,7 +58,7 @@ export function supernetConfigOf(o: SupernetCommandOptions, agent?: AgentChoice)
   const settings: Partial<SupernetSettings> = {
     epochs: o.epochs, steps: o.steps, randomArchitectures: o.random, C: o.channels, N: o.cells, trainImages: o.trainImages, lrMax: o.lr, cutout: o.cutout, batchSize: o.batch,
   };
-  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o.classes), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs });
+  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o.classes), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs, reward: o.reward, accEnv: o.accEnv });
 }
 
 /** The dataset is read (file and byte offset on error) and checked against the settings before any folder is written. */

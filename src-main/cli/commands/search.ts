@@ -1,7 +1,8 @@
 import type { RunConfig } from '../../contracts/run';
 import type { BenchmarkTable } from '../../core/estimators/estimator';
 import { createRunFolder, readRunConfig, readRunEvents, writeRunStatus } from '../../node/run-folder';
-import { loadCheckedTable, UsageError } from '../../node/run-config';
+import { loadCheckedTable, settleTableReward, UsageError } from '../../node/run-config';
+import { describeReward } from '../../common/rewards';
 import { acquireRunLock } from '../../node/run-lock';
 import { runFolder, type FolderOutcome } from '../../node/search-session';
 import { createProgress } from '../progress';
@@ -78,10 +79,14 @@ async function drive(dir: string, config: RunConfig, table: BenchmarkTable | und
  * folder, best architecture printed. Every input is checked before the folder exists (`check`:
  * e.g. a supernet run's dataset).
  */
-export async function searchCommand(config: RunConfig, out: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY, check?: () => void): Promise<FolderOutcome> {
+export async function searchCommand(config: RunConfig, out: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY, check?: () => void, afterCreate?: (dir: string) => void): Promise<FolderOutcome> {
   const table = tableOf(config);
+  // Eq. 7 on a column's maximum: config.json records the value, read off the checked table.
+  if (table) config = settleTableReward(config, table);
   check?.();
   createRunFolder(out, config);
+  afterCreate?.(out);
+  if (!quiet) console.log(`reward: ${describeReward(config.reward)}`);
   return drive(out, config, table, false, checkpointEvery, quiet);
 }
 

@@ -20,6 +20,9 @@ export interface L2nasSnapshot {
   seen: string[];
 }
 
+/** The learned part of an agent: networks and optimiser states (policy files, issue #12). */
+export type L2nasPolicy = Pick<L2nasSnapshot, 'actor' | 'critic' | 'actorAdam' | 'criticAdam'>;
+
 /** Most single-choice mutations tried to turn a repeated architecture into an unseen one. */
 const DEDUPE_TRIES = 100;
 /** Tournament size when a repeat is replaced from the top-K (as REA's sample size). */
@@ -249,6 +252,35 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     this.topK.state(this.state);
     this.seen = new Set(s.seen);
   }
+
+  // --- Policy transfer (issue #12, paper §2.4): the learned networks without the run's history. ---
+
+  /** Actor, critic and their Adam states: what a policy file carries (node/policy-file.ts). */
+  policy(): L2nasPolicy {
+    const { actor, critic, actorAdam, criticAdam } = this.snapshot();
+    return { actor, critic, actorAdam, criticAdam };
+  }
+
+  /**
+   * Starts from a saved policy: both networks and their Adam moments (so fine-tuning continues
+   * the optimiser, paper §4.4); replay buffer, top-K and seen set stay this run's. Sizes are
+   * checked first, so a refused policy leaves the agent untouched.
+   */
+  loadPolicy(p: L2nasPolicy): void {
+    const want = { actor: this.actor.numParams, critic: this.critic.numParams };
+    for (const [name, theta, adam] of [['actor', p.actor, p.actorAdam], ['critic', p.critic, p.criticAdam]] as const) {
+      const n = want[name];
+      if (theta.length !== n || adam.m.length !== n || adam.v.length !== n) {
+        throw new Error(`the policy's ${name} has ${theta.length} parameters (Adam ${adam.m.length}/${adam.v.length}), this agent's has ${n}`);
+      }
+    }
+    this.actor.setTheta(tf.tensor1d(p.actor));
+    this.critic.setTheta(tf.tensor1d(p.critic));
+    this.actorOpt.setState(p.actorAdam);
+    this.criticOpt.setState(p.criticAdam);
+  }
+
+  // --- end of policy transfer ---
 
   dispose(): void {
     this.actor.dispose();

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkGradients } from '../helpers/finite-differences';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
@@ -98,56 +99,6 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol
 
 // ---- Finite differences ----
 
-/**
- * Compares autodiff gradients of Σ r ⊙ out(x) (w.r.t. x and `vars`) with central differences at a
- * spread of coordinates; the finite differences sum in float64 to keep float32 rounding out of
- * them. Points where the one-sided differences disagree sit on a kink (ReLU, the max of a pool)
- * where no derivative exists: they are skipped, at most a quarter of them.
- */
-function checkGradients(out: (x: tf.Tensor4D) => tf.Tensor, r: Float32Array, xv: Float32Array, shape: Shape, vars: tf.Variable[], label: string): void {
-  const h = 1e-3;
-  const tol = (fd: number) => 3e-3 + 2e-2 * Math.abs(fd);
-  const f = (x: tf.Tensor4D) => { const y = out(x); return tf.sum(tf.mul(y, tf.tensor(r, y.shape))) as tf.Scalar; };
-  const f64 = (x: tf.Tensor4D) => {
-    const y = tf.tidy(() => out(x).dataSync() as Float32Array);
-    let acc = 0;
-    for (let i = 0; i < y.length; i++) acc += y[i] * r[i];
-    return acc;
-  };
-  const x0 = tf.tensor4d(xv, shape);
-  const gx = tf.tidy(() => tf.grad((x) => f(x as tf.Tensor4D))(x0).dataSync());
-  const gv = vars.length ? tf.tidy(() => Object.fromEntries(Object.entries(tf.variableGrads(() => f(x0), vars).grads).map(([k, g]) => [k, g.dataSync()]))) : {};
-  const f0 = f64(x0);
-  let checked = 0, skipped = 0;
-  const compare = (g: number, plus: number, minus: number, what: string) => {
-    const fd = (plus - minus) / (2 * h);
-    if (Math.abs((plus - f0) / h - (f0 - minus) / h) > 0.05 + 0.02 * Math.abs(fd)) {
-      skipped++;
-      return;
-    }
-    checked++;
-    expect(Math.abs(fd - g), `${label} ${what}: autodiff ${g} vs finite difference ${fd}`).toBeLessThan(tol(fd));
-  };
-  for (let i = 0; i < xv.length; i += 5) {
-    const fx = (d: number) => { const p = xv.slice(); p[i] += d; const xt = tf.tensor4d(p, shape); const v = f64(xt); xt.dispose(); return v; };
-    compare(gx[i], fx(h), fx(-h), `dx[${i}]`);
-  }
-  for (const v of vars) {
-    const g = gv[v.name];
-    expect(g, `${label}: no gradient for ${v.name}`).toBeDefined();
-    const base = (v.dataSync() as Float32Array).slice();
-    const set = (vals: Float32Array) => { const t = tf.tensor(vals, v.shape); v.assign(t); t.dispose(); };
-    for (let i = 0; i < base.length; i += Math.max(1, Math.floor(base.length / 6))) {
-      const fw = (d: number) => { const p = base.slice(); p[i] += d; set(p); return f64(x0); };
-      const plus = fw(h), minus = fw(-h);
-      set(base);
-      compare(g[i], plus, minus, `d${v.name}[${i}]`);
-    }
-  }
-  x0.dispose();
-  expect(checked, `${label}: points checked`).toBeGreaterThan(3 * skipped);
-}
-
 /** Gradient check of one op at one stride, on the current backend (affine BN: γ, β are checked too). */
 function checkOp(op: DartsOpName, stride: Stride, seed: number): void {
   const shape: Shape = [2, 6, 6, 4];
@@ -161,7 +112,7 @@ function checkOp(op: DartsOpName, stride: Stride, seed: number): void {
   const vars = params.names().map((n) => params.byName(n));
   const expectedVars = { max_pool_3x3: 0, avg_pool_3x3: 0, skip_connect: stride === 1 ? 0 : 4, sep_conv_3x3: 8, sep_conv_5x5: 8, dil_conv_3x3: 4, dil_conv_5x5: 4, none: 0 }[op];
   expect(params.names().length, 'weights of the op (convs + BN γ, β)').toBe(expectedVars);
-  checkGradients(out, r, xv, shape, vars, `${op} stride ${stride}`);
+  checkGradients(out, xv, shape, vars, `${op} stride ${stride}`, { r });
   params.dispose();
 }
 

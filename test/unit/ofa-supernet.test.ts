@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkGradients } from '../helpers/finite-differences';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
@@ -33,55 +34,17 @@ function randomise(net: OfaSupernet, prefix: string, seed: number): void {
 }
 
 /**
- * Central differences of Σ r ⊙ out(x) w.r.t. x and `vars` at a spread of coordinates (float64
- * sums), against autodiff; points on a kink (ReLU, h-swish at ±3) are skipped, at most a quarter.
+ * The shared finite-difference check (test/helpers/finite-differences.ts) at OFA's tolerances:
+ * float32 forward noise over BN and ~100 channels is ±0.01 in a difference at h = 1e-3 (measured),
+ * so h = 2e-3; each variable is checked at its first entries (inside every slice) and spread over it.
  */
-function checkGradients(out: (x: tf.Tensor4D) => tf.Tensor, xv: Float32Array, shape: [number, number, number, number], vars: tf.Variable[], label: string): void {
-  // Float32 forward noise over BN and ~100 channels is ±0.01 in a difference at h = 1e-3 (measured).
-  const h = 2e-3;
-  const tol = (fd: number) => 6e-3 + 2e-2 * Math.abs(fd);
+function checkOfaGradients(out: (x: tf.Tensor4D) => tf.Tensor, xv: Float32Array, shape: [number, number, number, number], vars: tf.Variable[], label: string): void {
   const y0 = tf.tidy(() => out(tf.tensor4d(xv, shape)).shape);
   const r = new Rng(99).fillUniform(new Float32Array(y0.reduce((a, b) => a * b, 1)), -1, 1);
-  const f = (x: tf.Tensor4D) => { const y = out(x); return tf.sum(tf.mul(y, tf.tensor(r, y.shape))) as tf.Scalar; };
-  const f64 = (x: tf.Tensor4D) => {
-    const y = tf.tidy(() => out(x).dataSync() as Float32Array);
-    let acc = 0;
-    for (let i = 0; i < y.length; i++) acc += y[i] * r[i];
-    return acc;
-  };
-  const x0 = tf.tensor4d(xv, shape);
-  const gx = tf.tidy(() => tf.grad((x) => f(x as tf.Tensor4D))(x0).dataSync());
-  const gv = tf.tidy(() => Object.fromEntries(Object.entries(tf.variableGrads(() => f(x0), vars).grads).map(([k, g]) => [k, g.dataSync()])));
-  const f0 = f64(x0);
-  let checked = 0, skipped = 0;
-  const compare = (g: number, plus: number, minus: number, what: string) => {
-    const fd = (plus - minus) / (2 * h);
-    if (Math.abs((plus - f0) / h - (f0 - minus) / h) > 0.05 + 0.02 * Math.abs(fd)) {
-      skipped++;
-      return;
-    }
-    checked++;
-    expect(Math.abs(fd - g), `${label} ${what}: autodiff ${g} vs finite difference ${fd}`).toBeLessThan(tol(fd));
-  };
-  for (let i = 0; i < xv.length; i += 7) {
-    const fx = (d: number) => { const p = xv.slice(); p[i] += d; const xt = tf.tensor4d(p, shape); const v = f64(xt); xt.dispose(); return v; };
-    compare(gx[i], fx(h), fx(-h), `dx[${i}]`);
-  }
-  for (const v of vars) {
-    const g = gv[v.name];
-    expect(g, `${label}: no gradient for ${v.name}`).toBeDefined();
-    const base = (v.dataSync() as Float32Array).slice();
-    // Spread over the whole variable, and the first entries (inside every slice).
-    const at = new Set([0, 1, 2, ...Array.from({ length: 6 }, (_, j) => Math.floor((j * base.length) / 6))]);
-    for (const i of at) {
-      const fw = (d: number) => { const p = base.slice(); p[i] += d; setValues(v, p); return f64(x0); };
-      const plus = fw(h), minus = fw(-h);
-      setValues(v, base);
-      compare(g[i], plus, minus, `d${v.name}[${i}]`);
-    }
-  }
-  x0.dispose();
-  expect(checked, `${label}: points checked`).toBeGreaterThan(3 * skipped);
+  checkGradients(out, xv, shape, vars, label, {
+    r, h: 2e-3, tol: (fd) => 6e-3 + 2e-2 * Math.abs(fd), xStride: 7,
+    varIndices: (n) => new Set([0, 1, 2, ...Array.from({ length: 6 }, (_, j) => Math.floor((j * n) / 6))]),
+  });
 }
 
 describe('OFA MobileNetV3 supernet', () => {
@@ -234,13 +197,13 @@ describe('OFA MobileNetV3 supernet', () => {
     expect(vars.map((v) => net.params.localName(v))).toContain(`blocks.${b.index}.dw.5to3`);
     const shape: [number, number, number, number] = [2, 4, 4, b.cin];
     const xv = new Rng(13).fillUniform(new Float32Array(shape.reduce((a, c) => a * c, 1)), -2, 2);
-    checkGradients((x) => net.block(b, x, 3, 4), xv, shape, vars, 'block 13 (k3, e4)');
+    checkOfaGradients((x) => net.block(b, x, 3, 4), xv, shape, vars, 'block 13 (k3, e4)');
     // A strided block (the depthwise conv read at every other pixel) with ReLU and SE.
     const s = net.plan.blocks[4];
     randomise(net, `blocks.${s.index}.`, 14);
     const svars = net.params.names().filter((n) => n.startsWith(`blocks.${s.index}.`) && !n.includes('to3')).map((n) => net.params.byName(n));
     const sshape: [number, number, number, number] = [2, 5, 5, s.cin];
-    checkGradients((x) => net.block(s, x, 5, 3), new Rng(15).fillUniform(new Float32Array(2 * 5 * 5 * s.cin), -1, 1), sshape, svars, 'block 5 (k5, e3, stride 2)');
+    checkOfaGradients((x) => net.block(s, x, 5, 3), new Rng(15).fillUniform(new Float32Array(2 * 5 * 5 * s.cin), -1, 1), sshape, svars, 'block 5 (k5, e3, stride 2)');
     net.dispose();
   });
 

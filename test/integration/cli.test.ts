@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunConfigSchema, RunEventSchema, RunResultSchema } from '../../src-main/contracts/run';
+import { killAfterEvents } from '../helpers/kill-run';
 import { tempDir } from '../helpers/fixture-tables';
 import { NB201_12EP_CSV, NB201_TEST_CSV, requireSharedData } from '../helpers/shared-data';
 
@@ -61,18 +62,7 @@ describe('l2nas CLI', () => {
     const args = (out: string) => ['search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--steps', '150', '--seed', '4', '--preset', 'nb201-tuned', '--checkpoint-every', '25', '--out', out, '-q'];
     const ref = path.join(dir, 'ref'), cut = path.join(dir, 'cut');
     expect(l2nas(...args(ref)).code).toBe(0);
-    const child = spawn(process.execPath, [BIN, ...args(cut)], { cwd: ROOT, stdio: 'ignore' });
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        const f = path.join(cut, 'events.jsonl');
-        if (fs.existsSync(f) && fs.readFileSync(f, 'utf8').split('\n').length > 70) {
-          clearInterval(poll);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }, 20);
-    });
-    await new Promise((r) => child.on('exit', r));
+    await killAfterEvents(BIN, ROOT, args(cut), cut, 70);
     expect(fs.existsSync(path.join(cut, 'result.json'))).toBe(false);
     const r = l2nas('resume', cut, '-q');
     expect(r.err).toBe('');

@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RunConfigSchema, RunEventSchema } from '../../src-main/contracts/run';
 import { encodePolicy, readPolicyFile } from '../../src-main/node/policy-file';
+import { killAfterEvents } from '../helpers/kill-run';
 import { tempDir, writeSyntheticNb201 } from '../helpers/fixture-tables';
 
 /** The acceptance flow of issue #12 through the built CLI, on a generated table (two columns). */
@@ -60,18 +61,7 @@ describe('fine-tuning runs (issue #12 items 2-3)', () => {
     const args = (out: string) => ['search', '--benchmark', csv, '--metric', 'dst', '--steps', '120', '--seed', '2', '--preset', 'transfer-finetune-short', '--policy', pre, '--checkpoint-every', '20', '--out', out, '-q'];
     const ref = path.join(dir, 'ref'), cut = path.join(dir, 'cut');
     expect(l2nas(...args(ref)).code).toBe(0);
-    const child = spawn(process.execPath, [BIN, ...args(cut)], { cwd: ROOT, stdio: 'ignore' });
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        const f = path.join(cut, 'events.jsonl');
-        if (fs.existsSync(f) && fs.readFileSync(f, 'utf8').split('\n').length > 50) {
-          clearInterval(poll);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }, 20);
-    });
-    await new Promise((r) => child.on('exit', r));
+    await killAfterEvents(BIN, ROOT, args(cut), cut, 50);
     expect(fs.existsSync(path.join(cut, 'result.json'))).toBe(false);
     const r = l2nas('resume', cut, '-q');
     expect(r.err).toBe('');

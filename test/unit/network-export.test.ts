@@ -57,12 +57,14 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 
 describe.each([
   ['nb201 C=4 N=1', () => buildNetwork('nb201', NB201, { channels: 4, layers: 1, classes: 5, input: 8, inChannels: 3 })],
+  // Node 2's only way out is a `none` edge: an unread node (a dead branch) in the description.
+  ['nb201 with a dead node', () => buildNetwork('nb201', '|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|none~2|', { channels: 4, layers: 1, classes: 5, input: 8, inChannels: 3 })],
   ['darts C=4, 3 cells', () => buildNetwork('darts', formatGenotype(EVERY_OP), { channels: 4, layers: 3, classes: 5, input: 16, inChannels: 3 })],
 ] as const)('exports of %s', (_name, make) => {
   it('TF.js graph model equals the executor to 1e-5; ONNX in onnxruntime-node equals TF.js to 1e-4; arch, layers, README written', async () => {
     const d = make();
     const weights = weightsOf(d, 3);
-    const dir = path.join(root, d.space);
+    const dir = path.join(root, _name.replace(/[^a-z0-9]+/gi, '-'));
     const files = writeNetworkExports(d, weights, ['tfjs', 'onnx', 'arch', 'layers'], dir, 'test');
     expect(files.sort()).toEqual(['README.txt', 'architecture.txt', 'layers.csv', 'model.json', 'model.onnx', TFJS_WEIGHTS_FILE].sort());
     expect(fs.readdirSync(root).filter((f) => f.includes('.tmp-'))).toEqual([]);
@@ -78,6 +80,7 @@ describe.each([
     const ours = tf.tidy(() => forwardNetwork(w, x, { mode: 'infer' }).logits.dataSync());
 
     const model = await loadGraphModelDir(dir);
+    expect(model.outputs.map((o) => o.name)).toEqual(['logits']); // one output, no dead branch taken for one
     const pred = model.predict(x) as tf.Tensor;
     expect(pred.shape).toEqual([n, d.classes]);
     const graph = pred.dataSync();

@@ -1,6 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { inputsOf, type NetNode, type NetworkDescription } from '../../core/network/network';
 import type { NamedTensors } from '../../core/supernet/param-store';
+import { liveNodes } from './live-nodes';
 
 /*
  * An ONNX model (opset 14, IR 8) written from a network description with the onnx-proto schema
@@ -57,8 +58,9 @@ export function onnxModel(desc: NetworkDescription, weights: NamedTensors): Uint
     if (!t) throw new Error(`onnx: no weights for tensor "${name}"`);
     return t;
   };
+  const live = liveNodes(desc);
   for (const n of desc.nodes) {
-    if (n.op === 'input' || n.aux) continue;
+    if (n.op === 'input' || n.aux || !live.has(n.id)) continue;
     const ins = inputsOf(n).map((i) => out.get(i)!);
     out.set(n.id, emit(g, n, ins, tensor));
   }

@@ -1,6 +1,7 @@
 import { poolCountScale } from '../../core/network/executor';
 import { inputsOf, type NetNode, type NetworkDescription, type Pads } from '../../core/network/network';
 import type { NamedTensors } from '../../core/supernet/param-store';
+import { liveNodes } from './live-nodes';
 
 /*
  * A TF.js graph model (`model.json` + one weight shard) written straight from a network
@@ -88,8 +89,9 @@ export function tfjsGraphModel(desc: NetworkDescription, weights: NamedTensors):
     const t = tensorOf(weights, name);
     return g.const(`w/${name}`, t.values, t.shape);
   };
+  const live = liveNodes(desc);
   for (const n of desc.nodes) {
-    if (n.op === 'input' || n.aux) continue;
+    if (n.op === 'input' || n.aux || !live.has(n.id)) continue;
     const ins = inputsOf(n).map((i) => {
       const v = out.get(i);
       if (!v) throw new Error(`tfjs graph: node ${n.id} reads ${i} before it is written`);

@@ -128,8 +128,57 @@ export interface DartsNodeGeom extends Pt {
   label: string;
 }
 
+/**
+ * Advance widths of DejaVu Sans (units per 2048 em) for the characters of the op labels. The
+ * figures ask for Helvetica/Arial; on Linux without those the browser falls back to Liberation
+ * Sans (Arial's metrics) or DejaVu Sans, the widest of the three, so boxes sized by these widths
+ * fit whichever is drawn (the browser e2e measures the rendered text against its box).
+ */
+const DEJAVU_SANS_ADVANCE: Record<string, number> = {
+  ' ': 651, a: 1255, b: 1300, c: 1126, d: 1300, e: 1260, f: 721, g: 1300, h: 1298, i: 569, j: 569, k: 1186, l: 569, m: 1995,
+  n: 1298, o: 1253, p: 1300, q: 1300, r: 842, s: 1067, t: 803, u: 1298, v: 1212, w: 1675, x: 1212, y: 1212, z: 1075, '×': 1716, _: 1024, '-': 739,
+};
+/** Width in pixels of `text` at `fontSize` px (digits 1303 units; anything else as wide as `m`). */
+export function labelTextWidth(text: string, fontSize: number): number {
+  let units = 0;
+  for (const ch of text) units += DEJAVU_SANS_ADVANCE[ch] ?? (ch >= '0' && ch <= '9' ? 1303 : 1995);
+  return (units / 2048) * fontSize;
+}
+
+/** Font size of the DARTS edge labels and the padding either side of the text in their boxes. */
+export const DARTS_LABEL_FONT = 10.5;
+const DARTS_LABEL_PAD = 5;
+const DARTS_LABEL_H = 18;
+const DARTS_NODE_R = 18;
+const DARTS_IO_HALF = { w: 30, h: 18 };
+
+export interface DartsEdgeGeom extends EdgeGeom {
+  /** Width of the label box, from the measured text. */
+  labelW: number;
+}
+
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+const boxesOverlap = (a: Box, b: Box) => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
+function boxHitsCircle(b: Box, c: Pt, r: number): boolean {
+  const dx = c.x - Math.max(b.x0, Math.min(c.x, b.x1));
+  const dy = c.y - Math.max(b.y0, Math.min(c.y, b.y1));
+  return dx * dx + dy * dy < r * r;
+}
+
+/**
+ * Where a label may sit along its edge, nearest the preferred spot first: labels sit nearer the
+ * target (each node has two incoming edges but the inputs have many outgoing), and slide along
+ * the curve when that spot covers a node or a label placed before.
+ */
+const LABEL_T = [0.62, 0.52, 0.72, 0.42, 0.8, 0.34, 0.86, 0.26];
+
 /** One DARTS cell (Liu et al. 2019, Fig. 1 style): inputs c_{k−2}, c_{k−1}, nodes 0–3, concat output c_k. */
-export function dartsCellGeometry(pairs: readonly DartsPair[]): { nodes: DartsNodeGeom[]; edges: EdgeGeom[]; concat: EdgeGeom[] } {
+export function dartsCellGeometry(pairs: readonly DartsPair[]): { nodes: DartsNodeGeom[]; edges: DartsEdgeGeom[]; concat: EdgeGeom[] } {
   const nodes: DartsNodeGeom[] = [
     { id: 'in0', label: 'c_{k-2}', x: 60, y: 70 },
     { id: 'in1', label: 'c_{k-1}', x: 60, y: 250 },
@@ -138,16 +187,33 @@ export function dartsCellGeometry(pairs: readonly DartsPair[]): { nodes: DartsNo
     ...[0, 1, 2, 3].map((k) => ({ id: `n${k}`, label: String(k), x: 260 + k * 140, y: 50 + k * 70 })),
     { id: 'out', label: 'c_{k}', x: 800, y: 160 },
   ];
-  const edges = pairs.map(([op, input], i) => {
+  const nodeHit = (b: Box) =>
+    nodes.some((n) => (n.id.startsWith('n') ? boxHitsCircle(b, n, DARTS_NODE_R + 2) : boxesOverlap(b, { x0: n.x - DARTS_IO_HALF.w - 2, y0: n.y - DARTS_IO_HALF.h - 2, x1: n.x + DARTS_IO_HALF.w + 2, y1: n.y + DARTS_IO_HALF.h + 2 })));
+  const placed: Box[] = [];
+  const edges = pairs.map(([op, input], i): DartsEdgeGeom => {
     const to = 2 + Math.floor(i / 2);
     const second = i % 2 === 1;
     const bend = input >= 2 && to - input > 1 ? -45 : second ? 14 : -14;
-    // Labels sit nearer the target: each node has two incoming edges but inputs have many outgoing.
-    return { id: `${nodes[input].id}→${nodes[to].id}#${i}`, op, from: input, to, ...curve(nodes[input], nodes[to], bend, 20, 0.62), dimmed: false };
+    const labelW = Math.ceil(labelTextWidth(OP_STYLE[op].label, DARTS_LABEL_FONT) + 2 * DARTS_LABEL_PAD);
+    const at = (t: number) => {
+      const c = curve(nodes[input], nodes[to], bend, 20, t);
+      return { c, box: { x0: c.labelX - labelW / 2, y0: c.labelY - DARTS_LABEL_H / 2, x1: c.labelX + labelW / 2, y1: c.labelY + DARTS_LABEL_H / 2 } };
+    };
+    const candidates = LABEL_T.map(at);
+    // First spot clear of nodes and labels, else the first clear of nodes, else the preferred one.
+    const pick = candidates.find((k) => !nodeHit(k.box) && !placed.some((p) => boxesOverlap(p, k.box))) ?? candidates.find((k) => !nodeHit(k.box)) ?? candidates[0];
+    placed.push(pick.box);
+    return { id: `${nodes[input].id}→${nodes[to].id}#${i}`, op, from: input, to, ...pick.c, dimmed: false, labelW };
   });
   const concat = [2, 3, 4, 5].map((n) => ({ id: `${nodes[n].id}→out`, op: 'concat', from: n, to: 6, ...curve(nodes[n], nodes[6], 0, 20), dimmed: true }));
   return { nodes, edges, concat };
 }
+
+/** The label boxes of a DARTS cell (for tests and layout checks). */
+export function dartsLabelBoxes(g: ReturnType<typeof dartsCellGeometry>): Box[] {
+  return g.edges.map((e) => ({ x0: e.labelX - e.labelW / 2, y0: e.labelY - DARTS_LABEL_H / 2, x1: e.labelX + e.labelW / 2, y1: e.labelY + DARTS_LABEL_H / 2 }));
+}
+export { boxesOverlap, boxHitsCircle, DARTS_NODE_R, DARTS_IO_HALF };
 
 export function dartsOpsUsed(g: DartsGenotype): string[] {
   const used = new Set([...g.normal, ...g.reduce].map(([op]) => op as string));

@@ -43,8 +43,15 @@ const short = (arch: string) => (arch.length > 120 ? `${arch.slice(0, 117)}…` 
  */
 export type AccuracyView = 'fit' | 'full' | 'regret';
 
+/**
+ * Query dots in the dark theme: the theme's first palette colour at 70 % opacity blended into the
+ * card (#181b22) and the dots were hard to see; this sky blue keeps a WCAG contrast ratio above
+ * 7 against the card even blended at 90 % (test/component/charts-compare.test.ts measures it).
+ */
+export const QUERY_DOTS_DARK = { color: '#7dd3fc', opacity: 0.9 } as const;
+
 /** Accuracy of each query (scatter) and the best so far (line), against step. */
-export function accuracyOption(s: RunSeries, metric: string, view: AccuracyView = 'fit', optimum: number | null = null): EChartsCoreOption {
+export function accuracyOption(s: RunSeries, metric: string, view: AccuracyView = 'fit', optimum: number | null = null, dark = false): EChartsCoreOption {
   const unit = metric === 'supernet-val-accuracy' ? 'val. accuracy' : metric;
   const formatter = (params: AxisParam | AxisParam[]) => {
     const step = stepOf(params);
@@ -79,7 +86,7 @@ export function accuracyOption(s: RunSeries, metric: string, view: AccuracyView 
     xAxis: stepAxis,
     yAxis: view === 'full' ? { type: 'value', name: `${unit} (%)`, min: 0, max: 100 } : { type: 'value', name: `${unit} (%)`, scale: true },
     series: [
-      { name: 'query', type: 'scatter', symbolSize: 5, large: true, itemStyle: { opacity: 0.7 }, data: downsampleMinMax(s.step, s.value, MAX_POINTS) },
+      { name: 'query', type: 'scatter', symbolSize: dark ? 6 : 5, large: true, itemStyle: dark ? QUERY_DOTS_DARK : { opacity: 0.7 }, data: downsampleMinMax(s.step, s.value, MAX_POINTS) },
       { name: 'best so far', type: 'line', step: 'end', showSymbol: false, lineStyle: { width: 2 }, data: downsampleMinMax(s.step, s.best, MAX_POINTS) },
     ],
   };

@@ -1,14 +1,15 @@
 // @vitest-environment happy-dom
 import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
-import { DARTS_V2, PC_DARTS, type DartsGenotype } from '../../src-main/common/spaces/darts';
+import { DARTS_V2, dartsSpace, PC_DARTS, type DartsGenotype } from '../../src-main/common/spaces/darts';
+import { Rng } from '../../src-main/common/rng';
 import { nb201Space } from '../../src-main/common/spaces/nb201';
 import { ofaSpace, type OfaConfig } from '../../src-main/common/spaces/ofa';
 import ArchitectureFigure from '../../src-renderer/components/arch/ArchitectureFigure.vue';
 import DartsGenotypeFigure from '../../src-renderer/components/arch/DartsGenotypeFigure.vue';
 import Nb201CellFigure from '../../src-renderer/components/arch/Nb201CellFigure.vue';
 import OfaStripFigure from '../../src-renderer/components/arch/OfaStripFigure.vue';
-import { nb201ClassesOf, nb201NetworkTotals, nb201OpCost } from '../../src-renderer/lib/arch-figures';
+import { boxesOverlap, boxHitsCircle, DARTS_IO_HALF, DARTS_LABEL_FONT, DARTS_NODE_R, dartsCellGeometry, dartsLabelBoxes, labelTextWidth, nb201ClassesOf, nb201NetworkTotals, nb201OpCost, OP_STYLE } from '../../src-renderer/lib/arch-figures';
 
 /** The NAS-Bench-201 arch string names each edge as op~from, grouped by target node. */
 function edgesOfArchString(s: string): Map<string, string> {
@@ -125,5 +126,52 @@ describe('ArchitectureFigure', () => {
     expect(w.get('[data-totals]').text()).toBe('Whole network (C = 16, N = 5, 100 classes): 1.54M parameters, 220.13M MACs');
     const darts = mount(ArchitectureFigure, { props: { space: 'darts', arch: nb201Space.format(conv3) } });
     expect(darts.find('[data-totals]').exists()).toBe(false); // not a genotype: the error, no totals line
+  });
+});
+
+describe('DARTS cell labels (measured to fit, never under a node)', () => {
+  const cells = (g: DartsGenotype) => [g.normal, g.reduce];
+  const nodeHits = (geom: ReturnType<typeof dartsCellGeometry>) =>
+    dartsLabelBoxes(geom).filter((b) =>
+      geom.nodes.some((n) => (n.id.startsWith('n') ? boxHitsCircle(b, n, DARTS_NODE_R) : boxesOverlap(b, { x0: n.x - DARTS_IO_HALF.w, y0: n.y - DARTS_IO_HALF.h, x1: n.x + DARTS_IO_HALF.w, y1: n.y + DARTS_IO_HALF.h }))),
+    ).length;
+  const labelOverlaps = (geom: ReturnType<typeof dartsCellGeometry>) => {
+    const b = dartsLabelBoxes(geom);
+    let n = 0;
+    for (let i = 0; i < b.length; i++) for (let j = i + 1; j < b.length; j++) if (boxesOverlap(b[i], b[j])) n++;
+    return n;
+  };
+
+  it('each box is as wide as its text plus padding (the widest label, "max pool 3×3", did not fit the old 64 px box)', () => {
+    const w = labelTextWidth('max pool 3×3', DARTS_LABEL_FONT);
+    expect(w).toBeGreaterThan(64 - 2 * 2); // the old box: overflowing text, measured
+    const g = dartsCellGeometry(DARTS_V2.reduce);
+    for (const e of g.edges) expect(e.labelW).toBeGreaterThanOrEqual(labelTextWidth(OP_STYLE[e.op].label, DARTS_LABEL_FONT) + 8);
+    // Narrow labels get narrow boxes (they no longer hide more of the edges than they need).
+    expect(g.edges.find((e) => e.op === 'skip_connect')!.labelW).toBeLessThan(w);
+  });
+
+  it('published genotypes: no label under a node and no two labels overlapping, in either cell', () => {
+    for (const g of [DARTS_V2, PC_DARTS]) {
+      for (const cell of cells(g)) {
+        const geom = dartsCellGeometry(cell);
+        expect(nodeHits(geom)).toBe(0);
+        expect(labelOverlaps(geom)).toBe(0);
+      }
+    }
+  });
+
+  it('500 random genotypes: no label under a node', () => {
+    const rng = new Rng(7);
+    let overlaps = 0;
+    for (let i = 0; i < 500; i++) {
+      for (const cell of cells(dartsSpace.sample(rng))) {
+        const geom = dartsCellGeometry(cell);
+        expect(nodeHits(geom)).toBe(0);
+        overlaps += labelOverlaps(geom);
+      }
+    }
+    // Label–label overlaps remain possible where four edges converge on one node; they stay rare.
+    expect(overlaps).toBeLessThan(50);
   });
 });

@@ -3,7 +3,7 @@ import type { RunConfig } from '../../src-main/contracts/run';
 import { nb201Space } from '../../src-main/common/spaces/nb201';
 import { TopKState } from '../../src-main/common/top-k-state';
 import { runConfigFromOptions } from '../../src-main/node/run-config';
-import { accuracyOption, explorationOption, knownOptimum, lossOption, topKOptions } from '../../src-renderer/lib/chart-options';
+import { accuracyOption, explorationOption, knownOptimum, lossOption, QUERY_DOTS_DARK, topKOptions } from '../../src-renderer/lib/chart-options';
 import { configDiff, groupedCompareOption, groupStats, parallelOption, shortName, type CompareRun } from '../../src-renderer/lib/compare';
 import { offerEvent, RunSeries } from '../../src-renderer/lib/run-series';
 
@@ -38,6 +38,28 @@ describe('explorable charts', () => {
     expect((accuracyOption(s, 'cifar100', 'full') as Opt).yAxis).toMatchObject({ min: 0, max: 100 });
     const tip = fit.tooltip.formatter([{ value: [1, 70.5] }]);
     expect(tip).toBe(`step 1\nquery: 70.50 % cifar100\nbest so far: 70.50 %\nphase: explore\n${B}`);
+  });
+
+  it('dark theme: query dots stand out from the card (WCAG contrast ≥ 4.5 blended at their opacity); the light theme is unchanged', () => {
+    const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const lum = (c: number[]) => {
+      const [r, g, b] = c.map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a: number[], b: number[]) => {
+      const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+      return (hi + 0.05) / (lo + 0.05);
+    };
+    const card = rgb('#181b22'); // --surface of the dark theme, the chart's background
+    const dots = (o: Opt) => (o.series as unknown as { name: string; itemStyle: { color?: string; opacity: number } }[]).find((x) => x.name === 'query')!.itemStyle;
+    const dark = dots(accuracyOption(series([50, 60]), 'cifar100', 'fit', null, true) as Opt);
+    expect(dark).toEqual(QUERY_DOTS_DARK);
+    const blended = rgb(dark.color!).map((v, i) => dark.opacity * v + (1 - dark.opacity) * card[i]);
+    expect(contrast(blended, card)).toBeGreaterThan(4.5);
+    // The old dark dots (ECharts' dark palette's first colour #4992ff at 0.7) were below 4.5.
+    const old = rgb('#4992ff').map((v, i) => 0.7 * v + 0.3 * card[i]);
+    expect(contrast(old, card)).toBeLessThan(4.5);
+    expect(dots(accuracyOption(series([50, 60]), 'cifar100') as Opt)).toEqual({ opacity: 0.7 });
   });
 
   it('draws regret (optimum − best so far, log scale) when the optimum is known', () => {

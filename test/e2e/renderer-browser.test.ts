@@ -310,6 +310,11 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.click('[data-example="DARTS-V2 (Liu et al. 2019)"]');
     await page.waitForSelector('svg[data-figure="darts-genotype"]');
     expect(await page.$$eval('svg[data-figure="darts-genotype"] g.edge', (g) => g.length)).toBe(16);
+    // Every edge label's text, as this browser renders it with the fonts it has, fits its box.
+    const fits = await page.$$eval('svg[data-figure="darts-genotype"] g.edge', (gs) =>
+      gs.map((g) => ({ text: (g.querySelector('text') as unknown as { getComputedTextLength(): number }).getComputedTextLength(), box: Number(g.querySelector('rect')!.getAttribute('width')) })),
+    );
+    for (const f of fits) expect(f.text).toBeLessThanOrEqual(f.box - 4);
     await shot('darts-cells');
     // A pasted NAS-Bench-201 arch string switches the viewer's space by itself.
     await page.fill('#v-text', '|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|');

@@ -37,6 +37,11 @@ export interface SupernetSpec {
   check(s: Pick<SupernetSettings, 'C' | 'N'>): string | null;
   /** The agent a supernet search uses unless the user picks one, and the preset it came from. */
   searchAgent(steps: number): { preset: PresetName; agent: AgentConfig };
+  /**
+   * Whether its subnets differ in size so that a MAC budget applies (a cost model in
+   * core/supernet/cost-models.ts; test/unit/supernet-registry.test.ts keeps the two in step).
+   */
+  macBudget: boolean;
 }
 
 /** Images per validation batch: batch norm uses batch statistics in evaluation too, so batches stay at 64. */
@@ -60,6 +65,7 @@ export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
     evalBatches: 8,
     check: () => null,
     searchAgent: () => ({ preset: 'nb201-tuned', agent: resolveAgentConfig('nb201-tuned') }),
+    macBudget: false,
   },
   /**
    * A small DARTS-space supernet for CPU machines: 5 cells (reductions after cells 1 and 3),
@@ -75,6 +81,7 @@ export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
     evalBatches: 4,
     check: ({ C }) => (C % 2 ? `C = ${C}: the DARTS supernet needs an even number of channels (FactorizedReduce halves it)` : null),
     searchAgent: (steps) => ({ preset: 'darts', agent: resolveAgentConfig('darts', { warmupSteps: Math.max(1, Math.floor(steps / 4)), topK: 16, dedupe: 'top-k' }) }),
+    macBudget: false,
   },
   /**
    * OFA's elastic MobileNetV3 (core/supernet/ofa-supernet.ts) small enough for CPU training on
@@ -94,6 +101,7 @@ export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
     evalBatches: 2,
     check: ({ N }) => (N > 5 ? `N = ${N}: the OFA network has 5 stride-2 steps (5 = ImageNet's layout; fewer keep small images larger)` : null),
     searchAgent: (steps) => ({ preset: 'ofa', agent: resolveAgentConfig('ofa', { warmupSteps: Math.max(1, Math.floor(steps / 4)), topK: 16, dedupe: 'top-k' }) }),
+    macBudget: true,
   },
 };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AgentChoiceSchema } from './agent-config';
 import { DatasetSpecSchema, type DatasetCheck } from './dataset';
-import { MethodSchema, SEARCH_STEPS_MAX, SeedSchema, SupernetSettingsSchema, type RunConfig, type RunEvent, type RunResult } from './run';
+import { MAX_MACS_LIMIT, MethodSchema, SEARCH_STEPS_MAX, SeedSchema, SupernetSettingsSchema, type RunConfig, type RunEvent, type RunResult } from './run';
 import { SPACE_IDS, SUPERNET_IDS } from './ids';
 import { EpochSummarySchema, TrainProgressSchema } from './worker-protocol';
 
@@ -112,6 +112,8 @@ export const SupernetSearchOptionsSchema = z
     N: SupernetSettingsSchema.shape.N.optional(),
     batchSize: SupernetSettingsSchema.shape.batchSize.optional(),
     trainImages: SupernetSettingsSchema.shape.trainImages.optional(),
+    /** MAC budget in millions per image (supernets with a cost model: OFA); over-budget subnets are never queried. */
+    maxMacs: z.number().gt(0).max(MAX_MACS_LIMIT).optional(),
     /** The agent's settings (default: the supernet's search agent, common/supernets.ts) and their preset. */
     agent: AgentChoiceSchema.optional(),
     /** Start the L²NAS agent from this run's policy (a fine-tuning run, issue #12). */

@@ -262,12 +262,12 @@ function supernetRewardOf(o: SupernetRunInput, preset: PresetName): RewardConfig
  * Whether a supernet run can be built and trained on this data, before any folder is written or
  * any epoch is spent: the supernet's own rules (DARTS's even C) and a dataset split that fits.
  */
-export function checkSupernetRun(config: RunConfig, data: DatasetCheck): void {
+export function checkSupernetRun(config: RunConfig, data: DatasetCheck, budgetName = '--max-macs'): void {
   const e = config.estimator;
   if (e.kind !== 'supernet') return;
   const bad = supernetSpec(config.space).check({ C: e.C, N: e.N });
   if (bad) throw new UsageError(bad);
-  if (e.maxMacs !== undefined) checkMacBudget(config.space, e.maxMacs, e.C, e.N, data);
+  if (e.maxMacs !== undefined) checkMacBudget(config.space, e.maxMacs, e.C, e.N, data, budgetName);
   checkDatasetSplitFits(data.name, data.images, { trainImages: e.trainImages, batchSize: e.batchSize, evalBatchSize: e.evalBatchSize ?? SUPERNET_EVAL_BATCH_SIZE });
 }
 
@@ -276,12 +276,12 @@ export function checkSupernetRun(config: RunConfig, data: DatasetCheck): void {
  * that fits it at the data's resolution (costs grow with every choice, so the smallest subnet
  * decides): refused before any folder is written or any epoch is spent.
  */
-function checkMacBudget(space: string, maxMacs: number, C: number, N: number, data: DatasetCheck): void {
+function checkMacBudget(space: string, maxMacs: number, C: number, N: number, data: DatasetCheck, name: string): void {
   const model = supernetCostModel(supernetSpec(space).id, { inChannels: data.channels, classes: data.classes }, C, N);
-  if (!model) throw new UsageError(`--max-macs: the ${space} supernet has no MAC model here; budgets apply to: ${COSTED_SUPERNETS.join(', ')}`);
+  if (!model) throw new UsageError(`${name}: the ${space} supernet has no MAC model here; budgets apply to: ${COSTED_SUPERNETS.join(', ')}`);
   const min = model.minimum(data.height, data.width);
   if (min.macs > maxMacs * 1e6) {
-    throw new UsageError(`--max-macs ${maxMacs}: no subnet fits; the smallest ${space} subnet (C = ${C}, N = ${N}) needs ${(min.macs / 1e6).toFixed(3)} million MACs per ${data.height}×${data.width} image`);
+    throw new UsageError(`${name} ${maxMacs}: no subnet fits; the smallest ${space} subnet (C = ${C}, N = ${N}) needs ${(min.macs / 1e6).toFixed(3)} million MACs per ${data.height}×${data.width} image`);
   }
 }
 

@@ -142,9 +142,9 @@ export class RunManager {
    * files in a worker thread); otherwise it is read here.
    */
   startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}, data?: DatasetCheck): { id: string } {
-    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, ...fromOptions } = o.options ?? {};
-    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, settings: { ...fromOptions, ...o.settings } });
-    checkSupernetRun(config, data ?? checkDataset(dataset));
+    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, maxMacs, ...fromOptions } = o.options ?? {};
+    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, maxMacs, settings: { ...fromOptions, ...o.settings } });
+    checkSupernetRun(config, data ?? checkDataset(dataset), 'maxMacs');
     const p = this.policyOf(config, policyRun);
     return this.create(p.config, o.options ? `supernet-${space}` : 'demo', undefined, p.bytes);
   }

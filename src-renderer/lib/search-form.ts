@@ -1,7 +1,7 @@
 import type { SpaceId } from '../../src-main/common/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
 import { DATASET_MAX_CLASSES, type DatasetCheck, type DatasetSpec } from '../../src-main/contracts/dataset';
-import { SEARCH_STEPS_MAX, SEED_MAX } from '../../src-main/contracts/run';
+import { MAX_MACS_LIMIT, SEARCH_STEPS_MAX, SEED_MAX } from '../../src-main/contracts/run';
 import type { RunSummary, StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
 import { SUPERNET_SPECS } from '../../src-main/common/supernets';
 import { isPresetName, PRESETS } from '../../src-main/common/presets';
@@ -65,6 +65,8 @@ export interface SupernetFormState {
   N: string;
   batchSize: string;
   trainImages: string;
+  /** MAC budget, millions per image (supernets with a cost model only; empty: no budget). */
+  maxMacs: string;
 }
 
 export const SUPERNET_FIELDS = [
@@ -153,7 +155,7 @@ export function initialForm(space: SpaceChoice = 'nb201'): SearchFormState {
   return {
     space, estimator: 'table', method: 'l2nas', preset, benchmark: '', metric: '', report: [],
     steps: String(PRESETS[preset].steps), seed: '0', agent: agentTextOf(preset),
-    supernet: { dataset: 'mnist-embedded', files: '', classes: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '' },
+    supernet: { dataset: 'mnist-embedded', files: '', classes: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', maxMacs: '' },
   };
 }
 
@@ -234,6 +236,12 @@ function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, e
     if (badC) errors['supernet.C'] = badC;
     else if (badN) errors['supernet.N'] = badN;
   }
+  if (SUPERNET_SPECS[form.space].macBudget && f.maxMacs.trim()) {
+    const t = f.maxMacs.trim();
+    const v = Number(t);
+    if (!/^\d*\.?\d+(e-?\d+)?$/i.test(t) || !Number.isFinite(v)) errors['supernet.maxMacs'] = 'MAC budget must be a number of millions, e.g. 0.9';
+    else if (v <= 0 || v > MAX_MACS_LIMIT) errors['supernet.maxMacs'] = `MAC budget must be above 0 and at most ${MAX_MACS_LIMIT.toLocaleString('en-US')} million`;
+  }
   if ((f.dataset === 'imagenet16' || f.dataset === 'imagenet32') && f.classes.trim()) {
     const e = integerIn(f.classes, 2, DATASET_MAX_CLASSES, 'Classes');
     if (e) errors['supernet.classes'] = e;
@@ -252,6 +260,7 @@ export function toSupernetOptions(form: SearchFormState): SupernetSearchOptions 
   return {
     space: form.space, dataset: spec, method: form.method,
     epochs: n(f.epochs), steps: n(form.steps), C: n(f.C), N: n(f.N), batchSize: n(f.batchSize), trainImages: n(f.trainImages),
+    ...(SUPERNET_SPECS[form.space].macBudget && f.maxMacs.trim() ? { maxMacs: Number(f.maxMacs) } : {}),
     agent: { preset: form.preset, config: agentConfigOf(form) },
   };
 }

@@ -171,6 +171,28 @@ describe('SearchForm (new search)', () => {
       const [[options]] = s.w.emitted('supernet')!;
       expect(options).toMatchObject({ space: 'ofa', N: 5, agent: { preset: 'ofa', config: { warmupSteps: 25, topK: 16 } } });
     });
+
+    it('OFA: a MAC budget (millions per image) is validated and sent; spaces without a cost model have no budget field', async () => {
+      const s = setup();
+      await s.w.get('#f-estimator').setValue('supernet');
+      expect(s.w.find('#f-sn-maxMacs').exists()).toBe(false); // NAS-Bench-201: every path costs the same
+      await s.w.get('#f-space').setValue('ofa');
+      for (const bad of ['abc', '0', '-2', '1e9', '1,5']) {
+        await s.w.get('#f-sn-maxMacs').setValue(bad);
+        expect(s.error('supernet.maxMacs'), bad).toMatch(/MAC budget must/);
+        expect(s.w.get('#f-sn-maxMacs').attributes('aria-invalid')).toBe('true');
+        expect(s.start().attributes('disabled')).toBeDefined();
+      }
+      await s.w.get('#f-sn-maxMacs').setValue('0.9');
+      expect(s.error('supernet.maxMacs')).toBe('');
+      await s.w.get('form').trigger('submit');
+      const [[options]] = s.w.emitted('supernet')!;
+      expect(options).toMatchObject({ space: 'ofa', maxMacs: 0.9 });
+      // Left empty: no budget at all (not 0, not the default of another space).
+      await s.w.get('#f-sn-maxMacs').setValue('');
+      await s.w.get('form').trigger('submit');
+      expect(s.w.emitted('supernet')![1][0].maxMacs).toBeUndefined();
+    });
   });
 });
 

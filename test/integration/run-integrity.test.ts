@@ -290,4 +290,23 @@ describe('the run manager reads damaged runs and refuses bad supernet requests',
     expect(reply).toMatchObject({ ok: false, error: { code: 'invalid-request', message: expect.stringMatching(/^\/nonexistent\/i: /) } });
     expect(fs.readdirSync(runs)).toEqual([]);
   });
+
+  it('a MAC budget from the API: refused by name where no subnet fits or the supernet has no cost model; recorded in config.json otherwise', async () => {
+    const runs = tempDir('runs-budget');
+    const m = new RunManager({ runsDir: runs, launch: forkNodeWorker, trainingWorkerEntry: path.resolve(__dirname, '..', '..', 'out', 'node', 'workers', 'training-worker.js'), log: () => {} });
+    const ofa = { space: 'ofa' as const, method: 'random' as const, dataset: { kind: 'mnist-embedded' as const }, C: 25, N: 5, epochs: 1 };
+    const tight = await dispatchStudioCall(m, { method: 'startSupernetSearch', options: { ...ofa, maxMacs: 0.3 } });
+    expect(tight).toMatchObject({ ok: false, error: { code: 'invalid-request', message: expect.stringMatching(/^maxMacs 0\.3: no subnet fits; the smallest ofa subnet \(C = 25, N = 5\) needs 0\.400 million MACs/) } });
+    const nb = await dispatchStudioCall(m, { method: 'startSupernetSearch', options: { space: 'nb201', method: 'l2nas', dataset: { kind: 'mnist-embedded' }, maxMacs: 5 } });
+    expect(nb).toMatchObject({ ok: false, error: { code: 'invalid-request', message: expect.stringMatching(/^maxMacs: the nb201 supernet has no MAC model here/) } });
+    expect((await dispatchStudioCall(m, { method: 'startSupernetSearch', options: { ...ofa, maxMacs: -1 } })).ok).toBe(false);
+    expect(fs.readdirSync(runs)).toEqual([]);
+    const ok = await dispatchStudioCall(m, { method: 'startSupernetSearch', options: { ...ofa, maxMacs: 0.9 } });
+    expect(ok.ok).toBe(true);
+    const id = (ok as { ok: true; value: { id: string } }).value.id;
+    const config = JSON.parse(fs.readFileSync(path.join(runs, id, 'config.json'), 'utf8'));
+    expect(config.estimator).toMatchObject({ kind: 'supernet', C: 25, N: 5, maxMacs: 0.9 });
+    await m.cancel(id);
+    m.dispose();
+  });
 });

@@ -12,6 +12,8 @@ import type { Estimator } from '../../src-main/core/estimators/estimator';
 import { createStrategy } from '../../src-main/core/search/create-strategy';
 import { runSearch } from '../../src-main/core/search/run-search';
 import { ofaCostModel } from '../../src-main/core/supernet/ofa-cost';
+import { COSTED_SUPERNETS } from '../../src-main/core/supernet/cost-models';
+import { SUPERNET_IDS, SUPERNET_SPECS } from '../../src-main/common/supernets';
 
 const model = ofaCostModel({ inChannels: 1, classes: 10 }, 25, 4);
 const cost = (c: OfaConfig) => model.cost(c, 28, 28);
@@ -70,5 +72,12 @@ describe('MAC budget (BudgetedEstimator in the search loop)', () => {
     const old = { step: 0, arch: 'x', key: 'x', value: 1, reward: 1, best: 1, phase: 'random', epsilon: null, criticLoss: null, actorLoss: null, seconds: 0 };
     expect(RunEventSchema.parse(old)).toEqual(old);
     expect(() => RunEventSchema.parse({ ...old, macs: -1 })).toThrow();
+  });
+});
+
+describe('which supernets take a MAC budget', () => {
+  it('the form’s capability flag (common/supernets.ts) agrees with the cost models (core/supernet/cost-models.ts)', () => {
+    for (const id of SUPERNET_IDS) expect(SUPERNET_SPECS[id].macBudget, id).toBe(COSTED_SUPERNETS.includes(id));
+    expect(COSTED_SUPERNETS).toContain('ofa');
   });
 });

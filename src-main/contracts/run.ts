@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentConfigSchema } from './agent-config';
+import { AgentConfigSchema, SEARCH_STEPS_MAX } from './agent-config';
 import { DatasetSpecSchema } from './dataset';
 import { BACKEND_IDS, METHOD_IDS, SPACE_IDS } from './ids';
 
@@ -13,8 +13,8 @@ export const RUN_FORMAT_VERSION = 1;
 export const SEED_MAX = 2 ** 32 - 1;
 export const SeedSchema = z.number().int().min(0).max(SEED_MAX);
 
-/** Most queries of one search on a benchmark table (CLI `--steps` and the API alike). */
-export const SEARCH_STEPS_MAX = 1_000_000;
+/** Most queries of one search on a benchmark table (CLI `--steps` and the API alike; declared beside the agent's bounds). */
+export { SEARCH_STEPS_MAX };
 /** Most queries of one supernet search (each costs a validation pass; CLI and API alike). */
 export const SUPERNET_STEPS_MAX = 100_000;
 

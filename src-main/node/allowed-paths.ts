@@ -68,13 +68,16 @@ export class AllowedPaths {
   }
 }
 
-/** Every file a dataset spec names. */
+/** Every file (or, for an image folder, the folder) a dataset spec names. */
 export function datasetFiles(spec: DatasetSpec): string[] {
   switch (spec.kind) {
     case 'mnist-embedded':
       return [];
     case 'idx':
       return [spec.images, spec.labels];
+    case 'image-folder':
+      // The reader follows no link out of the folder, so allowing the folder bounds every file read.
+      return [spec.root];
     default:
       return [...spec.files];
   }

@@ -7,7 +7,7 @@ import { buildNetwork } from '../core/network/build';
 import { countNetwork } from '../core/network/counts';
 import { forwardNetwork, NetworkTrainer, NetworkWeights } from '../core/network/executor';
 import type { NetworkDescription } from '../core/network/network';
-import { channelStats, fillBatch, type ImageData } from '../core/supernet/image-data';
+import { normalizationOf, fillBatch, type ImageData } from '../core/supernet/image-data';
 import type { NamedTensors } from '../core/supernet/param-store';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
 import { selectBackend } from './backend';
@@ -153,7 +153,7 @@ export async function trainFolder(dir: string, hooks: TrainHooks = {}): Promise<
   const val: ImageData = s.valImages && s.valImages < valAll.n ? { ...valAll, n: s.valImages, images: valAll.images.subarray(0, s.valImages * px), labels: valAll.labels.subarray(0, s.valImages) } : valAll;
   const train: ImageData = s.trainImages && s.trainImages < trainAll.n ? { ...trainAll, n: s.trainImages, images: trainAll.images.subarray(0, s.trainImages * ds.height * ds.width * ds.channels), labels: trainAll.labels.subarray(0, s.trainImages) } : trainAll;
   if (train.n < s.batchSize) throw new UsageError(`--batch ${s.batchSize} is larger than the ${train.n} training images`);
-  const stats = channelStats(train);
+  const stats = normalizationOf(train);
   const desc = trainNetwork(config, ds);
   if (!fs.existsSync(path.join(dir, TRAIN_FILES.network))) writeJsonAtomic(path.join(dir, TRAIN_FILES.network), desc);
   const weights = new NetworkWeights(desc, rng);

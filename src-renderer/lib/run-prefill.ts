@@ -23,13 +23,13 @@ export function formFromConfig(config: RunConfig): SearchFormState {
     form.metric = est.metric;
     form.report = [...est.report];
   } else {
-    const { dataset, files, classes } = datasetFields(est.dataset);
-    form.supernet = { dataset, files, classes, epochs: String(est.epochs), C: String(est.C), N: String(est.N), batchSize: String(est.batchSize), trainImages: String(est.trainImages), maxMacs: est.maxMacs === undefined ? '' : String(est.maxMacs) };
+    const { dataset, files, classes, imageSize = '', perClass = '' } = datasetFields(est.dataset);
+    form.supernet = { dataset, files, classes, imageSize, perClass, epochs: String(est.epochs), C: String(est.C), N: String(est.N), batchSize: String(est.batchSize), trainImages: String(est.trainImages), maxMacs: est.maxMacs === undefined ? '' : String(est.maxMacs) };
   }
   return form;
 }
 
-function datasetFields(d: DatasetSpec): { dataset: DatasetChoice; files: string; classes: string } {
+function datasetFields(d: DatasetSpec): { dataset: DatasetChoice; files: string; classes: string; imageSize?: string; perClass?: string } {
   switch (d.kind) {
     case 'mnist-embedded':
       return { dataset: 'mnist-embedded', files: '', classes: '' };
@@ -40,5 +40,7 @@ function datasetFields(d: DatasetSpec): { dataset: DatasetChoice; files: string;
       return { dataset: d.kind, files: d.files.join('\n'), classes: '' };
     case 'imagenet-downsampled':
       return { dataset: d.size === 16 ? 'imagenet16' : 'imagenet32', files: d.files.join('\n'), classes: d.classes ? String(d.classes) : '' };
+    case 'image-folder':
+      return { dataset: 'image-folder', files: d.root, classes: d.classes ? String(d.classes) : '', imageSize: String(d.size), perClass: d.perClass ? String(d.perClass) : '' };
   }
 }

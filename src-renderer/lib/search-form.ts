@@ -1,6 +1,6 @@
 import type { SpaceId } from '../../src-main/common/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
-import { DATASET_MAX_CLASSES, type DatasetCheck, type DatasetSpec } from '../../src-main/contracts/dataset';
+import { DATASET_MAX_CLASSES, IMAGE_FOLDER_SIZE, type DatasetCheck, type DatasetSpec } from '../../src-main/contracts/dataset';
 import { MAX_MACS_LIMIT, SEARCH_STEPS_MAX, SEED_MAX } from '../../src-main/contracts/run';
 import type { RunSummary, StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
 import { SUPERNET_SPECS } from '../../src-main/common/supernets';
@@ -51,7 +51,11 @@ export const DATASET_CHOICES = [
   { kind: 'cifar100', label: 'CIFAR-100 (binary)', files: 'train.bin' },
   { kind: 'imagenet16', label: 'Downsampled ImageNet 16×16', files: 'train_data_batch_* files' },
   { kind: 'imagenet32', label: 'Downsampled ImageNet 32×32', files: 'train_data_batch_* files' },
+  { kind: 'image-folder', label: 'Image folder (class sub-folders of JPEG/PNG)', files: 'the folder (one path)' },
 ] as const;
+
+/** Dataset kinds whose first-N-classes setting the form shows. */
+export const CLASS_LIMITED_DATASETS: readonly DatasetChoice[] = ['imagenet16', 'imagenet32', 'image-folder'];
 export type DatasetChoice = (typeof DATASET_CHOICES)[number]['kind'];
 
 /** Supernet settings as typed; an empty field means the space's demo default. */
@@ -60,6 +64,9 @@ export interface SupernetFormState {
   /** Dataset files, one path per line. */
   files: string;
   classes: string;
+  /** Image folder: side of the centre crop (px) and images kept per class. */
+  imageSize: string;
+  perClass: string;
   epochs: string;
   C: string;
   N: string;
@@ -97,6 +104,13 @@ export function datasetSpecOf(f: SupernetFormState): DatasetSpec | string {
       if (!files.length) return 'Give the batch file(s)';
       const classes = f.classes.trim() ? Number(f.classes) : undefined;
       return { kind: 'imagenet-downsampled', files, size: f.dataset === 'imagenet16' ? 16 : 32, ...(classes ? { classes } : {}) };
+    }
+    case 'image-folder': {
+      if (files.length !== 1) return 'Give one folder: it holds one sub-folder of JPEG/PNG images per class';
+      if (!f.imageSize.trim()) return 'Give the image size: the side of the centre crop in pixels (e.g. 32)';
+      const classes = f.classes.trim() ? Number(f.classes) : undefined;
+      const perClass = f.perClass.trim() ? Number(f.perClass) : undefined;
+      return { kind: 'image-folder', root: files[0], size: Number(f.imageSize), ...(classes ? { classes } : {}), ...(perClass ? { perClass } : {}) };
     }
   }
 }
@@ -155,7 +169,7 @@ export function initialForm(space: SpaceChoice = 'nb201'): SearchFormState {
   return {
     space, estimator: 'table', method: 'l2nas', preset, benchmark: '', metric: '', report: [],
     steps: String(PRESETS[preset].steps), seed: '0', agent: agentTextOf(preset),
-    supernet: { dataset: 'mnist-embedded', files: '', classes: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', maxMacs: '' },
+    supernet: { dataset: 'mnist-embedded', files: '', classes: '', imageSize: '', perClass: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', maxMacs: '' },
   };
 }
 
@@ -242,7 +256,13 @@ function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, e
     if (!/^\d*\.?\d+(e-?\d+)?$/i.test(t) || !Number.isFinite(v)) errors['supernet.maxMacs'] = 'MAC budget must be a number of millions, e.g. 0.9';
     else if (v <= 0 || v > MAX_MACS_LIMIT) errors['supernet.maxMacs'] = `MAC budget must be above 0 and at most ${MAX_MACS_LIMIT.toLocaleString('en-US')} million`;
   }
-  if ((f.dataset === 'imagenet16' || f.dataset === 'imagenet32') && f.classes.trim()) {
+  if (f.dataset === 'image-folder') {
+    const size = f.imageSize.trim() ? integerIn(f.imageSize, IMAGE_FOLDER_SIZE.min, IMAGE_FOLDER_SIZE.max, 'Image size') : null;
+    if (size) errors['supernet.imageSize'] = size;
+    const per = f.perClass.trim() ? integerIn(f.perClass, 1, 1_000_000, 'Images per class') : null;
+    if (per) errors['supernet.perClass'] = per;
+  }
+  if (CLASS_LIMITED_DATASETS.includes(f.dataset) && f.classes.trim()) {
     const e = integerIn(f.classes, 2, DATASET_MAX_CLASSES, 'Classes');
     if (e) errors['supernet.classes'] = e;
   }

@@ -172,6 +172,26 @@ describe('SearchForm (new search)', () => {
       expect(options).toMatchObject({ space: 'ofa', N: 5, agent: { preset: 'ofa', config: { warmupSteps: 25, topK: 16 } } });
     });
 
+    it('an image folder: one folder path, a crop size and optional limits, checked through the API like any dataset', async () => {
+      const s = setup(undefined, async () => ({ name: 'image folder data (3 classes)', images: 36, height: 32, width: 32, channels: 3, classes: 3 }));
+      await s.w.get('#f-estimator').setValue('supernet');
+      await s.w.get('#f-dataset').setValue('image-folder');
+      await s.w.get('#f-data-files').setValue('/data/folder');
+      await s.w.get('[data-action="show-errors"]').trigger('click');
+      expect(s.error('supernet.files')).toMatch(/Give the image size/);
+      await s.w.get('#f-image-size').setValue('4');
+      expect(s.error('supernet.imageSize')).toMatch(/Image size must be between 8 and 512/);
+      await s.w.get('#f-image-size').setValue('32');
+      await s.w.get('#f-per-class').setValue('0');
+      expect(s.error('supernet.perClass')).toMatch(/Images per class must be between 1/);
+      await s.w.get('#f-per-class').setValue('12');
+      await s.w.get('#f-classes').setValue('3');
+      await s.w.get('[data-action="check-dataset"]').trigger('click');
+      await flushPromises();
+      expect(s.checkDataset).toHaveBeenLastCalledWith({ kind: 'image-folder', root: '/data/folder', size: 32, classes: 3, perClass: 12 });
+      expect(s.start().attributes('disabled')).toBeUndefined();
+    });
+
     it('OFA: a MAC budget (millions per image) is validated and sent; spaces without a cost model have no budget field', async () => {
       const s = setup();
       await s.w.get('#f-estimator').setValue('supernet');

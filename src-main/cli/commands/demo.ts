@@ -6,10 +6,17 @@ import { checkDataset } from '../../node/datasets';
 import { checkSupernetRun, supernetRunConfig, UsageError } from '../../node/run-config';
 import { searchCommand } from './search';
 
-export const DATASET_KINDS = ['mnist-embedded', 'idx', 'cifar10', 'cifar100', 'imagenet16', 'imagenet32'] as const;
+export const DATASET_KINDS = ['mnist-embedded', 'idx', 'cifar10', 'cifar100', 'imagenet16', 'imagenet32', 'image-folder'] as const;
+
+/** The dataset flags beside --dataset and --data (each only for the kinds that take it). */
+export interface DatasetFlags {
+  classes?: number;
+  imageSize?: number;
+  perClass?: number;
+}
 
 /** The supernet options `l2nas search --estimator supernet` and `l2nas demo` share. */
-export interface SupernetCommandOptions {
+export interface SupernetCommandOptions extends DatasetFlags {
   space: SupernetId;
   method: RunConfig['method'];
   dataset: (typeof DATASET_KINDS)[number];
@@ -33,7 +40,9 @@ export interface SupernetCommandOptions {
 }
 
 /** `--dataset` + `--data` files → the dataset spec the readers take (file errors come later, named). */
-export function datasetSpecOf(kind: SupernetCommandOptions['dataset'], files: string[], classes?: number): DatasetSpec {
+export function datasetSpecOf(kind: SupernetCommandOptions['dataset'], files: string[], flags: DatasetFlags = {}): DatasetSpec {
+  const { classes } = flags;
+  if (kind !== 'image-folder' && (flags.imageSize !== undefined || flags.perClass !== undefined)) throw new UsageError('--image-size and --per-class apply to --dataset image-folder only');
   const need = (n: string) => new UsageError(`--dataset ${kind} needs ${n} (--data <file>, repeatable)`);
   switch (kind) {
     case 'mnist-embedded':
@@ -50,6 +59,10 @@ export function datasetSpecOf(kind: SupernetCommandOptions['dataset'], files: st
     case 'imagenet32':
       if (!files.length) throw need('the batch files');
       return { kind: 'imagenet-downsampled', files, size: kind === 'imagenet16' ? 16 : 32, classes };
+    case 'image-folder':
+      if (files.length !== 1) throw new UsageError('--dataset image-folder needs one --data <folder> (one sub-folder of JPEG/PNG images per class)');
+      if (flags.imageSize === undefined) throw new UsageError('--dataset image-folder needs --image-size <px> (the side of the centre crop, e.g. 32 for a CPU run, 224 for OFA at ImageNet scale)');
+      return { kind, root: files[0], size: flags.imageSize, classes, ...(flags.perClass !== undefined ? { perClass: flags.perClass } : {}) };
   }
 }
 
@@ -58,7 +71,7 @@ export function supernetConfigOf(o: SupernetCommandOptions, agent?: AgentChoice)
   const settings: Partial<SupernetSettings> = {
     epochs: o.epochs, steps: o.steps, randomArchitectures: o.random, C: o.channels, N: o.cells, trainImages: o.trainImages, lrMax: o.lr, cutout: o.cutout, batchSize: o.batch,
   };
-  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o.classes), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs, reward: o.reward, accEnv: o.accEnv });
+  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs, reward: o.reward, accEnv: o.accEnv });
 }
 
 /** The dataset is read (file and byte offset on error) and checked against the settings before any folder is written. */

@@ -9,7 +9,7 @@ import { acquireRunLock } from '../../node/run-lock';
 import { isTrainFolder, readTrainCheckpoint, readTrainConfig, readTrainNetwork, readTrainResult, trainFolder, trainNetwork, TRAIN_FILES } from '../../node/train-session';
 import { UsageError } from '../../node/usage-error';
 import { createProgress } from '../progress';
-import { datasetSpecOf, DATASET_KINDS } from './demo';
+import { datasetSpecOf, DATASET_KINDS, type DatasetFlags } from './demo';
 
 /** Final-training defaults (DARTS's train.py; paper §4 trains found cells the same way), overridable by flags. */
 export const TRAIN_DEFAULTS: Record<'nb201' | 'darts', TrainSettings> = {
@@ -17,7 +17,7 @@ export const TRAIN_DEFAULTS: Record<'nb201' | 'darts', TrainSettings> = {
   darts: { channels: 36, layers: 20, epochs: 10, batchSize: 96, lrMax: 0.025, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, cutout: 16, auxWeight: 0.4, dropPath: 0.2 },
 };
 
-export interface TrainCommandOptions {
+export interface TrainCommandOptions extends DatasetFlags {
   space?: 'nb201' | 'darts';
   arch?: string;
   fromRun?: string;
@@ -60,7 +60,7 @@ export function trainConfigOf(o: TrainCommandOptions): TrainConfig {
     ...(o.valImages !== undefined ? { valImages: o.valImages } : {}),
   };
   const kind = o.dataset === 'mnist' ? 'mnist-embedded' : o.dataset;
-  const raw = { version: 1, kind: 'train', space, arch, dataset: datasetSpecOf(kind, o.data, o.classes), settings, seed: o.seed, backend: o.backend, createdAt: new Date().toISOString() };
+  const raw = { version: 1, kind: 'train', space, arch, dataset: datasetSpecOf(kind, o.data, o), settings, seed: o.seed, backend: o.backend, createdAt: new Date().toISOString() };
   const r = TrainConfigSchema.safeParse(raw);
   if (!r.success) throw new UsageError(`training settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const check = checkDataset(r.data.dataset);

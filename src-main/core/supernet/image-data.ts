@@ -9,6 +9,17 @@ export interface ImageData {
   width: number;
   channels: number;
   classes: number;
+  /**
+   * The per-channel mean and std (of values in [0, 1]) the images are normalised with, where the
+   * data prescribes them (image folders: ImageNet's, which OFA's published weights expect);
+   * otherwise the training images' own statistics are used (normalizationOf).
+   */
+  normalization?: { mean: number[]; std: number[] };
+}
+
+/** What a network trained on `d` normalises with: the data's prescribed statistics, else its own. */
+export function normalizationOf(d: ImageData): { mean: number[]; std: number[] } {
+  return d.normalization ? { mean: [...d.normalization.mean], std: [...d.normalization.std] } : channelStats(d);
 }
 
 /** Per-channel mean and standard deviation of pixel values in [0, 1]. */

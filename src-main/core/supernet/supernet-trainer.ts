@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng, RngState } from '../../common/rng';
 import type { SearchSpace } from '../../common/spaces/space';
-import { channelStats, fillBatch, type ImageData } from './image-data';
+import { normalizationOf, fillBatch, type ImageData } from './image-data';
 import type { NamedTensors } from './param-store';
 import { SgdMomentum } from './sgd-momentum';
 import type { PathSupernet } from './supernet';
@@ -87,7 +87,7 @@ export class SupernetTrainer<A> {
     readonly cfg: SupernetTrainConfig,
     private readonly rng: Rng,
   ) {
-    this.stats = channelStats(train);
+    this.stats = normalizationOf(train);
     // Buffers keyed by the supernet's own parameter names: checkpoints restore across processes.
     this.opt = new SgdMomentum(cfg.lrMax, cfg.momentum, cfg.weightDecay, (v) => net.params.localName(v));
   }

@@ -2,6 +2,7 @@ import type { DatasetCheck, DatasetSpec } from '../../contracts/dataset';
 import { Rng } from '../../common/rng';
 import { loadCifar10, loadCifar100 } from './cifar';
 import { loadIdxPair } from './idx';
+import { loadImageFolder } from './image-folder';
 import { loadImagenetDownsampled } from './imagenet-downsampled';
 import { loadMnistPackage } from './mnist-package';
 import type { ImageDataset } from './types';
@@ -28,6 +29,8 @@ export function loadDataset(spec: DatasetSpec): ImageDataset {
       return loadCifar100(spec.files);
     case 'imagenet-downsampled':
       return loadImagenetDownsampled(spec.files, spec.size, spec.classes);
+    case 'image-folder':
+      return loadImageFolder(spec.root, { size: spec.size, classes: spec.classes, perClass: spec.perClass });
     default:
       throw new Error(`unknown dataset kind ${JSON.stringify((spec as { kind: unknown }).kind)}`);
   }

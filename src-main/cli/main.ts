@@ -269,11 +269,12 @@ export function buildProgram(): Command {
 
   program
     .command('export')
-    .description('write the trained network of a training run: tfjs (model.json + weights), onnx (model.onnx), arch, layers (comma-separated), with a README.txt')
-    .argument('<run-dir>', 'a training run folder')
-    .requiredOption('--format <formats>', 'tfjs, onnx, arch, layers (comma-separated)')
+    .description('write the trained network of a training run, or the best subnet of an OFA supernet search (weights from the supernet, BN recalibrated): tfjs (model.json + weights), onnx (model.onnx), arch, layers, ofa (ofa-subnet.json for set_active_subnet), ofa-net (OFA\'s net.config) (comma-separated), with a README.txt')
+    .argument('<run-dir>', 'a training run folder, or an OFA supernet search run folder')
+    .requiredOption('--format <formats>', 'tfjs, onnx, arch, layers, ofa, ofa-net (comma-separated; ofa and ofa-net for OFA subnets)')
     .requiredOption('--out <dir>', 'folder to write (new or empty)')
-    .action((dir: string, o) => exportCommand(dir, o.format, o.out));
+    .addOption(backendOption())
+    .action(async (dir: string, o) => exportCommand(dir, o.format, o.out, o.backend));
 
   program
     .command('doctor')

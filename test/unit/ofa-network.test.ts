@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src-main/common/rng';
@@ -6,7 +8,7 @@ import { buildNetwork } from '../../src-main/core/network/build';
 import { countNetwork } from '../../src-main/core/network/counts';
 import { forwardNetwork, NetworkWeights, recalibrateBatchNorm } from '../../src-main/core/network/executor';
 import { NetworkSpecError } from '../../src-main/core/network/network';
-import { buildOfaNetwork, ofaActiveKernel, ofaSubnetWeights } from '../../src-main/core/network/ofa-network';
+import { buildOfaNetwork, ofaActiveKernel, ofaNetConfig, ofaSubnetWeights } from '../../src-main/core/network/ofa-network';
 import { ofaCost, OfaSupernet, ofaPlan } from '../../src-main/core/supernet/ofa-supernet';
 import { useBackend } from '../helpers/tf-backend';
 
@@ -72,6 +74,20 @@ describe('OFA subnet network: counts', () => {
     expect(() => buildNetwork('ofa', JSON.stringify(MIXED), { channels: 5 })).toThrow(/width multiplier/);
     expect(() => buildNetwork('ofa', JSON.stringify(MIXED), { layers: 6 })).toThrow(/stride-2 steps/);
     expect(() => buildNetwork('ofa', JSON.stringify(MIXED), { input: 8, layers: 5 })).not.toThrow(); // 8 → 1×1 after five stride-2 steps
+  });
+});
+
+describe('OFA net.config', () => {
+  it("equals, field for field and in key order, what OFA's get_active_subnet().config gives for the mixed w1.0 subnet", () => {
+    // test/fixtures/ofa-mixed-w1.0.net.config.json: json.dump(sub.config) from OFA's code (the
+    // script in the counts test above; OFAMobileNetV3(..., dropout_rate=0, width_mult=1.0)).
+    const want = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ofa-mixed-w1.0.net.config.json'), 'utf8');
+    const got = ofaNetConfig(buildNetwork('ofa', JSON.stringify(MIXED)));
+    expect(JSON.stringify(got)).toBe(JSON.stringify(JSON.parse(want)));
+    // A small grey-image version names its own widths and channels.
+    const small = ofaNetConfig(buildNetwork('ofa', JSON.stringify(MIXED), { channels: 25, layers: 3, input: 28, inChannels: 1, classes: 10 })) as { first_conv: { in_channels: number; stride: number }; classifier: { out_features: number } };
+    expect(small.first_conv).toMatchObject({ in_channels: 1, stride: 1 });
+    expect(small.classifier.out_features).toBe(10);
   });
 });
 

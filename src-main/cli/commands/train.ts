@@ -5,6 +5,8 @@ import { checkDataset } from '../../node/datasets';
 import { parseExportFormats, writeNetworkExports } from '../../node/exporters/network-export';
 import { writeJsonAtomic } from '../../node/atomic-write';
 import { makeNewRunFolder, readRunConfig, readRunResult, writeRunStatus } from '../../node/run-folder';
+import type { BackendName } from '../../node/backend';
+import { exportOfaRun, isOfaSupernetRun } from '../../node/ofa-export';
 import { acquireRunLock } from '../../node/run-lock';
 import { isTrainFolder, readTrainCheckpoint, readTrainConfig, readTrainNetwork, readTrainResult, trainFolder, trainNetwork, TRAIN_FILES } from '../../node/train-session';
 import { UsageError } from '../../node/usage-error';
@@ -144,10 +146,24 @@ export async function resumeTrainCommand(dir: string, quiet: boolean): Promise<v
 export { isTrainFolder };
 
 /** `l2nas export <run-dir>`: the trained network of a training run, as tfjs / onnx / arch / layers. */
-export function exportCommand(dir: string, format: string, out: string): void {
+export async function exportCommand(dir: string, format: string, out: string, backend: BackendName | 'auto' = 'auto'): Promise<void> {
   const formats = parseExportFormats(format, '--format');
   if (!fs.existsSync(path.join(dir, TRAIN_FILES.config))) throw new UsageError(`${dir}: not a run folder (no config.json)`);
-  if (!isTrainFolder(dir)) throw new UsageError(`${dir}: a search run has no trained network; train its best architecture first (l2nas train --space … --arch "<best arch>")`);
+  if (!isTrainFolder(dir)) {
+    let config;
+    try {
+      config = readRunConfig(dir);
+    } catch (e) {
+      throw new UsageError(`${dir}: ${(e as Error).message}`);
+    }
+    // An OFA supernet search exports its best subnet with the supernet's weights (node/ofa-export.ts).
+    if (isOfaSupernetRun(config)) {
+      const { files, net } = await exportOfaRun(dir, formats, out, { backend, onProgress: (m) => console.error(m) });
+      console.log(`exported ${files.join(', ')} to ${out}${net.valAccuracy !== undefined ? ` (${net.valAccuracy.toFixed(2)}% on ${net.valImages} held-out images)` : ''}`);
+      return;
+    }
+    throw new UsageError(`${dir}: a search run has no trained network; train its best architecture first (l2nas train --space … --arch "<best arch>")`);
+  }
   const config = readTrainConfig(dir);
   const ck = readTrainCheckpoint(dir);
   if (!ck) throw new UsageError(`${dir}: no trained model yet (no ${TRAIN_FILES.checkpoint}: the first epoch has not finished)`);

@@ -203,3 +203,49 @@ export function ofaSubnetWeights(desc: NetworkDescription, supernet: NamedTensor
   }
   return out;
 }
+
+const convLayer = (cin: number, cout: number, k: number, stride: number, useBn: boolean, act: string | null) => ({
+  name: 'ConvLayer', kernel_size: k, stride, dilation: 1, groups: 1, bias: false, has_shuffle: false, use_se: false,
+  in_channels: cin, out_channels: cout, use_bn: useBn, act_func: act, dropout_rate: 0, ops_order: 'weight_bn_act',
+});
+const identity = (c: number) => ({ name: 'IdentityLayer', in_channels: c, out_channels: c, use_bn: false, act_func: null, dropout_rate: 0, ops_order: 'weight_bn_act' });
+
+/**
+ * The subnet's `net.config`: the JSON that OFA's `get_active_subnet().config` gives and
+ * `MobileNetV3.build_from_config` (ofa/imagenet_classification/networks/mobilenet_v3.py) builds
+ * from, field for field and in OFA's key order, as OFA's model zoo ships specialised subnets.
+ * The classifier's dropout is 0 (this supernet trains without it; OFA's default is 0.1).
+ */
+export function ofaNetConfig(desc: NetworkDescription): Record<string, unknown> {
+  if (desc.space !== 'ofa') throw new NetworkSpecError(`OFA net.config: a ${desc.space} network, not an OFA subnet`);
+  const c = parseOfaConfig(desc.arch);
+  const plan = ofaPlan({ widthMult: Number(desc.settings.widthMult), downsamples: Number(desc.settings.downsamples) });
+  const blocks: unknown[] = [
+    {
+      name: 'ResidualBlock',
+      conv: { name: 'MBConvLayer', in_channels: plan.stem, out_channels: plan.first, kernel_size: 3, stride: 1, expand_ratio: 1, mid_channels: null, act_func: 'relu', use_se: false, groups: null },
+      shortcut: plan.firstResidual ? identity(plan.stem) : null,
+    },
+  ];
+  for (let u = 0; u < OFA_UNITS; u++) {
+    for (let j = 0; j < c.d[u]; j++) {
+      const i = u * OFA_LAYERS_PER_UNIT + j;
+      const b = plan.blocks[i];
+      blocks.push({
+        name: 'ResidualBlock',
+        conv: { name: 'MBConvLayer', in_channels: b.cin, out_channels: b.cout, kernel_size: c.ks[i], stride: b.stride, expand_ratio: c.e[i], mid_channels: middleWidth(b.cin, c.e[i]), act_func: b.act, use_se: b.se, groups: null },
+        shortcut: b.residual ? identity(b.cin) : null,
+      });
+    }
+  }
+  const last = plan.blocks[plan.blocks.length - 1].cout;
+  return {
+    name: 'MobileNetV3',
+    bn: { momentum: 0.1, eps: 1e-5, ws_eps: null },
+    first_conv: convLayer(desc.input[2], plan.stem, 3, plan.stemStride, true, 'h_swish'),
+    blocks,
+    final_expand_layer: convLayer(last, plan.finalExpand, 1, 1, true, 'h_swish'),
+    feature_mix_layer: convLayer(plan.finalExpand, plan.lastChannel, 1, 1, false, 'h_swish'),
+    classifier: { name: 'LinearLayer', in_features: plan.lastChannel, out_features: desc.classes, bias: true, use_bn: false, act_func: null, dropout_rate: 0, ops_order: 'weight_bn_act' },
+  };
+}

@@ -83,6 +83,25 @@ describe('l2nas export of an OFA supernet search', () => {
     model.dispose();
   }, 120_000);
 
+  it('l2nas train --from-run trains the found subnet from scratch at the supernet\'s width and layout; its export runs in onnxruntime', async () => {
+    const t = path.join(root, 'train');
+    const r = l2nas('train', '--from-run', run, '--epochs', '1', '--train-images', '96', '--val-images', '32', '--batch', '32', '--out', t, '-q');
+    expect(r.code, r.err).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(t, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ kind: 'train', space: 'ofa', settings: { channels: 25, layers: 5, lrMax: 0.03, weightDecay: 3e-5 } });
+    const out = path.join(root, 'train-export');
+    expect(l2nas('export', t, '--format', 'onnx,ofa', '--out', out).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'ofa-subnet.json'), 'utf8')).r).toBe(28);
+    const s = await ort.InferenceSession.create(path.join(out, 'model.onnx'));
+    const res = await s.run({ input: new ort.Tensor('float32', new Float32Array(2 * 28 * 28).fill(0.3), [2, 1, 28, 28]) });
+    expect(res.logits.dims).toEqual([2, 10]);
+    // A config made for another resolution is refused before a folder is written.
+    const bad = l2nas('train', '--space', 'ofa', '--arch', JSON.stringify({ ks: new Array(20).fill(3), e: new Array(20).fill(3), d: new Array(5).fill(2), r: 224 }), '--epochs', '1', '--out', path.join(root, 'bad-train'));
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/r = 224 differs from the input 28×28/);
+    expect(fs.existsSync(path.join(root, 'bad-train'))).toBe(false);
+  }, 180_000);
+
   it('bad input exits 2 naming what: an OFA format on another network, a folder without a trained supernet, a non-empty --out', () => {
     const nb = path.join(root, 'nb201');
     fs.mkdirSync(nb);

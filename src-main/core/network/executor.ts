@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
 import { batchNormTrain, conv2dSame } from '../supernet/fast-ops';
-import { avgPool3x3, depthwiseConvTorch, maxPool3x3 } from '../supernet/darts-ops';
+import { avgPool3x3, depthwiseConvTorch, maxPool3x3, subsample } from '../supernet/darts-ops';
 import { snapshotVariables, variableFrom, assignValues, type NamedTensors } from '../supernet/param-store';
 import { SgdMomentum } from '../supernet/sgd-momentum';
 import type { NetNode, NetworkDescription, Pads } from './network';
@@ -171,6 +171,11 @@ function runNode(n: NetNode, w: NetworkWeights, get: (id: string) => tf.Tensor, 
         const p = (n.dilation * (n.kernel - 1)) / 2;
         if (n.pads.some((q) => q !== p)) throw new Error(`network: dilated depthwise conv ${n.id} needs symmetric padding ${p}`);
         y = depthwiseConvTorch(x, f, n.stride, n.dilation);
+      } else if (n.depthwise && n.stride > 1 && n.pads.every((q) => q === (n.kernel - 1) / 2)) {
+        // The stride-1 conv read at every stride-th pixel (same windows, symmetric padding), as
+        // OfaSupernet.block does: its gradient runs on the fast stride-1 kernels, where TF.js's
+        // strided depthwise input gradient on WASM is slow (wasm-conv-gradients.ts).
+        y = subsample(depthwiseConvTorch(x, f, 1), n.stride);
       } else if (n.depthwise) {
         y = tf.depthwiseConv2d(padHW(x, n.pads), f, n.stride, 'valid');
       } else if (n.stride === 1 && n.dilation === 1 && n.kernel % 2 === 1 && n.pads.every((q) => q === (n.kernel - 1) / 2)) {

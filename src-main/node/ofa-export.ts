@@ -116,7 +116,12 @@ export async function ofaRunNetwork(dir: string, formats: readonly NetworkExport
   const base = { config, desc, trained: `described only: the best subnet of OFA supernet run ${path.resolve(dir)} (no weights in these formats)` };
   if (!formats.some((f) => WEIGHT_FORMATS.includes(f))) return { ...base, weights: null };
 
-  const ckpt = readSupernetCheckpoint(dir);
+  let ckpt;
+  try {
+    ckpt = readSupernetCheckpoint(dir);
+  } catch (err) {
+    throw new UsageError((err as Error).message); // names the damaged file
+  }
   if (!ckpt) throw new UsageError(`${dir}: no trained supernet (no supernet-checkpoint.bin): the run's supernet training has not finished an epoch`);
   const backend = await selectBackend(opts.backend ?? 'auto');
   // The run's own halves (search-session: Rng(seed), then splitHalves first) and the images the supernet trained on.
@@ -124,7 +129,12 @@ export async function ofaRunNetwork(dir: string, formats: readonly NetworkExport
   const nTrain = Math.min(e.trainImages, fullTrain.n);
   const train: ImageData = { ...fullTrain, n: nTrain, images: fullTrain.images.subarray(0, nTrain * fullTrain.height * fullTrain.width * fullTrain.channels), labels: fullTrain.labels.subarray(0, nTrain) };
   const stats = channelStats(train); // the supernet trainer's normalisation
-  const sliced = ofaSubnetWeights(desc, ckpt.state.params, ofaPlan(spec));
+  let sliced;
+  try {
+    sliced = ofaSubnetWeights(desc, ckpt.state.params, ofaPlan(spec));
+  } catch (err) {
+    throw new UsageError(`${path.join(dir, 'supernet-checkpoint.bin')}: ${(err as Error).message} (config.json's C = ${e.C}, N = ${e.N})`);
+  }
   const w = new NetworkWeights(desc, sliced);
   try {
     const calIdx = subset(train.n, OFA_RECALIBRATION.images, config.seed + 1);

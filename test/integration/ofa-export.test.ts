@@ -112,6 +112,21 @@ describe('l2nas export of an OFA supernet search', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/no trained supernet \(no supernet-checkpoint\.bin\)/);
     expect(fs.existsSync(path.join(root, 'x1'))).toBe(false);
+    // A checkpoint of other widths (config.json edited) or a damaged one: named, exit 2, nothing written.
+    const other = path.join(root, 'other-width');
+    fs.cpSync(run, other, { recursive: true });
+    const cfg = JSON.parse(fs.readFileSync(path.join(other, 'config.json'), 'utf8'));
+    cfg.estimator.C = 50;
+    fs.writeFileSync(path.join(other, 'config.json'), JSON.stringify(cfg));
+    r = l2nas('export', other, '--format', 'onnx', '--out', path.join(root, 'x6'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/supernet-checkpoint\.bin: OFA weights: supernet tensor "[\w.]+" has \d+ values, \d+ expected .*C = 50, N = 5/);
+    const ck = path.join(other, 'supernet-checkpoint.bin');
+    fs.truncateSync(ck, 100);
+    r = l2nas('export', other, '--format', 'tfjs', '--out', path.join(root, 'x7'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/supernet-checkpoint\.bin/);
+    expect(fs.existsSync(path.join(root, 'x6')) || fs.existsSync(path.join(root, 'x7'))).toBe(false);
     // Descriptive formats need no weights: they still work.
     expect(l2nas('export', copy, '--format', 'ofa,arch', '--out', path.join(root, 'x2')).code).toBe(0);
     fs.rmSync(path.join(copy, 'result.json'));

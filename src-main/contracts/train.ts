@@ -8,13 +8,14 @@ import { SeedSchema } from './run';
  * Its `kind: 'train'` tells it from a search run's config (which has no kind). Bounds are
  * declared once here for the CLI flags and the folder.
  */
-export const TRAIN_SPACES = ['nb201', 'darts'] as const;
+export const TRAIN_SPACES = ['nb201', 'darts', 'ofa'] as const;
+export type TrainSpace = (typeof TRAIN_SPACES)[number];
 
 export const TrainSettingsSchema = z
   .object({
-    /** NB201: first-stage C; DARTS: initial C (even). */
+    /** NB201: first-stage C; DARTS: initial C (even); OFA: width multiplier in % (10..400, the OFA supernet's C). */
     channels: z.number().int().min(1).max(1024),
-    /** NB201: cells per stage N; DARTS: cells. */
+    /** NB201: cells per stage N; DARTS: cells; OFA: stride-2 steps kept (1..5, the supernet's N). */
     layers: z.number().int().min(1).max(64),
     epochs: z.number().int().min(1).max(1000),
     batchSize: z.number().int().min(2).max(1024),

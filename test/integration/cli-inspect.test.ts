@@ -44,13 +44,29 @@ describe('l2nas inspect', () => {
     expect(t.out).toMatch(new RegExp(`MACs: +${j.macs} `));
   });
 
+  it("OFA w1.0 at 224 px (the defaults): the largest and smallest subnets' params and MACs as OFA's own code counts them", () => {
+    const cfg = (k: number, e: number, d: number) => JSON.stringify({ ks: new Array(20).fill(k), e: new Array(20).fill(e), d: new Array(5).fill(d) });
+    const big = JSON.parse(l2nas('inspect', '--space', 'ofa', '--arch', cfg(7, 6, 4), '--json').out);
+    // OFA's count_net_flops prints 566,170,688: its float32 sum of the same layers (test/unit/ofa-network.test.ts).
+    expect(big).toMatchObject({ params: 7_664_760, macs: 566_170_656, input: [224, 224, 3], classes: 1000 });
+    const small = JSON.parse(l2nas('inspect', '--space', 'ofa', '--arch', cfg(3, 3, 2), '--input', '224', '--classes', '1000', '--channels', '100', '--json').out);
+    expect(small).toMatchObject({ params: 3_410_792, macs: 121_278_672 });
+    const w12 = l2nas('inspect', '--space', 'ofa', '--arch', cfg(3, 3, 2), '--channels', '120', '--input', '160', '--classes', '10');
+    expect(w12.code).toBe(0);
+    expect(w12.out).toMatch(/blocks\.17\.se\.reduce/);
+    expect(w12.out).toMatch(/widthMult=1\.2/);
+  });
+
   it.each([
     [['--space', 'nb201', '--arch', '|nor_conv_9x9~0|+|none~0|none~1|+|none~0|none~1|none~2|'], /--arch: unknown NAS-Bench-201 operation "nor_conv_9x9"/],
     [['--space', 'darts', '--arch', 'Genotype(normal=[oops])'], /--arch: DARTS genotype/],
     [['--space', 'darts', '--arch', formatGenotype(DARTS_V2), '--channels', '35'], /C = 35 is odd/],
     [['--space', 'nb201', '--arch', ALL_CONV, '--channels', '0'], /--channels must be a whole number from 1/],
     [['--space', 'nb201', '--arch', ALL_CONV, '--layers', '999'], /--layers must be a whole number from 1 to 64/],
-    [['--space', 'ofa', '--arch', '{}'], /--space/],
+    [['--space', 'ofa', '--arch', '{}'], /--arch: OFA config: "ks" needs 20 kernel sizes, got no list/],
+    [['--space', 'ofa', '--arch', JSON.stringify({ ks: new Array(20).fill(3), e: new Array(20).fill(3), d: [2, 2, 2, 2, 9] })], /--arch: OFA config: d\[4\] = 9/],
+    [['--space', 'ofa', '--arch', JSON.stringify({ ks: new Array(20).fill(3), e: new Array(20).fill(3), d: new Array(5).fill(2) }), '--channels', '500'], /width multiplier must be from 0.1 to 4/],
+    [['--space', 'lstm', '--arch', '{}'], /--space/],
     [['--space', 'nb201', '--arch', ALL_CONV, '--export', 'pickle', '--out', 'x'], /--export: unknown export format "pickle"/],
     [['--space', 'nb201', '--arch', ALL_CONV, '--export', 'onnx'], /--export needs --out/],
   ])('bad input %j exits 2 naming what', (args, msg) => {

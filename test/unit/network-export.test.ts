@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src-main/common/rng';
 import { formatGenotype, parseGenotype } from '../../src-main/common/spaces/darts';
 import { buildNetwork } from '../../src-main/core/network/build';
-import { forwardNetwork, initialWeights, NetworkWeights } from '../../src-main/core/network/executor';
+import { forwardNetwork, initialWeights, NetworkWeights, recalibrateBatchNorm } from '../../src-main/core/network/executor';
 import type { NetworkDescription } from '../../src-main/core/network/network';
 import type { NamedTensors } from '../../src-main/core/supernet/param-store';
 import { writeNetworkExports } from '../../src-main/node/exporters/network-export';
@@ -19,6 +19,12 @@ const EVERY_OP = parseGenotype(
   "Genotype(normal=[('sep_conv_3x3', 0), ('dil_conv_5x5', 1), ('skip_connect', 0), ('max_pool_3x3', 2), ('avg_pool_3x3', 1), ('sep_conv_5x5', 3), ('dil_conv_3x3', 4), ('skip_connect', 1)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('skip_connect', 1), ('avg_pool_3x3', 0), ('sep_conv_3x3', 2), ('dil_conv_3x3', 1), ('skip_connect', 3), ('sep_conv_5x5', 0), ('dil_conv_5x5', 4)], reduce_concat=[2, 3, 4, 5])",
 );
 const NB201 = '|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|';
+/** OFA: kernels 3/5/7 (strided depthwise convs), every expand ratio, SE (units 2, 4, 5), h-swish, residuals, depths 2..4. */
+const OFA = JSON.stringify({
+  ks: [3, 5, 7, 3, 5, 7, 3, 5, 7, 3, 5, 7, 3, 5, 7, 3, 5, 7, 3, 5],
+  e: [3, 4, 6, 4, 6, 3, 4, 6, 3, 4, 6, 3, 4, 6, 3, 4, 6, 3, 4, 6],
+  d: [2, 3, 4, 3, 2],
+});
 
 let root: string;
 beforeAll(async () => {
@@ -56,14 +62,26 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 describe.each([
-  ['nb201 C=4 N=1', () => buildNetwork('nb201', NB201, { channels: 4, layers: 1, classes: 5, input: 8, inChannels: 3 })],
+  ['nb201 C=4 N=1', () => buildNetwork('nb201', NB201, { channels: 4, layers: 1, classes: 5, input: 8, inChannels: 3 }), false],
   // Node 2's only way out is a `none` edge: an unread node (a dead branch) in the description.
-  ['nb201 with a dead node', () => buildNetwork('nb201', '|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|none~2|', { channels: 4, layers: 1, classes: 5, input: 8, inChannels: 3 })],
-  ['darts C=4, 3 cells', () => buildNetwork('darts', formatGenotype(EVERY_OP), { channels: 4, layers: 3, classes: 5, input: 16, inChannels: 3 })],
-] as const)('exports of %s', (_name, make) => {
+  ['nb201 with a dead node', () => buildNetwork('nb201', '|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|none~2|', { channels: 4, layers: 1, classes: 5, input: 8, inChannels: 3 }), false],
+  ['darts C=4, 3 cells', () => buildNetwork('darts', formatGenotype(EVERY_OP), { channels: 4, layers: 3, classes: 5, input: 16, inChannels: 3 }), false],
+  // BN statistics recalibrated on random images (as the OFA export does): with random ones, 15
+  // blocks of a w0.25 MobileNetV3 at PyTorch's default init map every image to the same logits.
+  ['ofa w0.25, 4 stride-2 steps', () => buildNetwork('ofa', OFA, { channels: 25, layers: 4, classes: 5, input: 20, inChannels: 3 }), true],
+] as const)('exports of %s', (_name, make, recalibrate: boolean) => {
   it('TF.js graph model equals the executor to 1e-5; ONNX in onnxruntime-node equals TF.js to 1e-4; arch, layers, README written', async () => {
     const d = make();
-    const weights = weightsOf(d, 3);
+    let weights = weightsOf(d, 3);
+    if (recalibrate) {
+      const cal = new NetworkWeights(d, weights);
+      const [H, W, C] = d.input;
+      const xs = tf.tensor4d(new Rng(4).fillUniform(new Float32Array(16 * H * W * C), -2, 2), [16, H, W, C]);
+      recalibrateBatchNorm(cal, [xs]);
+      weights = cal.snapshot();
+      xs.dispose();
+      cal.dispose();
+    }
     const dir = path.join(root, _name.replace(/[^a-z0-9]+/gi, '-'));
     const files = writeNetworkExports(d, weights, ['tfjs', 'onnx', 'arch', 'layers'], dir, 'test');
     expect(files.sort()).toEqual(['README.txt', 'architecture.txt', 'layers.csv', 'model.json', 'model.onnx', TFJS_WEIGHTS_FILE].sort());

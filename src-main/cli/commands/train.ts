@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TRAIN_SPACES, TrainConfigSchema, type TrainConfig, type TrainSettings } from '../../contracts/train';
+import { TRAIN_SPACES, TrainConfigSchema, type TrainConfig, type TrainSettings, type TrainSpace } from '../../contracts/train';
 import { checkDataset } from '../../node/datasets';
 import { parseExportFormats, writeNetworkExports } from '../../node/exporters/network-export';
 import { writeJsonAtomic } from '../../node/atomic-write';
 import { makeNewRunFolder, readRunConfig, readRunResult, writeRunStatus } from '../../node/run-folder';
+import type { BackendName } from '../../node/backend';
+import { exportOfaRun, isOfaSupernetRun } from '../../node/ofa-export';
 import { acquireRunLock } from '../../node/run-lock';
 import { isTrainFolder, readTrainCheckpoint, readTrainConfig, readTrainNetwork, readTrainResult, trainFolder, trainNetwork, TRAIN_FILES } from '../../node/train-session';
 import { UsageError } from '../../node/usage-error';
@@ -12,13 +14,17 @@ import { createProgress } from '../progress';
 import { datasetSpecOf, DATASET_KINDS, type DatasetFlags } from './demo';
 
 /** Final-training defaults (DARTS's train.py; paper §4 trains found cells the same way), overridable by flags. */
-export const TRAIN_DEFAULTS: Record<'nb201' | 'darts', TrainSettings> = {
+export const TRAIN_DEFAULTS: Record<TrainSpace, TrainSettings> = {
   nb201: { channels: 16, layers: 5, epochs: 10, batchSize: 64, lrMax: 0.1, lrMin: 0, momentum: 0.9, weightDecay: 5e-4, cutout: 0, auxWeight: 0, dropPath: 0 },
   darts: { channels: 36, layers: 20, epochs: 10, batchSize: 96, lrMax: 0.025, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, cutout: 16, auxWeight: 0.4, dropPath: 0.2 },
+  // OFA's train_ofa_net.py: SGD momentum 0.9, base_lr 0.03 per 64 images, weight decay 3e-5, cosine
+  // (its label smoothing 0.1 and dropout 0.1 are not in this trainer). Width and stride layout as
+  // the OFA supernet's demo defaults: w0.25 (C = 25), four stride-2 steps (N = 4), for small images.
+  ofa: { channels: 25, layers: 4, epochs: 10, batchSize: 64, lrMax: 0.03, lrMin: 0, momentum: 0.9, weightDecay: 3e-5, cutout: 0, auxWeight: 0, dropPath: 0 },
 };
 
 export interface TrainCommandOptions extends DatasetFlags {
-  space?: 'nb201' | 'darts';
+  space?: TrainSpace;
   arch?: string;
   fromRun?: string;
   dataset: (typeof DATASET_KINDS)[number] | 'mnist';
@@ -43,8 +49,9 @@ export interface TrainCommandOptions extends DatasetFlags {
 
 /** config.json of a training run from the flags; every input (arch, settings, dataset files) is checked before a folder is written. */
 export function trainConfigOf(o: TrainCommandOptions): TrainConfig {
-  const { space, arch } = architectureOf(o);
-  const d = TRAIN_DEFAULTS[space];
+  const { space, arch, from } = architectureOf(o);
+  // An OFA subnet found on a supernet trains at that supernet's width and stride layout unless told otherwise.
+  const d = { ...TRAIN_DEFAULTS[space], ...from };
   const settings: TrainSettings = {
     ...d,
     ...(o.channels !== undefined ? { channels: o.channels } : {}),
@@ -71,7 +78,7 @@ export function trainConfigOf(o: TrainCommandOptions): TrainConfig {
 }
 
 /** --space + --arch, or the best architecture of the search run --from-run names. */
-function architectureOf(o: TrainCommandOptions): { space: 'nb201' | 'darts'; arch: string } {
+function architectureOf(o: TrainCommandOptions): { space: TrainSpace; arch: string; from?: Partial<TrainSettings> } {
   if (o.fromRun) {
     if (o.arch || o.space) throw new UsageError('--from-run takes the space and architecture from the run; leave out --space and --arch');
     if (isTrainFolder(o.fromRun)) throw new UsageError(`--from-run ${o.fromRun}: a training run, not a search run`);
@@ -83,8 +90,10 @@ function architectureOf(o: TrainCommandOptions): { space: 'nb201' | 'darts'; arc
       throw new UsageError(`--from-run ${o.fromRun}: ${(e as Error).message}`);
     }
     if (!result) throw new UsageError(`--from-run ${o.fromRun}: the run has no best architecture yet (no result.json: finish it with l2nas resume)`);
-    if (!(TRAIN_SPACES as readonly string[]).includes(config.space)) throw new UsageError(`--from-run ${o.fromRun}: no network builder for the "${config.space}" space yet (nb201, darts)`);
-    return { space: config.space as 'nb201' | 'darts', arch: result.best.arch };
+    if (!(TRAIN_SPACES as readonly string[]).includes(config.space)) throw new UsageError(`--from-run ${o.fromRun}: no network builder for the "${config.space}" space yet (${TRAIN_SPACES.join(', ')})`);
+    const e = config.estimator;
+    const from = config.space === 'ofa' && e.kind === 'supernet' ? { channels: e.C, layers: e.N } : undefined;
+    return { space: config.space as TrainSpace, arch: result.best.arch, ...(from ? { from } : {}) };
   }
   if (!o.space || !o.arch) throw new UsageError('train needs --space and --arch, or --from-run <search run>');
   return { space: o.space, arch: o.arch };
@@ -144,10 +153,24 @@ export async function resumeTrainCommand(dir: string, quiet: boolean): Promise<v
 export { isTrainFolder };
 
 /** `l2nas export <run-dir>`: the trained network of a training run, as tfjs / onnx / arch / layers. */
-export function exportCommand(dir: string, format: string, out: string): void {
+export async function exportCommand(dir: string, format: string, out: string, backend: BackendName | 'auto' = 'auto'): Promise<void> {
   const formats = parseExportFormats(format, '--format');
   if (!fs.existsSync(path.join(dir, TRAIN_FILES.config))) throw new UsageError(`${dir}: not a run folder (no config.json)`);
-  if (!isTrainFolder(dir)) throw new UsageError(`${dir}: a search run has no trained network; train its best architecture first (l2nas train --space … --arch "<best arch>")`);
+  if (!isTrainFolder(dir)) {
+    let config;
+    try {
+      config = readRunConfig(dir);
+    } catch (e) {
+      throw new UsageError(`${dir}: ${(e as Error).message}`);
+    }
+    // An OFA supernet search exports its best subnet with the supernet's weights (node/ofa-export.ts).
+    if (isOfaSupernetRun(config)) {
+      const { files, net } = await exportOfaRun(dir, formats, out, { backend, onProgress: (m) => console.error(m) });
+      console.log(`exported ${files.join(', ')} to ${out}${net.valAccuracy !== undefined ? ` (${net.valAccuracy.toFixed(2)}% on ${net.valImages} held-out images)` : ''}`);
+      return;
+    }
+    throw new UsageError(`${dir}: a search run has no trained network; train its best architecture first (l2nas train --space … --arch "<best arch>")`);
+  }
   const config = readTrainConfig(dir);
   const ck = readTrainCheckpoint(dir);
   if (!ck) throw new UsageError(`${dir}: no trained model yet (no ${TRAIN_FILES.checkpoint}: the first epoch has not finished)`);

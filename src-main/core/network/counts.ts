@@ -27,18 +27,19 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /**
  * MACs as NAS-Bench-201's and DARTS's figures count them (AutoDL-Projects' flop hooks: a conv
  * is H_out·W_out·k²·C_in/groups·C_out, a linear layer in·out, plus one per output for a bias;
- * NAS-Bench-201 calls this "FLOPs"); pools, BN, activations and adds are not counted.
+ * NAS-Bench-201 calls this "FLOPs"; no bias term when the description says `biasMacs: false`, as
+ * OFA's flops_counter); pools, BN, activations, adds and SE's scaling product are not counted.
  */
-function macsOf(n: NetNode, net: Map<string, NetNode>): number {
+function macsOf(n: NetNode, net: Map<string, NetNode>, biasMacs: boolean): number {
   if (n.op === 'conv') {
     const [oh, ow, cout] = n.shape;
     const cin = net.get(n.input)!.shape[2];
     const perOut = n.kernel * n.kernel * (n.depthwise ? 1 : cin);
-    return oh * ow * cout * perOut + (n.bias ? oh * ow * cout : 0);
+    return oh * ow * cout * perOut + (n.bias && biasMacs ? oh * ow * cout : 0);
   }
   if (n.op === 'dense') {
     const fin = net.get(n.input)!.shape[0];
-    return fin * n.shape[0] + n.shape[0];
+    return fin * n.shape[0] + (n.bias && biasMacs ? n.shape[0] : 0);
   }
   return 0;
 }
@@ -50,7 +51,7 @@ function tensorsOf(n: NetNode): string[] {
     case 'bn':
       return [n.gamma, n.beta];
     case 'dense':
-      return [n.weight, n.bias];
+      return n.bias ? [n.weight, n.bias] : [n.weight];
     default:
       return [];
   }
@@ -64,7 +65,7 @@ export function countNetwork(d: NetworkDescription): NetworkCounts {
   for (const n of d.nodes) {
     for (const i of inputsOf(n)) if (!byId.has(i)) throw new Error(`network: node ${n.id} reads unknown node ${i}`);
     const params = tensorsOf(n).reduce((a, t) => a + size(shapes.get(t) ?? [0]), 0);
-    const macs = macsOf(n, byId);
+    const macs = macsOf(n, byId, d.biasMacs ?? true);
     const aux = n.aux ?? false;
     out.layers.push({ layer: n.id, op: n.op === 'conv' && n.depthwise ? 'conv-depthwise' : n.op, shape: n.shape, params, macs, aux });
     if (aux) {

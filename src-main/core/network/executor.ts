@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
 import { batchNormTrain, conv2dSame } from '../supernet/fast-ops';
-import { avgPool3x3, depthwiseConvTorch, maxPool3x3 } from '../supernet/darts-ops';
+import { avgPool3x3, depthwiseConvTorch, maxPool3x3, subsample } from '../supernet/darts-ops';
 import { snapshotVariables, variableFrom, assignValues, type NamedTensors } from '../supernet/param-store';
 import { SgdMomentum } from '../supernet/sgd-momentum';
 import type { NetNode, NetworkDescription, Pads } from './network';
@@ -93,6 +93,11 @@ export interface ForwardOptions {
    * closed-form gradient (slower; the reference the gradient tests compare with).
    */
   referenceBatchNorm?: boolean;
+  /**
+   * Train mode: batch norm normalises with the batch's mean and biased variance and hands them
+   * here (recalibrateBatchNorm); running statistics are not updated.
+   */
+  bnStats?: (bn: string, mean: tf.Tensor, variance: tf.Tensor) => void;
 }
 
 const padHW = (x: tf.Tensor4D, [t, b, l, r]: Pads, value = 0): tf.Tensor4D => (t || b || l || r ? tf.pad(x, [[0, 0], [t, b], [l, r], [0, 0]], value) : x);
@@ -166,6 +171,11 @@ function runNode(n: NetNode, w: NetworkWeights, get: (id: string) => tf.Tensor, 
         const p = (n.dilation * (n.kernel - 1)) / 2;
         if (n.pads.some((q) => q !== p)) throw new Error(`network: dilated depthwise conv ${n.id} needs symmetric padding ${p}`);
         y = depthwiseConvTorch(x, f, n.stride, n.dilation);
+      } else if (n.depthwise && n.stride > 1 && n.pads.every((q) => q === (n.kernel - 1) / 2)) {
+        // The stride-1 conv read at every stride-th pixel (same windows, symmetric padding), as
+        // OfaSupernet.block does: its gradient runs on the fast stride-1 kernels, where TF.js's
+        // strided depthwise input gradient on WASM is slow (wasm-conv-gradients.ts).
+        y = subsample(depthwiseConvTorch(x, f, 1), n.stride);
       } else if (n.depthwise) {
         y = tf.depthwiseConv2d(padHW(x, n.pads), f, n.stride, 'valid');
       } else if (n.stride === 1 && n.dilation === 1 && n.kernel % 2 === 1 && n.pads.every((q) => q === (n.kernel - 1) / 2)) {
@@ -181,6 +191,11 @@ function runNode(n: NetNode, w: NetworkWeights, get: (id: string) => tf.Tensor, 
       const gamma = w.get(n.gamma) as tf.Tensor as tf.Tensor1D, beta = w.get(n.beta) as tf.Tensor as tf.Tensor1D;
       const mean = w.get(n.mean), variance = w.get(n.variance);
       if (!train) return tf.batchNorm(x, mean, variance, beta, gamma, n.eps);
+      if (opts.bnStats) {
+        const m = tf.moments(x, [0, 1, 2]);
+        opts.bnStats(n.id, m.mean, m.variance);
+        return tf.batchNorm(x, m.mean, m.variance, beta, gamma, n.eps);
+      }
       if (opts.updateStats ?? true) {
         // PyTorch: running ← (1 − m)·running + m·batch, with the unbiased batch variance.
         const m = tf.moments(x, [0, 1, 2]);
@@ -229,8 +244,10 @@ function runNode(n: NetNode, w: NetworkWeights, get: (id: string) => tf.Tensor, 
       return tf.zerosLike(get(n.input));
     case 'gap':
       return tf.mean(get(n.input), [1, 2], n.keepDims);
-    case 'dense':
-      return tf.add(tf.matMul(get(n.input) as tf.Tensor2D, w.get(n.weight) as tf.Tensor as tf.Tensor2D), w.get(n.bias));
+    case 'dense': {
+      const y = tf.matMul(get(n.input) as tf.Tensor2D, w.get(n.weight) as tf.Tensor as tf.Tensor2D);
+      return n.bias ? tf.add(y, w.get(n.bias)) : y;
+    }
     case 'droppath': {
       const x = get(n.input);
       const p = opts.dropPath ?? 0;
@@ -243,6 +260,45 @@ function runNode(n: NetNode, w: NetworkWeights, get: (id: string) => tf.Tensor, 
       return tf.mul(x, tf.tensor4d(mask, [b, 1, 1, 1]));
     }
   }
+}
+
+/**
+ * Sets every batch norm's running statistics to the average, over `batches`, of the batch mean
+ * and (biased) batch variance that the layer sees while the network runs on batch statistics,
+ * each batch weighted by its size: OFA's set_running_statistics (elastic_nn/utils.py), which OFA
+ * applies to a subnet taken from the supernet before evaluating or exporting it. Returns the
+ * number of images used. The caller owns (and disposes) the batches.
+ */
+export function recalibrateBatchNorm(w: NetworkWeights, batches: Iterable<tf.Tensor4D>): number {
+  const sums = new Map<string, { mean: Float64Array; variance: Float64Array }>();
+  let images = 0;
+  for (const x of batches) {
+    const n = x.shape[0];
+    tf.tidy(() => {
+      forwardNetwork(w, x, {
+        mode: 'train',
+        bnStats: (id, mean, variance) => {
+          const m = mean.dataSync(), v = variance.dataSync();
+          let s = sums.get(id);
+          if (!s) sums.set(id, (s = { mean: new Float64Array(m.length), variance: new Float64Array(m.length) }));
+          for (let i = 0; i < m.length; i++) {
+            s.mean[i] += n * m[i];
+            s.variance[i] += n * v[i];
+          }
+        },
+      });
+    });
+    images += n;
+  }
+  if (images === 0) throw new Error('batch-norm recalibration: no images');
+  for (const node of w.desc.nodes) {
+    if (node.op !== 'bn' || node.aux) continue;
+    const s = sums.get(node.id);
+    if (!s) throw new Error(`batch-norm recalibration: layer ${node.id} saw no data`);
+    assignValues(w.get(node.mean), Float32Array.from(s.mean, (v) => v / images));
+    assignValues(w.get(node.variance), Float32Array.from(s.variance, (v) => v / images));
+  }
+  return images;
 }
 
 export interface TrainStepOptions {

@@ -54,7 +54,8 @@ export type NetNode =
   | (NodeBase & { op: 'zeros'; input: string })
   /** Global average pool over H, W: [C], or [1, 1, C] with keepDims (squeeze-and-excitation). */
   | (NodeBase & { op: 'gap'; input: string; keepDims: boolean })
-  | (NodeBase & { op: 'dense'; input: string; weight: string; bias: string })
+  /** Linear layer; OFA's feature mix (a 1×1 conv on the pooled 1×1 map, no bias) has no bias. */
+  | (NodeBase & { op: 'dense'; input: string; weight: string; bias?: string })
   /** DARTS's drop_path: identity at inference; in training zeroes whole samples with probability p and scales by 1/(1 − p). */
   | (NodeBase & { op: 'droppath'; input: string });
 
@@ -77,6 +78,12 @@ export interface NetworkDescription {
   auxOutput?: string;
   /** Builder settings, for the README and the per-layer table. */
   settings: Record<string, number | string | boolean>;
+  /**
+   * Whether MACs count one per output element for a bias, as AutoDL-Projects' counter behind
+   * NAS-Bench-201's "FLOPs" and DARTS's figures does (absent: true). OFA's flops_counter counts
+   * no bias (false), so an OFA network's MACs equal OFA's own figures.
+   */
+  biasMacs?: boolean;
 }
 
 /** A bad architecture or builder setting, named (the CLI maps it to exit 2). */
@@ -209,12 +216,12 @@ export class NetBuilder {
     return this.push({ op: 'gap', id, input: x, keepDims, shape: keepDims ? [1, 1, c] : [c] });
   }
 
-  dense(id: string, x: string, units: number): string {
+  dense(id: string, x: string, units: number, opts: { bias?: boolean } = {}): string {
     const s = this.shape(x);
     if (s.length !== 1) throw new Error(`network: dense ${id} needs a vector input, got [${s}]`);
     const weight = this.tensor(`${id}.w`, [s[0], units], { kind: 'uniform', fanIn: s[0] });
-    const bias = this.tensor(`${id}.b`, [units], { kind: 'uniform', fanIn: s[0] });
-    return this.push({ op: 'dense', id, input: x, weight, bias, shape: [units] });
+    const bias = (opts.bias ?? true) ? this.tensor(`${id}.b`, [units], { kind: 'uniform', fanIn: s[0] }) : undefined;
+    return this.push({ op: 'dense', id, input: x, weight, ...(bias ? { bias } : {}), shape: [units] });
   }
 
   dropPath(id: string, x: string): string {

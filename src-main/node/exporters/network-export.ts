@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { countNetwork, layersCsv } from '../../core/network/counts';
 import type { NetworkDescription } from '../../core/network/network';
+import { ofaNetConfig } from '../../core/network/ofa-network';
 import type { NamedTensors } from '../../core/supernet/param-store';
 import { UsageError } from '../usage-error';
 import { onnxModel, ONNX_OPSET } from './onnx';
@@ -13,9 +14,17 @@ export interface InputStats {
   std: number[];
 }
 
-/** What `l2nas export` / `inspect --export` can write. */
-export const NETWORK_EXPORT_FORMATS = ['tfjs', 'onnx', 'arch', 'layers'] as const;
+/**
+ * What `l2nas export` / `inspect --export` can write. `ofa` (the subnet as OFA's
+ * set_active_subnet takes it, with its resolution) and `ofa-net` (OFA's net.config) are for OFA
+ * subnets only.
+ */
+export const NETWORK_EXPORT_FORMATS = ['tfjs', 'onnx', 'arch', 'layers', 'ofa', 'ofa-net'] as const;
 export type NetworkExportFormat = (typeof NETWORK_EXPORT_FORMATS)[number];
+/** The formats that need the network's weights (the others describe it). */
+export const WEIGHT_FORMATS: readonly NetworkExportFormat[] = ['tfjs', 'onnx'];
+export const OFA_SUBNET_FILE = 'ofa-subnet.json';
+export const OFA_NET_CONFIG_FILE = 'net.config';
 
 export function parseExportFormats(text: string, where: string): NetworkExportFormat[] {
   const list = text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -35,7 +44,8 @@ function readme(desc: NetworkDescription, formats: NetworkExportFormat[], traine
     `Parameters: ${counts.params} (auxiliary head excluded); MACs per image: ${counts.macs}`,
     `Weights: ${trained}`,
     '',
-    'All models are inference graphs: batch norm uses the running statistics kept in training;',
+    'All models are inference graphs: batch norm uses the running statistics (kept in training, or',
+    'recalibrated for an OFA subnet taken from its supernet);',
     'drop-path and the auxiliary head (DARTS) are training-only and left out.',
     stats
       ? `Preprocessing (as in training): x = (pixel / 255 − mean[c]) / std[c] per channel c, mean = [${stats.mean.map((v) => v.toFixed(6)).join(', ')}], std = [${stats.std.map((v) => v.toFixed(6)).join(', ')}].`
@@ -44,8 +54,20 @@ function readme(desc: NetworkDescription, formats: NetworkExportFormat[], traine
     'Files:',
     '  README.txt        this file',
   ];
-  if (formats.includes('arch')) lines.push('  architecture.txt  the architecture in its native text (NAS-Bench-201 arch string / DARTS Genotype)');
+  if (formats.includes('arch')) lines.push('  architecture.txt  the architecture in its native text (NAS-Bench-201 arch string / DARTS Genotype / OFA config JSON)');
   if (formats.includes('layers')) lines.push('  layers.csv        one row per layer: layer, op, output_shape (H x W x C for one image), params, macs, aux');
+  if (formats.includes('ofa')) {
+    lines.push(
+      `  ${OFA_SUBNET_FILE}  the subnet as OFA's set_active_subnet takes it: {"ks": [20], "e": [20], "d": [5], "r": resolution}`,
+      '      Python:   cfg = json.load(open("ofa-subnet.json")); ofa_net.set_active_subnet(ks=cfg["ks"], e=cfg["e"], d=cfg["d"])',
+    );
+  }
+  if (formats.includes('ofa-net')) {
+    lines.push(
+      `  ${OFA_NET_CONFIG_FILE}        the standalone subnet's config as OFA's get_active_subnet().config writes it`,
+      '      Python:   from ofa.imagenet_classification.networks import MobileNetV3; net = MobileNetV3.build_from_config(json.load(open("net.config")))',
+    );
+  }
   if (formats.includes('tfjs')) {
     lines.push(
       `  model.json + ${TFJS_WEIGHTS_FILE}`,
@@ -74,7 +96,10 @@ function readme(desc: NetworkDescription, formats: NetworkExportFormat[], traine
  * `outDir` at the end (an existing `outDir` must be empty; it is replaced only then), so a
  * failure or a kill never leaves a half-written export.
  */
-export function writeNetworkExports(desc: NetworkDescription, weights: NamedTensors, formats: NetworkExportFormat[], outDir: string, trained: string, stats?: InputStats): string[] {
+export function writeNetworkExports(desc: NetworkDescription, weights: NamedTensors | null, formats: NetworkExportFormat[], outDir: string, trained: string, stats?: InputStats): string[] {
+  const ofaOnly = formats.filter((f) => f === 'ofa' || f === 'ofa-net');
+  if (ofaOnly.length && desc.space !== 'ofa') throw new UsageError(`export format ${ofaOnly[0]}: only for OFA subnets (this is a ${desc.space} network)`);
+  if (!weights && formats.some((f) => WEIGHT_FORMATS.includes(f))) throw new Error('network export: tfjs/onnx need the weights');
   const target = path.resolve(outDir);
   if (fs.existsSync(target)) {
     const st = fs.lstatSync(target);
@@ -92,12 +117,14 @@ export function writeNetworkExports(desc: NetworkDescription, weights: NamedTens
     write('README.txt', readme(desc, formats, trained, stats));
     if (formats.includes('arch')) write('architecture.txt', desc.arch + '\n');
     if (formats.includes('layers')) write('layers.csv', layersCsv(countNetwork(desc)));
-    if (formats.includes('tfjs')) {
+    if (formats.includes('ofa')) write(OFA_SUBNET_FILE, desc.arch + '\n'); // formatOfaConfig with r (buildOfaNetwork)
+    if (formats.includes('ofa-net')) write(OFA_NET_CONFIG_FILE, JSON.stringify(ofaNetConfig(desc), null, 1) + '\n');
+    if (weights && formats.includes('tfjs')) {
       const m = tfjsGraphModel(desc, weights);
       write('model.json', JSON.stringify(m.modelJson));
       write(TFJS_WEIGHTS_FILE, m.weights);
     }
-    if (formats.includes('onnx')) write('model.onnx', onnxModel(desc, weights));
+    if (weights && formats.includes('onnx')) write('model.onnx', onnxModel(desc, weights));
     for (const f of files) {
       const fd = fs.openSync(path.join(tmp, f), 'r');
       fs.fsyncSync(fd);

@@ -142,8 +142,12 @@ function emit(g: OnnxGraph, n: NetNode, ins: string[], tensor: (name: string) =>
       const pooled = g.node('GlobalAveragePool', ins, n.keepDims ? id : `${id}/pool`);
       return n.keepDims ? pooled : g.node('Flatten', [pooled], id, [attrInt('axis', 1)]);
     }
-    case 'dense':
-      return g.node('Gemm', [ins[0], g.float(n.weight, tensor(n.weight).values, tensor(n.weight).shape), g.float(n.bias, tensor(n.bias).values, [n.shape[0]])], id);
+    case 'dense': {
+      // Gemm's C is optional (opset ≥ 11): OFA's feature mix has no bias.
+      const inputs = [ins[0], g.float(n.weight, tensor(n.weight).values, tensor(n.weight).shape)];
+      if (n.bias) inputs.push(g.float(n.bias, tensor(n.bias).values, [n.shape[0]]));
+      return g.node('Gemm', inputs, id);
+    }
     case 'droppath':
       return ins[0];
   }

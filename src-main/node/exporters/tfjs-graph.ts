@@ -193,8 +193,8 @@ function emit(g: GraphWriter, n: NetNode, ins: string[], w: (name: string) => st
     case 'gap':
       return g.node({ name: id, op: 'Mean', input: [ins[0], g.const(`${id}/axes`, Int32Array.from([1, 2]), [2])], attr: { T: T_FLOAT, Tidx: { type: 'DT_INT32' }, keep_dims: { b: n.keepDims } } });
     case 'dense': {
-      const mm = g.node({ name: `${id}/matmul`, op: 'MatMul', input: [ins[0], w(n.weight)], attr: { T: T_FLOAT, transpose_a: { b: false }, transpose_b: { b: false } } });
-      return g.node({ name: id, op: 'BiasAdd', input: [mm, w(n.bias)], attr: { T: T_FLOAT, data_format: { s: b64('NHWC') } } });
+      const mm = g.node({ name: n.bias ? `${id}/matmul` : id, op: 'MatMul', input: [ins[0], w(n.weight)], attr: { T: T_FLOAT, transpose_a: { b: false }, transpose_b: { b: false } } });
+      return n.bias ? g.node({ name: id, op: 'BiasAdd', input: [mm, w(n.bias)], attr: { T: T_FLOAT, data_format: { s: b64('NHWC') } } }) : mm;
     }
     case 'droppath':
       return ins[0]; // identity at inference

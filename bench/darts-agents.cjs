@@ -44,16 +44,17 @@ const { REINFORCE_DEFAULTS } = require(path.join(OUT, 'core', 'baselines', 'rein
 /** The agents compared: what `l2nas demo --space darts` uses today, the paper's lr, and tuned variants. */
 function variants() {
   const asUsed = SUPERNET_SPECS.darts.searchAgent(QUERIES).agent; // darts preset, W = steps/4, K = 16, top-K dedupe
-  const learn = { actorLr: 1e-3, criticLr: 1e-3, batchSize: 8, cMax: 10, hidden: 128, bufferSize: 0 };
-  const eps = { warmupSteps: 0, epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: Math.round(QUERIES / 2) };
+  // darts-tuned at this run's length: ε decays over the first half of the queries.
+  const tuned = resolveAgentConfig('darts-tuned', { epsilonDecaySteps: Math.round(QUERIES / 2) });
+  const warm = { ...tuned, warmupSteps: Math.floor(QUERIES / 4), epsilonStart: 0, epsilonEnd: 0, epsilonDecaySteps: 0 };
   return [
     { name: 'random', method: 'random' },
     { name: 'REA (population 10, sample 3)', method: 'rea' },
     ...(argv.includes('--all') ? [{ name: 'local search', method: 'local' }] : []),
     { name: 'L²NAS `darts` as `demo --space darts` runs it (actor lr 1e-8)', method: 'l2nas', agent: asUsed },
-    ...(argv.includes('--all') ? [{ name: 'L²NAS darts + lr 1e-3, warm-up W = Q/4', method: 'l2nas', agent: { ...asUsed, ...learn } }] : []),
-    { name: 'L²NAS darts + lr 1e-3, ε 1→0.05 by Q/2', method: 'l2nas', agent: { ...asUsed, ...learn, ...eps } },
-    { name: 'L²NAS darts + lr 1e-3, ε 1→0.05 by Q/2, critic screen 1', method: 'l2nas', agent: { ...asUsed, ...learn, ...eps, screen: 1 } },
+    ...(argv.includes('--all') ? [{ name: 'L²NAS `darts-tuned` with a warm-up W = Q/4 instead of ε', method: 'l2nas', agent: warm }] : []),
+    { name: 'L²NAS `darts-tuned` (lr 1e-3, ε 1→0.05 by Q/2)', method: 'l2nas', agent: tuned },
+    { name: 'L²NAS `darts-tuned` + critic screen 1', method: 'l2nas', agent: { ...tuned, screen: 1 } },
   ];
 }
 

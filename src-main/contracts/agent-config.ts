@@ -55,7 +55,7 @@ export const AgentConfigSchema = z
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
-export const PRESET_NAMES = ['nb201', 'nb201-tuned', 'nb201-fast', 'darts', 'ofa', 'transfer-pretrain', 'transfer-finetune', 'transfer-pretrain-short', 'transfer-finetune-short'] as const;
+export const PRESET_NAMES = ['nb201', 'nb201-tuned', 'nb201-fast', 'darts', 'darts-tuned', 'ofa', 'transfer-pretrain', 'transfer-finetune', 'transfer-pretrain-short', 'transfer-finetune-short'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** Agent settings together with the preset they started from (what config.json records). */

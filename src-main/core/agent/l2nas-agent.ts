@@ -56,13 +56,18 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     private readonly space: SearchSpace<A>,
     readonly cfg: AgentConfig,
     private readonly rng: Rng,
+    /**
+     * Where θ and the Adam moments live (flat-mlp.ts, flat-adam.ts): by default in host memory on
+     * the WASM and CPU backends, as tensors elsewhere. Both give the same bits; tests compare them.
+     */
+    opts: { paramsOnHost?: boolean } = {},
   ) {
     const D = (this.dim = space.dim);
     const hidden = Array.from({ length: cfg.hiddenLayers }, () => cfg.hidden);
-    this.actor = new FlatMlp([D, ...hidden, D], 'sigmoid', rng);
-    this.critic = new FlatMlp([D, ...hidden, 1], 'linear', rng);
-    this.actorOpt = new FlatAdam(this.actor.numParams, cfg.actorLr, cfg.beta1, cfg.beta2);
-    this.criticOpt = new FlatAdam(this.critic.numParams, cfg.criticLr, cfg.beta1, cfg.beta2);
+    this.actor = new FlatMlp([D, ...hidden, D], 'sigmoid', rng, { onHost: opts.paramsOnHost });
+    this.critic = new FlatMlp([D, ...hidden, 1], 'linear', rng, { onHost: opts.paramsOnHost });
+    this.actorOpt = new FlatAdam(this.actor.numParams, cfg.actorLr, cfg.beta1, cfg.beta2, undefined, this.actor.onHost ? 'host' : 'tensor');
+    this.criticOpt = new FlatAdam(this.critic.numParams, cfg.criticLr, cfg.beta1, cfg.beta2, undefined, this.critic.onHost ? 'host' : 'tensor');
     this.replay = new ReplayBuffer(D, cfg.bufferSize);
     this.topK = new TopKState(cfg.topK, D);
     this.state = new Float32Array(D);
@@ -211,13 +216,13 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
       // dρ/dQ = −τ where d > 0, (1 − τ) elsewhere; averaged over the batch.
       const dq = tf.mul(tf.sub(1 - tau, tf.step(d)), 1 / B) as tf.Tensor2D;
       const { grad: cg } = this.critic.backward(cActs, dq);
-      this.critic.setTheta(this.criticOpt.step(this.critic.theta, cg));
+      this.critic.update(cg, this.criticOpt);
       // Actor: maximise mean Q(μ(s)) through the updated critic (paper Eq. 6).
       const aActs = this.actor.forward(S);
       const qActs = this.critic.forward(aActs[aActs.length - 1]);
       const dmu = this.critic.inputGrad(qActs, this.dQ);
       const { grad: ag } = this.actor.backward(aActs, dmu);
-      this.actor.setTheta(this.actorOpt.step(this.actor.theta, ag));
+      this.actor.update(ag, this.actorOpt);
       if (!wantLoss) return undefined;
       const closs = tf.mean(tf.maximum(tf.mul(d, tau), tf.mul(d, tau - 1)));
       const aloss = tf.neg(tf.mean(qActs[qActs.length - 1]));
@@ -231,8 +236,8 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
 
   snapshot(): L2nasSnapshot {
     return {
-      actor: this.actor.theta.dataSync() as Float32Array,
-      critic: this.critic.theta.dataSync() as Float32Array,
+      actor: this.actor.values(),
+      critic: this.critic.values(),
       actorAdam: this.actorOpt.getState(),
       criticAdam: this.criticOpt.getState(),
       replay: this.replay.snapshot(),
@@ -243,8 +248,8 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
 
   restore(snap: unknown): void {
     const s = snap as L2nasSnapshot;
-    this.actor.setTheta(tf.tensor1d(s.actor));
-    this.critic.setTheta(tf.tensor1d(s.critic));
+    this.actor.setValues(s.actor);
+    this.critic.setValues(s.critic);
     this.actorOpt.setState(s.actorAdam);
     this.criticOpt.setState(s.criticAdam);
     this.replay = ReplayBuffer.restore(s.replay);
@@ -274,8 +279,8 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
         throw new Error(`the policy's ${name} has ${theta.length} parameters (Adam ${adam.m.length}/${adam.v.length}), this agent's has ${n}`);
       }
     }
-    this.actor.setTheta(tf.tensor1d(p.actor));
-    this.critic.setTheta(tf.tensor1d(p.critic));
+    this.actor.setValues(p.actor);
+    this.critic.setValues(p.critic);
     this.actorOpt.setState(p.actorAdam);
     this.criticOpt.setState(p.criticAdam);
   }

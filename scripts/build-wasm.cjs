@@ -9,7 +9,10 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const SOURCES = [{ wat: 'src-main/core/agent/adam-simd.wat', ts: 'src-main/core/agent/adam-simd-bytes.ts', name: 'ADAM_SIMD_WASM' }];
+const SOURCES = [
+  { wat: 'src-main/core/agent/adam-simd.wat', ts: 'src-main/core/agent/adam-simd-bytes.ts', name: 'ADAM_SIMD_WASM' },
+  { wat: 'src-main/core/agent/mlp-simd.wat', ts: 'src-main/core/agent/mlp-simd-bytes.ts', name: 'MLP_SIMD_WASM' },
+];
 
 async function assemble(watFile) {
   const wabt = await require('wabt')();

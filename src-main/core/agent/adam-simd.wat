@@ -3,10 +3,11 @@
 ;; checks that they match). The arithmetic is flat-adam.ts's tensor form, op for op and in the
 ;; same order, so each lane gives the same float32 bits:
 ;;   m ← m·β₁ + g·(1−β₁);  v ← v·β₂ + (g·g)·(1−β₂);  θ ← θ − (m·s) / (√v + ε̂)
-;; All pointers are byte offsets into the module's own memory, 16-byte aligned; `bytes` is the
-;; length of each vector in bytes, a multiple of 16 (the caller pads with zeros).
+;; All pointers are byte offsets into the imported memory (flat-adam.ts's own, or the MLP
+;; kernels' in simd-networks.ts, so that θ and the gradient need no copy), 16-byte aligned;
+;; `bytes` is the length of each vector in bytes, a multiple of 16 (the caller pads with zeros).
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1))
   (func (export "adam")
     (param $m i32) (param $v i32) (param $th i32) (param $g i32) (param $bytes i32)
     (param $b1 f32) (param $c1 f32) (param $b2 f32) (param $c2 f32) (param $s f32) (param $e f32)

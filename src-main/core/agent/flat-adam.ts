@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ADAM_SIMD_WASM } from './adam-simd-bytes';
+import { simdModule, WASM, WASM_PAGE, type WasmModule } from './wasm-simd';
 
 export interface AdamState {
   t: number;
@@ -15,30 +16,12 @@ const f32 = Math.fround;
  */
 export type AdamImpl = 'tensor' | 'host' | 'host-js';
 
-// The WebAssembly JS API members used here: the project's lib (ES2022, no DOM) has no types for
-// the global that Node, Electron and browsers all provide.
-interface WasmModule { readonly __wasmModule?: never }
-interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
-declare const WebAssembly: {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => WasmModule;
-  Instance: new (mod: WasmModule) => { exports: Record<string, unknown> };
-};
-
-let simdModule: WasmModule | null | undefined;
-/** The SIMD kernel (adam-simd.wat), compiled once; null where WebAssembly SIMD is missing. */
-function simdAdam(): WasmModule | null {
-  if (simdModule === undefined) {
-    try {
-      simdModule = WebAssembly.validate(ADAM_SIMD_WASM) ? new WebAssembly.Module(ADAM_SIMD_WASM) : null;
-    } catch {
-      simdModule = null;
-    }
-  }
-  return simdModule;
+/** The Adam kernel (adam-simd.wat); null where WebAssembly SIMD is missing. */
+export function simdAdam(): WasmModule | null {
+  return simdModule(ADAM_SIMD_WASM);
 }
 
-type AdamKernel = (m: number, v: number, th: number, g: number, bytes: number, b1: number, c1: number, b2: number, c2: number, s: number, e: number) => void;
+export type AdamKernel = (m: number, v: number, th: number, g: number, bytes: number, b1: number, c1: number, b2: number, c2: number, s: number, e: number) => void;
 
 /** One optimiser's vectors in a WebAssembly instance's memory: m, v, θ and g, each padded to 16 bytes. */
 class SimdBuffers {
@@ -50,13 +33,10 @@ class SimdBuffers {
   readonly run: AdamKernel;
 
   constructor(mod: WasmModule, size: number) {
-    const inst = new WebAssembly.Instance(mod);
-    const memory = inst.exports.memory as WasmMemory;
     this.region = Math.ceil(size / 4) * 16;
-    const pages = Math.ceil((4 * this.region) / 65536);
-    if (pages > 1) memory.grow(pages - 1);
-    // Views are made after the one grow (growing detaches them); the padding stays zero, so its
-    // lanes compute 0 and never reach θ.
+    const memory = new WASM!.Memory({ initial: Math.ceil((4 * this.region) / WASM_PAGE) });
+    const inst = new WASM!.Instance(mod, { env: { memory } });
+    // The padding stays zero, so its lanes compute 0 and never reach θ.
     const at = (k: number) => new Float32Array(memory.buffer, k * this.region, size);
     [this.m, this.v, this.theta, this.grad] = [at(0), at(1), at(2), at(3)];
     this.run = inst.exports.adam as AdamKernel;

@@ -15,11 +15,14 @@ export type OutputActivation = 'sigmoid' | 'linear';
  *
  * Why: the agent runs up to C_max = 10 actor+critic updates per search step on tiny batches
  * (B = 8), so its cost is the number of tensor ops per update, not FLOPs. One flat θ lets Adam
- * update every weight in ~10 ops (instead of ~10 per variable), and the explicit backward pass
+ * update every weight in one pass (flat-adam.ts) instead of ~10 ops per variable, and the explicit backward pass
  * (fused matMul+bias+ReLU forward, three ops per layer back) avoids the autodiff tape. The
  * gradients are checked against finite differences in test/unit/flat-mlp.test.ts.
  *
  * Layout of θ: for each layer, W (fanIn×fanOut, row-major) then b (fanOut).
+ *
+ * The agent uses it on GPU backends (networks.ts TfNetworks); on WASM and CPU, simd-mlp.ts runs
+ * the same arithmetic in WebAssembly SIMD kernels, and the tests compare the two bit for bit.
  */
 export class FlatMlp {
   readonly sizes: readonly number[];

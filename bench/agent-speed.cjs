@@ -60,11 +60,11 @@ const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
   log(`backend: ${backend.backend}; agent engine: ${engine}; node ${process.version}; ${os.cpus()[0].model}, ${os.cpus().length} cores; ${new Date().toISOString()}`);
   log(`preset ${preset} (hidden ${cfg.hidden}×${cfg.hiddenLayers}, batch ${cfg.batchSize}, C_max ${cfg.cMax}), ${steps} steps per run\n`);
 
-  const runOurs = (seed, hook) => {
+  const runOurs = (seed, hook, n = steps) => {
     const agent = new L2nasAgent(space, cfg, new Rng(seed), { engine });
     hook?.(agent);
     const t0 = performance.now();
-    for (let t = 0; t < steps; t++) {
+    for (let t = 0; t < n; t++) {
       const p = agent.propose(t);
       const v = query(p.arch);
       agent.observe(p, v, reward(v));
@@ -110,9 +110,11 @@ const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
   // TF.js kernels in one steady-state step (the SIMD engine runs only the output sigmoid and the losses there).
   {
-    const { agent } = runOurs(0);
+    // 100 steps: C = C_max from step 8·C_max on.
+    const warm = Math.min(steps, 100);
+    const { agent } = runOurs(0, undefined, warm);
     const info = await tf.profile(() => {
-      const p = agent.propose(steps);
+      const p = agent.propose(warm);
       const v = query(p.arch);
       agent.observe(p, v, reward(v));
     });

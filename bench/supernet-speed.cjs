@@ -3,7 +3,15 @@
 // space, at each supernet's default settings (common/supernets.ts; embedded MNIST). Each measurement runs in its own child process (a process keeps the
 // first backend it loads). Needs the build:
 //   npx tsc -p tsconfig.node.json && node bench/supernet-speed.cjs [--steps 60] [--queries 10]
-// Writes bench/results/supernet-speed.md.
+//        [--torch /path/to/python] [--nb201-only]
+// Writes bench/results/supernet-speed.md (not with --nb201-only, which times only the NB201 line
+// on WASM). With --torch, the PyTorch twin of the NB201 line (bench/supernet_torch_twin.py, a
+// measuring stick: torch must be installed there) runs right after, with 1 and 2 threads, and
+// the ratio ours / PyTorch is printed (issue #14 item 4).
+const strArg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -68,7 +76,8 @@ async function main() {
   }
   const { SUPERNET_SPECS } = require(path.join(OUT, 'common', 'supernets'));
   const [DEMO_DEFAULTS, DARTS_DEMO_DEFAULTS] = [SUPERNET_SPECS.nb201.defaults, SUPERNET_SPECS.darts.defaults];
-  const plan = [
+  const nb201Only = process.argv.includes('--nb201-only');
+  const plan = nb201Only ? [['nb201', 'wasm', arg('--steps', 60), arg('--queries', 10)]] : [
     ['nb201', 'tensorflow', arg('--steps', 60), arg('--queries', 10)],
     ['nb201', 'wasm', arg('--steps', 60), arg('--queries', 10)],
     // The CPU backend's conv gradients are plain JavaScript: a few steps are enough to see the rate.
@@ -88,6 +97,19 @@ async function main() {
     console.log(JSON.stringify(res));
     rows.push(res);
   }
+  const torchRows = [];
+  const py = strArg('--torch');
+  if (py) {
+    const d = DEMO_DEFAULTS;
+    const ours = rows.find((r) => r.space === 'nb201' && r.backend === 'wasm' && r.ok);
+    for (const threads of [1, 2]) {
+      const out = execFileSync(py, [path.join(__dirname, 'supernet_torch_twin.py'), '--threads', String(threads), '--steps', String(arg('--steps', 60)), '--C', String(d.C), '--N', String(d.N), '--batch', String(d.batchSize)], { encoding: 'utf8', timeout: 900_000 });
+      const t = JSON.parse(out.trim().split('\n').pop());
+      console.log(JSON.stringify({ ...t, oursOverPytorch: ours ? ours.imagesPerSecond / t.imagesPerSecond : null, loadAverage: os.loadavg() }));
+      torchRows.push(t);
+    }
+  }
+  if (nb201Only) return;
   const cpus = os.cpus();
   const md = [
     '# Supernet training speed per backend',
@@ -101,6 +123,8 @@ async function main() {
     ...rows.map((r) => r.ok
       ? `| ${r.space} | ${r.backend} | yes | ${r.imagesPerSecond.toFixed(1)} | ${r.secondsPerQuery.toFixed(3)} | ${r.steps} (+${r.warmSteps} warm-up) | ${r.reason} |`
       : `| ${r.space} | ${r.backend} | no | – | – | – | ${r.reason.replace(/\|/g, '\\|')} |`),
+    ...(torchRows.length ? ['', '| PyTorch twin (bench/supernet_torch_twin.py) | threads | images/s | ours (wasm, 1 thread) / PyTorch |', '|---|---|---|---|',
+      ...torchRows.map((t) => `| torch ${t.torch} | ${t.threads} | ${t.imagesPerSecond.toFixed(1)} | ${(rows.find((r) => r.space === 'nb201' && r.backend === 'wasm' && r.ok)?.imagesPerSecond / t.imagesPerSecond).toFixed(2)} |`)] : []),
     '',
     'Numbers are from one run on a shared machine; expect ±15 % between runs. tfjs-node',
     '(`tensorflow`) is not installable in this environment; the reason above is the loader\'s own.',

@@ -109,6 +109,7 @@ export function buildProgram(): Command {
       .option('--steps <n>', 'queries (default: the preset’s, or the supernet\'s)', int('--steps', 1, SEARCH_STEPS_MAX))
       .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0, SEED_MAX), 0)
       .option('--set <key=value>', 'override an agent setting, e.g. actorLr=1e-3; repeatable', (v: string, p: string[]) => [...p, v], [])
+      .addOption(localMoveOption())
       .addOption(new Option('--reward <kind>', "reward: Eq. 3 (100^acc) or Eq. 7 (rescaled by Acc(Env), transfer); default: the preset's").choices(['eq3', 'eq7']))
       .option('--acc-env <percent>', "use reward Eq. 7 with this Acc(Env) (default for Eq. 7: the search column's maximum on a table, the supernet's best validation accuracy on a supernet)", positive('--acc-env', 100))
       .option('--acc-env-column <column>', "table search, Eq. 7: Acc(Env) is this column's maximum (default: the search column)")
@@ -118,6 +119,7 @@ export function buildProgram(): Command {
       .addOption(backendOption())
       .option('-q, --quiet', 'no progress bar or summary'),
   ).action(async (o) => {
+    if (o.localMove !== undefined && o.method !== 'local') throw new UsageError(`--local-move belongs to --method local (this run's method: ${o.method})`);
     // --policy (issue #12): checked against the config before the folder exists; copied in after.
     const start = (config: RunConfig): { config: RunConfig; afterCreate?: (dir: string) => void } => {
       if (!o.policy) return { config };
@@ -129,13 +131,14 @@ export function buildProgram(): Command {
       if (o.accEnvColumn !== undefined) throw new UsageError('--acc-env-column belongs to table searches; a supernet\'s Acc(Env) is its best validation accuracy (or --acc-env)');
       if (!isSupernetId(o.space)) throw new UsageError(`no supernet over the "${o.space}" space (supernets: ${SUPERNET_IDS.join(', ')})`);
       const agent = o.preset || o.set.length ? { preset: (o.preset ?? 'nb201-tuned') as PresetName, config: agentOf(o.preset ?? 'nb201-tuned', o.set) } : undefined;
-      const { config, afterCreate } = start({ ...supernetConfigOf(o, agent), backend: o.backend });
+      const { config, afterCreate } = start({ ...supernetConfigOf(o, agent), backend: o.backend, ...(o.localMove ? { local: { move: o.localMove } } : {}) });
       await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery, checkSupernetInputs(config), afterCreate);
       return;
     }
     if (!o.benchmark.length) throw new UsageError('a table search needs --benchmark <csv> (or use --estimator supernet)');
     if (o.space !== 'nb201') throw new UsageError(`benchmark tables exist for the nb201 space only ("${o.space}" is far too large to tabulate): use --estimator supernet`);
-    const { config, afterCreate } = start(runConfigFromOptions({ ...o, preset: o.preset ?? 'nb201', accEnv: o.accEnv }));
+    const set = o.localMove ? [...o.set, `local.move=${o.localMove}`] : o.set;
+    const { config, afterCreate } = start(runConfigFromOptions({ ...o, set, preset: o.preset ?? 'nb201', accEnv: o.accEnv }));
     await searchCommand(config, o.out, !!o.quiet, o.checkpointEvery, undefined, afterCreate);
   });
 
@@ -174,6 +177,7 @@ export function buildProgram(): Command {
     .option('--methods <list>', `methods (${METHOD_NAMES.join(',')})`, list, [...METHOD_NAMES])
     .option('--presets <list>', 'L²NAS presets to compare', list, ['nb201'])
     .option('--set <key=value>', 'override a setting for every run; repeatable', (v: string, p: string[]) => [...p, v], [])
+    .addOption(localMoveOption())
     .option('--jobs <n>', 'parallel worker processes', int('--jobs', 1), 1)
     .option('--json <file>', 'write the rows as JSON')
     .option('--plot <dir>', 'write best-so-far-vs-queries SVG plots')
@@ -184,12 +188,13 @@ export function buildProgram(): Command {
       const reports: string[] = o.report ?? o.metrics;
       if (reports.length !== o.metrics.length) throw new UsageError(`--report lists ${reports.length} columns but --metrics lists ${o.metrics.length}; they pair by position`);
       for (const m of o.methods) if (!(METHOD_NAMES as readonly string[]).includes(m)) throw new UsageError(`unknown method "${m}" (choose from ${METHOD_NAMES.join(', ')})`);
+      if (o.localMove !== undefined && !o.methods.includes('local')) throw new UsageError('--local-move belongs to the local method, which --methods does not list');
       const configs = [];
       for (let i = 0; i < o.metrics.length; i++) {
         for (const method of o.methods) {
           for (const preset of method === 'l2nas' ? o.presets : [o.presets[0]]) {
             for (let seed = 0; seed < o.seeds; seed++) {
-              const config = runConfigFromOptions({ space, method, preset, benchmark: o.benchmark, metric: o.metrics[i], report: [reports[i]], seed, set: o.set, backend: o.backend });
+              const config = runConfigFromOptions({ space, method, preset, benchmark: o.benchmark, metric: o.metrics[i], report: [reports[i]], seed, set: method === 'local' && o.localMove ? [...o.set, `local.move=${o.localMove}`] : o.set, backend: o.backend });
               configs.push({ config, report: reports[i] });
             }
           }
@@ -290,6 +295,11 @@ export function buildProgram(): Command {
 }
 
 /** An agent config from a preset and `--set` overrides (a bad key or value is a UsageError). */
+/** Local search's move rule (contracts/run.ts `local.move`; the same as --set local.move=…). */
+function localMoveOption(): Option {
+  return new Option('--local-move <rule>', 'method local: move to the first improving neighbour (in random order) or query all unseen neighbours and move to the best (default: first)').choices(['first', 'best']);
+}
+
 function agentOf(preset: string, set: string[]) {
   try {
     return resolveAgentConfig(preset, parseOverrides(set).agent);

@@ -134,6 +134,11 @@ export const RunConfigSchema = z
     agent: AgentConfigSchema,
     rea: z.object({ population: z.number().int().min(1), sample: z.number().int().min(1) }).strict(),
     reinforce: z.object({ lr: z.number().gt(0), baselineMomentum: z.number().min(0).lt(1) }).strict(),
+    /**
+     * Local search (method `local`): move to the first improving neighbour or to the best one
+     * (core/baselines/local-search.ts). Absent (runs made before it existed, other methods): first.
+     */
+    local: z.object({ move: z.enum(['first', 'best']) }).strict().optional(),
     reward: RewardConfigSchema,
     steps: z.number().int().min(1).max(SEARCH_STEPS_MAX),
     seed: SeedSchema,

@@ -12,6 +12,7 @@ import type { RewardKind } from '../common/rewards';
 import type { PresetName } from '../contracts/agent-config';
 import type { RewardConfig } from '../contracts/run';
 import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
+import { LOCAL_DEFAULTS, type LocalSearchOptions } from '../core/baselines/local-search';
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
 import type { DatasetCheck, DatasetSpec } from '../contracts/dataset';
 import type { AgentChoice } from '../contracts/agent-config';
@@ -81,34 +82,42 @@ export function settleTableReward(config: RunConfig, table: BenchmarkTable): Run
   return { ...config, reward: { ...r, accEnv } };
 }
 
-/** `--set key=value` overrides of agent (or `rea.`/`reinforce.`) settings, typed by the schema. */
+/** `--set key=value` overrides of agent (or `rea.`/`reinforce.`/`local.`) settings, typed by the schema. */
 export function parseOverrides(pairs: readonly string[]): {
   agent: Partial<AgentConfig>;
   rea: Record<string, number>;
   reinforce: Record<string, number>;
+  local?: LocalSearchOptions;
 } {
   const agent: Record<string, unknown> = {};
   const rea: Record<string, number> = {};
   const reinforce: Record<string, number> = {};
+  let local: LocalSearchOptions | undefined;
   const shape = AgentConfigSchema.shape as Record<string, unknown>;
   for (const pair of pairs) {
     const m = /^([A-Za-z.]+)=(.+)$/.exec(pair);
     if (!m) throw new UsageError(`--set expects key=value, got "${pair}"`);
     const [, key, raw] = m;
     const num = Number(raw);
+    if (key.startsWith('local.')) {
+      if (key !== 'local.move') throw new UsageError(`--set: unknown local search setting "${key}" (local.move=first|best)`);
+      if (raw !== 'first' && raw !== 'best') throw new UsageError(`--set local.move: "${raw}" is not a move rule (choose first or best)`);
+      local = { move: raw };
+      continue;
+    }
     if (key.startsWith('rea.') || key.startsWith('reinforce.')) {
       if (!Number.isFinite(num)) throw new UsageError(`--set ${key}: "${raw}" is not a number`);
       (key.startsWith('rea.') ? rea : reinforce)[key.slice(key.indexOf('.') + 1)] = num;
       continue;
     }
     if (!(key in shape)) {
-      throw new UsageError(`--set: unknown setting "${key}" (agent settings: ${Object.keys(shape).join(', ')}; or rea.population, rea.sample, reinforce.lr, reinforce.baselineMomentum)`);
+      throw new UsageError(`--set: unknown setting "${key}" (agent settings: ${Object.keys(shape).join(', ')}; or rea.population, rea.sample, reinforce.lr, reinforce.baselineMomentum, local.move)`);
     }
     if (raw === 'true' || raw === 'false') agent[key] = raw === 'true';
     else if (Number.isFinite(num)) agent[key] = num;
     else agent[key] = raw; // an enum setting; the schema names the allowed values
   }
-  return { agent: agent as Partial<AgentConfig>, rea, reinforce };
+  return { agent: agent as Partial<AgentConfig>, rea, reinforce, ...(local ? { local } : {}) };
 }
 
 /** A candidate config.json, validated: the first problem becomes a UsageError naming the field. */
@@ -156,6 +165,8 @@ export function runConfigFromOptions(o: SearchOptionsInput): RunConfig {
     agent,
     rea: { ...REA_DEFAULTS, ...ov.rea },
     reinforce: { ...REINFORCE_DEFAULTS, ...ov.reinforce },
+    // Written for local-search runs (and when asked), so config.json says which move rule ran.
+    ...(o.method === 'local' || ov.local ? { local: ov.local ?? LOCAL_DEFAULTS } : {}),
     reward: tableRewardOf(o, o.preset, o.metric),
     steps: o.steps ?? PRESETS[o.preset as keyof typeof PRESETS].steps,
     seed: o.seed,

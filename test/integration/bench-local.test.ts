@@ -52,4 +52,27 @@ describe('l2nas bench with local search', () => {
     expect(a.filter((e) => e.phase === 'random').length).toBeGreaterThan(1); // restarts happened after the checkpoint too
     expect(strip(cut)).toEqual(a);
   });
+
+  it('--local-move best (or --set local.move=best) is recorded in config.json and changes the run; misuse is refused', () => {
+    const dir = tempDir('local-move');
+    const table = writeSyntheticNb201(path.join(dir, 't.csv'));
+    const search = (out: string, ...extra: string[]) =>
+      spawnSync(process.execPath, [BIN, 'search', '--benchmark', table, '--metric', 'acc', '--steps', '60', '--seed', '2', '--out', path.join(dir, out), '-q', ...extra], { cwd: ROOT, encoding: 'utf8' });
+    const cfg = (out: string) => JSON.parse(fs.readFileSync(path.join(dir, out, 'config.json'), 'utf8')) as { local?: { move: string } };
+    const archs = (out: string) => fs.readFileSync(path.join(dir, out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { arch: string }).arch);
+    expect(search('first', '--method', 'local').status).toBe(0);
+    expect(search('best', '--method', 'local', '--local-move', 'best').status).toBe(0);
+    expect(search('best-set', '--method', 'local', '--set', 'local.move=best').status).toBe(0);
+    expect(cfg('first').local).toEqual({ move: 'first' });
+    expect(cfg('best').local).toEqual({ move: 'best' });
+    expect(archs('best-set')).toEqual(archs('best'));
+    expect(archs('best')).not.toEqual(archs('first'));
+    const wrongMethod = search('x1', '--method', 'rea', '--local-move', 'best');
+    expect(wrongMethod.status).not.toBe(0);
+    expect(wrongMethod.stderr).toContain('--local-move belongs to --method local');
+    const badRule = search('x2', '--method', 'local', '--set', 'local.move=steepest');
+    expect(badRule.status).not.toBe(0);
+    expect(badRule.stderr).toContain('"steepest" is not a move rule (choose first or best)');
+    expect(fs.existsSync(path.join(dir, 'x1'))).toBe(false);
+  });
 });

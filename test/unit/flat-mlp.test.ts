@@ -31,7 +31,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const mlp = new FlatMlp([6, 9, 7, 4], output, rng);
         const xv = rng.fillUniform(new Float32Array(3 * 6), -1, 1);
         const wv = rng.fillUniform(new Float32Array(3 * 4), -1, 1);
-        mlp.layers(); // the cached per-layer views belong to the MLP
+        // The cached per-layer views and θ as a tensor (made on demand on the host path) belong to the MLP.
+        mlp.layers();
+        void mlp.theta;
         const before = tf.memory().numTensors;
         const [ours, dxOurs] = tf.tidy(() => {
           const x = tf.tensor2d(xv, [3, 6]);

@@ -97,14 +97,14 @@ export async function runBench(plan: BenchPlan): Promise<{ rows: BenchRow[]; cur
   const groups = new Map<string, { task: BenchTask; res: BenchTaskResult[] }>();
   for (const r of results) {
     const t = tasks[r.id];
-    const k = [t.config.method, t.config.method === 'l2nas' ? t.config.preset : '-', t.config.estimator.metric, t.report].join('|');
+    const k = [t.config.method, variantOf(t.config), t.config.estimator.metric, t.report].join('|');
     if (!groups.has(k)) groups.set(k, { task: t, res: [] });
     groups.get(k)!.res.push(r);
   }
   const rows: BenchRow[] = [];
   const curves = [];
   for (const { task, res } of groups.values()) {
-    const preset = task.config.method === 'l2nas' ? task.config.preset : '-';
+    const preset = variantOf(task.config);
     const secondsPer1000Steps = (res.reduce((a, r) => a + r.seconds / r.steps, 0) / res.length) * 1000;
     plan.marks.forEach((mark, i) => {
       const [mean, std] = meanStd(res.map((r) => r.atMarks[i]));
@@ -123,6 +123,13 @@ export async function runBench(plan: BenchPlan): Promise<{ rows: BenchRow[]; cur
     });
   }
   return { rows, curves, backend: results[0]?.backend ?? (await selectBackend()).backend };
+}
+
+/** The row's `preset` column: the L²NAS preset; for local search with best improvement, that rule; else '-'. */
+function variantOf(config: RunConfig): string {
+  if (config.method === 'l2nas') return config.preset;
+  if (config.method === 'local' && config.local?.move === 'best') return 'best-improvement';
+  return '-';
 }
 
 /** Table-1-style text: one line per method/preset, one column per (report, steps). */

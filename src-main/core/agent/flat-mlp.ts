@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
+import type { FlatAdam } from './flat-adam';
+
+function hostMemoryBackend(): boolean {
+  const b = tf.getBackend();
+  return b === 'wasm' || b === 'cpu';
+}
 
 export type OutputActivation = 'sigmoid' | 'linear';
 
@@ -9,24 +15,35 @@ export type OutputActivation = 'sigmoid' | 'linear';
  *
  * Why: the agent runs up to C_max = 10 actor+critic updates per search step on tiny batches
  * (B = 8), so its cost is the number of tensor ops per update, not FLOPs. One flat θ lets Adam
- * update every weight in ~10 ops (instead of ~10 per variable), and the explicit backward pass
+ * update every weight in one pass (flat-adam.ts) instead of ~10 ops per variable, and the explicit backward pass
  * (fused matMul+bias+ReLU forward, three ops per layer back) avoids the autodiff tape. The
  * gradients are checked against finite differences in test/unit/flat-mlp.test.ts.
  *
  * Layout of θ: for each layer, W (fanIn×fanOut, row-major) then b (fanOut).
+ *
+ * The agent uses it on GPU backends (networks.ts TfNetworks); on WASM and CPU, simd-mlp.ts runs
+ * the same arithmetic in WebAssembly SIMD kernels, and the tests compare the two bit for bit.
  */
 export class FlatMlp {
   readonly sizes: readonly number[];
   readonly output: OutputActivation;
   readonly numParams: number;
+  /**
+   * θ lives in host memory as a Float32Array (WASM and CPU backends: their tensors are in host
+   * memory anyway, and Adam runs as a host loop, see flat-adam.ts) or as a tensor (GPU backends).
+   */
+  readonly onHost: boolean;
   private readonly offsets: { w: number; b: number }[] = [];
-  private thetaT: tf.Tensor1D;
+  private hostTheta: Float32Array | null = null;
+  /** θ as a tensor: the parameters on a GPU backend; on the host path a copy made on demand. */
+  private thetaT: tf.Tensor1D | null = null;
   private views: { W: tf.Tensor2D; b: tf.Tensor1D }[] | null = null;
 
-  constructor(sizes: readonly number[], output: OutputActivation, init: Rng | Float32Array) {
+  constructor(sizes: readonly number[], output: OutputActivation, init: Rng | Float32Array, opts: { onHost?: boolean } = {}) {
     if (sizes.length < 2) throw new Error('FlatMlp: needs at least an input and an output size');
     this.sizes = sizes;
     this.output = output;
+    this.onHost = opts.onHost ?? hostMemoryBackend();
     let n = 0;
     for (let l = 0; l + 1 < sizes.length; l++) {
       this.offsets.push({ w: n, b: n + sizes[l] * sizes[l + 1] });
@@ -36,7 +53,7 @@ export class FlatMlp {
     let values: Float32Array;
     if (init instanceof Float32Array) {
       if (init.length !== n) throw new Error(`FlatMlp: θ has ${init.length} values, expected ${n}`);
-      values = init;
+      values = init.slice();
     } else {
       // PyTorch nn.Linear default: W, b ~ U(−1/√fanIn, 1/√fanIn) — the reference implementation's init.
       values = new Float32Array(n);
@@ -46,34 +63,65 @@ export class FlatMlp {
         for (let i = this.offsets[l].w; i < end; i++) values[i] = init.uniform(-bound, bound);
       }
     }
-    this.thetaT = tf.keep(tf.tensor1d(values));
+    if (this.onHost) this.hostTheta = values;
+    else this.thetaT = tf.keep(tf.tensor1d(values));
   }
 
+  /** θ as a tensor (owned by the MLP: valid until the next update or `setValues`). */
   get theta(): tf.Tensor1D {
+    // A copy: θ changes in place on the host path, this tensor must not (see `update`).
+    if (!this.thetaT) this.thetaT = tf.keep(tf.tensor1d(this.hostTheta!.slice()));
     return this.thetaT;
   }
 
-  /** Replaces θ (the old tensor and its views are disposed; the MLP owns `next`). */
-  setTheta(next: tf.Tensor1D): void {
-    if (next === this.thetaT) return;
-    this.disposeViews();
-    this.thetaT.dispose();
+  /** A copy of θ. */
+  values(): Float32Array {
+    return this.hostTheta ? this.hostTheta.slice() : (this.thetaT!.dataSync() as Float32Array).slice();
+  }
+
+  /** Replaces θ by a copy of `v`. */
+  setValues(v: Float32Array): void {
+    if (v.length !== this.numParams) throw new Error(`FlatMlp: θ has ${v.length} values, expected ${this.numParams}`);
+    this.invalidate();
+    if (this.hostTheta) this.hostTheta.set(v);
+    else this.thetaT = tf.keep(tf.tensor1d(v));
+  }
+
+  /** One optimiser step from the flat gradient (same layout as θ). */
+  update(grad: tf.Tensor1D, opt: FlatAdam): void {
+    if (opt.onHost !== this.onHost) throw new Error('FlatMlp.update: the optimiser and the MLP keep their values in different places');
+    if (this.hostTheta) {
+      const g = grad.dataSync();
+      // Views first: on the CPU backend a tensor made from a Float32Array shares its memory, so
+      // the views must be gone before θ changes in place.
+      this.invalidate();
+      opt.stepHost(this.hostTheta, g);
+      return;
+    }
+    const next = opt.step(this.thetaT!, grad);
+    this.invalidate();
     this.thetaT = tf.keep(next);
+  }
+
+  /** Drops what was derived from θ (per-layer views, the tensor θ); on the GPU path also θ itself. */
+  private invalidate(): void {
+    this.disposeViews();
+    this.thetaT?.dispose();
+    this.thetaT = null;
   }
 
   /** Per-layer W and b, cut from θ once per θ. */
   layers(): { W: tf.Tensor2D; b: tf.Tensor1D }[] {
-    if (!this.views) this.views = this.hostMemoryBackend() ? this.unpackOnHost() : this.unpackBySlicing();
+    if (!this.views) this.views = this.hostTheta ? this.unpackOnHost(this.hostTheta) : this.unpackBySlicing(this.thetaT!);
     return this.views;
   }
 
   /**
-   * On backends whose tensors live in host memory (WASM, CPU) one read of θ and eight uploads
-   * are ~10× cheaper than eight `slice` kernels: TF.js WASM's Slice copies the WHOLE input out
-   * of the heap for every slice (measured here: 46 µs per slice of a 40k θ).
+   * On backends whose tensors live in host memory (WASM, CPU) eight uploads from the host θ are
+   * ~10× cheaper than eight `slice` kernels: TF.js WASM's Slice copies the WHOLE input out of
+   * the heap for every slice (measured here: 46 µs per slice of a 40k θ).
    */
-  private unpackOnHost(): { W: tf.Tensor2D; b: tf.Tensor1D }[] {
-    const v = this.thetaT.dataSync() as Float32Array;
+  private unpackOnHost(v: Float32Array): { W: tf.Tensor2D; b: tf.Tensor1D }[] {
     return this.offsets.map((o, l) => {
       const fi = this.sizes[l];
       const fo = this.sizes[l + 1];
@@ -84,8 +132,7 @@ export class FlatMlp {
     });
   }
 
-  private unpackBySlicing(): { W: tf.Tensor2D; b: tf.Tensor1D }[] {
-    const theta = this.thetaT;
+  private unpackBySlicing(theta: tf.Tensor1D): { W: tf.Tensor2D; b: tf.Tensor1D }[] {
     return tf.tidy(() =>
       this.offsets.map((o, l) => {
         const fi = this.sizes[l];
@@ -96,11 +143,6 @@ export class FlatMlp {
         };
       }),
     );
-  }
-
-  private hostMemoryBackend(): boolean {
-    const b = tf.getBackend();
-    return b === 'wasm' || b === 'cpu';
   }
 
   /**
@@ -188,7 +230,6 @@ export class FlatMlp {
   }
 
   dispose(): void {
-    this.disposeViews();
-    this.thetaT.dispose();
+    this.invalidate();
   }
 }

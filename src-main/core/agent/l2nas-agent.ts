@@ -1,11 +1,10 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { AgentConfig } from '../../contracts/agent-config';
 import type { Rng } from '../../common/rng';
 import type { SearchSpace } from '../../common/spaces/space';
 import type { Proposal, SearchStrategy, StepInfo } from '../../common/strategy';
 import { epsilonAt } from './exploration';
-import { FlatAdam, type AdamState } from './flat-adam';
-import { FlatMlp } from './flat-mlp';
+import type { AdamState } from './flat-adam';
+import { createNetworks, type AgentNetworks, type L2nasPolicy, type NetworkEngine } from './networks';
 import { ReplayBuffer, type ReplaySnapshot } from './replay-buffer';
 import { TopKState } from '../../common/top-k-state';
 import { neighbours } from '../baselines/local-search';
@@ -20,8 +19,7 @@ export interface L2nasSnapshot {
   seen: string[];
 }
 
-/** The learned part of an agent: networks and optimiser states (policy files, issue #12). */
-export type L2nasPolicy = Pick<L2nasSnapshot, 'actor' | 'critic' | 'actorAdam' | 'criticAdam'>;
+export type { L2nasPolicy } from './networks';
 
 /** Most single-choice mutations tried to turn a repeated architecture into an unseen one. */
 const DEDUPE_TRIES = 100;
@@ -36,10 +34,7 @@ const TOURNAMENT = 3;
  */
 export class L2nasAgent<A> implements SearchStrategy<A> {
   readonly method = 'l2nas' as const;
-  private readonly actor: FlatMlp;
-  private readonly critic: FlatMlp;
-  private readonly actorOpt: FlatAdam;
-  private readonly criticOpt: FlatAdam;
+  private readonly nets: AgentNetworks;
   private replay: ReplayBuffer;
   private topK: TopKState;
   private seen = new Set<string>();
@@ -50,19 +45,19 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
   private readonly sBatch: Float32Array;
   private readonly aBatch: Float32Array;
   private readonly rBatch: Float32Array;
-  private readonly dQ: tf.Tensor2D;
 
   constructor(
     private readonly space: SearchSpace<A>,
     readonly cfg: AgentConfig,
     private readonly rng: Rng,
+    /**
+     * Which implementation of the networks (networks.ts): by default the WebAssembly SIMD one on
+     * the WASM and CPU backends, TF.js ops elsewhere. Both give the same bits on WASM; tests compare them.
+     */
+    opts: { engine?: NetworkEngine } = {},
   ) {
     const D = (this.dim = space.dim);
-    const hidden = Array.from({ length: cfg.hiddenLayers }, () => cfg.hidden);
-    this.actor = new FlatMlp([D, ...hidden, D], 'sigmoid', rng);
-    this.critic = new FlatMlp([D, ...hidden, 1], 'linear', rng);
-    this.actorOpt = new FlatAdam(this.actor.numParams, cfg.actorLr, cfg.beta1, cfg.beta2);
-    this.criticOpt = new FlatAdam(this.critic.numParams, cfg.criticLr, cfg.beta1, cfg.beta2);
+    this.nets = createNetworks(D, cfg, rng, opts.engine);
     this.replay = new ReplayBuffer(D, cfg.bufferSize);
     this.topK = new TopKState(cfg.topK, D);
     this.state = new Float32Array(D);
@@ -70,16 +65,16 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     this.sBatch = new Float32Array(cfg.batchSize * D);
     this.aBatch = new Float32Array(cfg.batchSize * D);
     this.rBatch = new Float32Array(cfg.batchSize);
-    // d(−mean Q)/dQ for the actor's objective; constant, so made once.
-    this.dQ = tf.keep(tf.fill([cfg.batchSize, 1], -1 / cfg.batchSize) as tf.Tensor2D);
   }
 
   /** μ(s) for one state. */
   act(state: Float32Array): Float32Array {
-    return tf.tidy(() => {
-      const acts = this.actor.forward(tf.tensor2d(state, [1, this.dim]));
-      return acts[acts.length - 1].dataSync() as Float32Array;
-    });
+    return this.nets.act(state);
+  }
+
+  /** Q(α) for `rows` α's (row-major): the critic's quantile estimates. */
+  criticValues(alphas: Float32Array, rows: number): Float32Array {
+    return this.nets.criticValues(alphas, rows);
   }
 
   propose(step: number): Proposal<A> {
@@ -151,10 +146,7 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     const D = this.dim;
     const enc = new Float32Array(cands.length * D);
     cands.forEach((a, i) => this.space.encode(a, enc.subarray(i * D, (i + 1) * D)));
-    const q = tf.tidy(() => {
-      const acts = this.critic.forward(tf.tensor2d(enc, [cands.length, D]));
-      return acts[acts.length - 1].dataSync();
-    });
+    const q = this.nets.criticValues(enc, cands.length);
     let best = 0;
     for (let i = 1; i < q.length; i++) if (q[i] > q[best]) best = i;
     return cands[best];
@@ -197,44 +189,13 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
 
   /** One critic and one actor update on a batch sampled with replacement from R. */
   private trainBatch(wantLoss: boolean): [number, number] | null {
-    const { cfg, dim: D } = this;
-    const B = cfg.batchSize;
-    const tau = cfg.tau;
-    this.replay.sample(this.rng, B, this.sBatch, this.aBatch, this.rBatch);
-    const losses = tf.tidy((): tf.Tensor | undefined => {
-      const S = tf.tensor2d(this.sBatch, [B, D]);
-      const A = tf.tensor2d(this.aBatch, [B, D]);
-      const R = tf.tensor2d(this.rBatch, [B, 1]);
-      // Critic: minimise mean ρ_τ(r − Q(α)), ρ_τ(d) = max(τd, (τ−1)d) (check loss, paper Eq. 5).
-      const cActs = this.critic.forward(A);
-      const d = tf.sub(R, cActs[cActs.length - 1]);
-      // dρ/dQ = −τ where d > 0, (1 − τ) elsewhere; averaged over the batch.
-      const dq = tf.mul(tf.sub(1 - tau, tf.step(d)), 1 / B) as tf.Tensor2D;
-      const { grad: cg } = this.critic.backward(cActs, dq);
-      this.critic.setTheta(this.criticOpt.step(this.critic.theta, cg));
-      // Actor: maximise mean Q(μ(s)) through the updated critic (paper Eq. 6).
-      const aActs = this.actor.forward(S);
-      const qActs = this.critic.forward(aActs[aActs.length - 1]);
-      const dmu = this.critic.inputGrad(qActs, this.dQ);
-      const { grad: ag } = this.actor.backward(aActs, dmu);
-      this.actor.setTheta(this.actorOpt.step(this.actor.theta, ag));
-      if (!wantLoss) return undefined;
-      const closs = tf.mean(tf.maximum(tf.mul(d, tau), tf.mul(d, tau - 1)));
-      const aloss = tf.neg(tf.mean(qActs[qActs.length - 1]));
-      return tf.stack([closs, aloss]);
-    });
-    if (!losses) return null;
-    const v = losses.dataSync();
-    losses.dispose();
-    return [v[0], v[1]];
+    this.replay.sample(this.rng, this.cfg.batchSize, this.sBatch, this.aBatch, this.rBatch);
+    return this.nets.train(this.sBatch, this.aBatch, this.rBatch, wantLoss);
   }
 
   snapshot(): L2nasSnapshot {
     return {
-      actor: this.actor.theta.dataSync() as Float32Array,
-      critic: this.critic.theta.dataSync() as Float32Array,
-      actorAdam: this.actorOpt.getState(),
-      criticAdam: this.criticOpt.getState(),
+      ...this.nets.policy(),
       replay: this.replay.snapshot(),
       topK: this.topK.snapshot(),
       seen: [...this.seen],
@@ -243,10 +204,7 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
 
   restore(snap: unknown): void {
     const s = snap as L2nasSnapshot;
-    this.actor.setTheta(tf.tensor1d(s.actor));
-    this.critic.setTheta(tf.tensor1d(s.critic));
-    this.actorOpt.setState(s.actorAdam);
-    this.criticOpt.setState(s.criticAdam);
+    this.nets.setPolicy(s);
     this.replay = ReplayBuffer.restore(s.replay);
     this.topK = TopKState.restore(this.cfg.topK, this.dim, s.topK);
     this.topK.state(this.state);
@@ -257,8 +215,7 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
 
   /** Actor, critic and their Adam states: what a policy file carries (node/policy-file.ts). */
   policy(): L2nasPolicy {
-    const { actor, critic, actorAdam, criticAdam } = this.snapshot();
-    return { actor, critic, actorAdam, criticAdam };
+    return this.nets.policy();
   }
 
   /**
@@ -267,26 +224,19 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
    * checked first, so a refused policy leaves the agent untouched.
    */
   loadPolicy(p: L2nasPolicy): void {
-    const want = { actor: this.actor.numParams, critic: this.critic.numParams };
+    const want = { actor: this.nets.actorParams, critic: this.nets.criticParams };
     for (const [name, theta, adam] of [['actor', p.actor, p.actorAdam], ['critic', p.critic, p.criticAdam]] as const) {
       const n = want[name];
       if (theta.length !== n || adam.m.length !== n || adam.v.length !== n) {
         throw new Error(`the policy's ${name} has ${theta.length} parameters (Adam ${adam.m.length}/${adam.v.length}), this agent's has ${n}`);
       }
     }
-    this.actor.setTheta(tf.tensor1d(p.actor));
-    this.critic.setTheta(tf.tensor1d(p.critic));
-    this.actorOpt.setState(p.actorAdam);
-    this.criticOpt.setState(p.criticAdam);
+    this.nets.setPolicy(p);
   }
 
   // --- end of policy transfer ---
 
   dispose(): void {
-    this.actor.dispose();
-    this.critic.dispose();
-    this.actorOpt.dispose();
-    this.criticOpt.dispose();
-    this.dQ.dispose();
+    this.nets.dispose();
   }
 }

@@ -1,6 +1,6 @@
 import type { AgentConfig } from '../../contracts/agent-config';
 import { L2nasAgent } from '../agent/l2nas-agent';
-import { LocalSearch } from '../baselines/local-search';
+import { LOCAL_DEFAULTS, LocalSearch, type LocalSearchOptions } from '../baselines/local-search';
 import { RandomSearch } from '../baselines/random-search';
 import { RegularizedEvolution, type ReaOptions } from '../baselines/regularized-evolution';
 import { Reinforce, type ReinforceOptions } from '../baselines/reinforce';
@@ -12,6 +12,8 @@ export interface StrategySettings {
   agent: AgentConfig;
   rea: ReaOptions;
   reinforce: ReinforceOptions;
+  /** Absent: LOCAL_DEFAULTS (first improvement). */
+  local?: LocalSearchOptions;
 }
 
 type StrategyFactory = (space: SearchSpace<unknown>, rng: Rng, s: StrategySettings) => SearchStrategy<unknown>;
@@ -22,7 +24,7 @@ const STRATEGIES: { readonly [K in MethodName]: StrategyFactory } = {
   random: (space, rng) => new RandomSearch(space, rng),
   rea: (space, rng, s) => new RegularizedEvolution(space, rng, s.rea),
   reinforce: (space, rng, s) => new Reinforce(space, rng, s.reinforce),
-  local: (space, rng) => new LocalSearch(space, rng),
+  local: (space, rng, s) => new LocalSearch(space, rng, s.local ?? LOCAL_DEFAULTS),
 };
 
 /** Builds a method's strategy; all of them draw from the run's one Rng. */

@@ -67,9 +67,19 @@ function checkPaths(m: RunManager, c: StudioCall, allowed: AllowedPaths): void {
       return allowed.check(datasetFiles(c.dataset), 'the dataset file');
     case 'startSupernetSearch':
       return c.options ? allowed.check(datasetFiles(c.options.dataset), 'the dataset file') : undefined;
+    case 'startTraining':
+      allowed.check(datasetFiles(c.request.dataset), 'the dataset file');
+      if (c.request.testDataset) allowed.check(datasetFiles(c.request.testDataset), 'the test dataset file');
+      return;
     case 'resumeRun': {
       // A resumed run reads the files its config names again (it may have been made by the CLI).
-      const est = m.get(c.id).config.estimator;
+      const d = m.get(c.id);
+      if (d.kind === 'train') {
+        allowed.check(datasetFiles(d.config.dataset), 'the dataset file');
+        if (d.config.testDataset) allowed.check(datasetFiles(d.config.testDataset), 'the test dataset file');
+        return;
+      }
+      const est = d.config.estimator;
       if (est.kind === 'table') allowed.check(est.files, 'the benchmark table');
       else allowed.check(datasetFiles(est.dataset), 'the dataset file');
       return;
@@ -106,6 +116,13 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
     case 'startSupernetSearch':
       // The dataset is read by the checker too; the manager checks the settings against it.
       return m.startSupernetSearch({ seed: c.seed, options: c.options }, await checker.check({ kind: 'dataset', dataset: c.options?.dataset ?? { kind: 'mnist-embedded' } }));
+    case 'startTraining': {
+      // Both datasets are read by the checker; the manager checks the settings against them.
+      const r = c.request;
+      const data = await checker.check({ kind: 'dataset', dataset: r.dataset });
+      const test = r.testDataset ? await checker.check({ kind: 'dataset', dataset: r.testDataset }) : undefined;
+      return m.startTraining(r, data, test);
+    }
     case 'checkTable':
       return checker.check({ kind: 'table', space: c.space, files: c.files });
     case 'checkDataset':

@@ -196,6 +196,22 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('cancelRun'), id: RUN_ID }).strict(),
   z.object({ method: z.literal('deleteRun'), id: RUN_ID }).strict(),
   z.object({ method: z.literal('doctor') }).strict(),
+  /**
+   * Parameters (auxiliary head excluded) and MACs per image of an architecture's whole network
+   * (core/network counts; defaults: NB201 C = 16, N = 5; DARTS C = 36, 20 cells; 10 classes, 32×32×3).
+   */
+  z
+    .object({
+      method: z.literal('inspectNetwork'),
+      space: z.enum(TRAIN_SPACES),
+      arch: TrainConfigSchema.shape.arch,
+      channels: TrainSettingsSchema.shape.channels.optional(),
+      layers: TrainSettingsSchema.shape.layers.optional(),
+      classes: z.number().int().min(2).max(1000).optional(),
+      input: z.number().int().min(4).max(1024).optional(),
+      inChannels: z.number().int().min(1).max(64).optional(),
+    })
+    .strict(),
   /** Trains one architecture from scratch in the training worker (a training run). */
   z.object({ method: z.literal('startTraining'), request: StartTrainingRequestSchema }).strict(),
   /**
@@ -254,6 +270,7 @@ export interface StudioResults {
   doctor: DoctorInfo;
   startSupernetSearch: { id: string };
   startTraining: { id: string };
+  inspectNetwork: NetworkCounts;
   checkTable: TableCheck;
   checkDataset: DatasetCheck;
   /** `files`: every file written (bare names in exports/; a TF.js model is model.json + its weights), for download. */
@@ -261,6 +278,18 @@ export interface StudioResults {
   readExport: ExportFile;
   setRunNotes: RunNotes;
   pickFile: { paths: string[] | null };
+}
+
+/** A whole network's size, for one image. */
+export interface NetworkCounts {
+  params: number;
+  macs: number;
+  /** What was counted: C, cells, classes, input side and channels. */
+  channels: number;
+  layers: number;
+  classes: number;
+  input: number;
+  inChannels: number;
 }
 
 /** One export file read back for a download. */

@@ -1,5 +1,8 @@
 import * as fs from 'node:fs';
-import { MAX_READ_EXPORT_BYTES, MAX_REQUEST_BYTES, StudioCallSchema, type ExportFile, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
+import { MAX_READ_EXPORT_BYTES, MAX_REQUEST_BYTES, StudioCallSchema, type ExportFile, type NetworkCounts, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
+import { buildNetwork, NETWORK_DEFAULTS } from '../core/network/build';
+import { countNetwork } from '../core/network/counts';
+import { NetworkSpecError } from '../core/network/network';
 import { datasetFiles, type AllowedPaths } from './allowed-paths';
 import { BenchmarkFileError } from './benchmark-csv';
 import { DatasetFileError } from './datasets';
@@ -123,6 +126,8 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
       const test = r.testDataset ? await checker.check({ kind: 'dataset', dataset: r.testDataset }) : undefined;
       return m.startTraining(r, data, test);
     }
+    case 'inspectNetwork':
+      return inspectNetwork(c);
     case 'checkTable':
       return checker.check({ kind: 'table', space: c.space, files: c.files });
     case 'checkDataset':
@@ -140,6 +145,18 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
         for (const p of paths ?? []) host.allowed?.allowFile(p);
         return { paths };
       }
+  }
+}
+
+/** The #10 counter for the renderer (which may not import core/): build the description, count it. */
+function inspectNetwork(c: Extract<StudioCall, { method: 'inspectNetwork' }>): NetworkCounts {
+  const o = { ...NETWORK_DEFAULTS[c.space], classes: 10, input: 32, inChannels: 3, ...Object.fromEntries(Object.entries({ channels: c.channels, layers: c.layers, classes: c.classes, input: c.input, inChannels: c.inChannels }).filter(([, v]) => v !== undefined)) };
+  try {
+    const { params, macs } = countNetwork(buildNetwork(c.space, c.arch, { ...o, auxiliary: false }));
+    return { params, macs, ...o };
+  } catch (e) {
+    if (e instanceof NetworkSpecError) throw new UsageError(`arch: ${e.message}`);
+    throw e;
   }
 }
 

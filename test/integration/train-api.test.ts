@@ -24,6 +24,22 @@ beforeAll(() => {
 });
 afterAll(() => manager.dispose());
 
+/** An IDX image/label pair of n side×side images, labels 0..9 in turn. */
+function writeIdx(dir: string, name: string, n: number, side: number): [string, string] {
+  const images = Buffer.alloc(16 + n * side * side);
+  images.writeUInt32BE(0x803, 0);
+  [n, side, side].forEach((v, i) => images.writeUInt32BE(v, 4 + 4 * i));
+  for (let i = 16; i < images.length; i++) images[i] = (i * 37) % 256;
+  const labels = Buffer.alloc(8 + n);
+  labels.writeUInt32BE(0x801, 0);
+  labels.writeUInt32BE(n, 4);
+  for (let i = 0; i < n; i++) labels[8 + i] = i % 10;
+  const [a, b] = [path.join(dir, `${name}-images.idx`), path.join(dir, `${name}-labels.idx`)];
+  fs.writeFileSync(a, images);
+  fs.writeFileSync(b, labels);
+  return [a, b];
+}
+
 async function call(c: unknown) {
   const r = await dispatchStudioCall(manager, c);
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
@@ -106,6 +122,29 @@ describe('training runs in the run manager and the API', () => {
     expect(r.ok || r.error.code).toBe('conflict');
     // A cancelled run keeps its last checkpoint: its model still exports.
     expect(((await call({ method: 'exportRun', id, what: 'model-arch' })) as { files: string[] }).files).toEqual(['architecture.txt', 'README.txt']);
+  });
+
+  it('a test dataset is measured at the end instead of a held-out quarter; one of another shape is refused, named', async () => {
+    const dir = tempDir('train-api-idx');
+    const [img, lab] = writeIdx(dir, 'train', 200, 8);
+    const [timg, tlab] = writeIdx(dir, 'test', 40, 8);
+    const [wimg, wlab] = writeIdx(dir, 'wide', 40, 10);
+    const dataset = { kind: 'idx', images: img, labels: lab };
+    const settings = { channels: 2, layers: 1, epochs: 1, batchSize: 16, trainImages: 32 };
+    const { id } = (await call(request(settings, { dataset, testDataset: { kind: 'idx', images: timg, labels: tlab } }))) as { id: string };
+    expect(await manager.whenSettled(id)).toBe('completed');
+    const d = (await call({ method: 'getRun', id })) as TrainRunDetail;
+    expect(d.result?.testImages).toBe(40);
+    expect(d.result?.testSet).toMatch(/the test dataset/);
+    const wrong = await dispatchStudioCall(manager, request(settings, { dataset, testDataset: { kind: 'idx', images: wimg, labels: wlab } }));
+    expect(wrong.ok || wrong.error).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/^testDataset: .*10×10×1 images/) });
+  });
+
+  it('inspectNetwork counts a whole network with the #10 counter (DARTS_V2: the published 3,349,342 parameters)', async () => {
+    const v2 = 'Genotype(normal=[(\'sep_conv_3x3\', 0), (\'sep_conv_3x3\', 1), (\'sep_conv_3x3\', 0), (\'sep_conv_3x3\', 1), (\'sep_conv_3x3\', 1), (\'skip_connect\', 0), (\'skip_connect\', 0), (\'dil_conv_3x3\', 2)], normal_concat=[2, 3, 4, 5], reduce=[(\'max_pool_3x3\', 0), (\'max_pool_3x3\', 1), (\'skip_connect\', 2), (\'max_pool_3x3\', 1), (\'max_pool_3x3\', 0), (\'skip_connect\', 2), (\'skip_connect\', 2), (\'max_pool_3x3\', 1)], reduce_concat=[2, 3, 4, 5])';
+    expect(await call({ method: 'inspectNetwork', space: 'darts', arch: v2 })).toMatchObject({ params: 3_349_342, channels: 36, layers: 20, classes: 10, input: 32 });
+    const bad = await dispatchStudioCall(manager, { method: 'inspectNetwork', space: 'nb201', arch: '|nor_conv_3x3~0|' });
+    expect(bad.ok || bad.error).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/^arch: /) });
   });
 
   it('bad input is invalid-request naming the field, and writes no run folder', async () => {

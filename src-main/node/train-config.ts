@@ -51,8 +51,12 @@ export function buildTrainConfig(o: TrainConfigInput, check: DatasetCheck, testC
     if (e instanceof NetworkSpecError) throw new UsageError(`arch: ${e.message}`);
     throw e;
   }
-  // The standard DARTS auxiliary head needs an 8×8 map (32×32 input): without it the loss weight is moot.
-  if (config.space === 'darts' && config.settings.auxWeight > 0 && !desc.auxOutput) throw new UsageError(`settings.auxWeight ${config.settings.auxWeight}: the auxiliary head needs 32×32 images (got ${check.height}×${check.width}); set it to 0`);
+  // The standard DARTS auxiliary head needs an 8×8 map (32×32 input). Asked for explicitly on
+  // smaller images it is refused; a preset's weight is dropped there (recorded as 0 in config.json).
+  if (config.space === 'darts' && config.settings.auxWeight > 0 && !desc.auxOutput) {
+    if (defined.auxWeight !== undefined) throw new UsageError(`settings.auxWeight ${config.settings.auxWeight}: the auxiliary head needs 32×32 images (got ${check.height}×${check.width}); set it to 0`);
+    config.settings.auxWeight = 0;
+  }
   if (testCheck) {
     const [a, b] = [check, testCheck];
     if (a.height !== b.height || a.width !== b.width || a.channels !== b.channels || a.classes !== b.classes) {

@@ -46,7 +46,7 @@ describe.skipIf(!CHROMIUM)('training a found architecture from the web UI', () =
     manager?.dispose();
   });
 
-  it('trains the best architecture, shows its dashboard, exports ONNX and TF.js and downloads them', async () => {
+  it('trains the best architecture, shows its dashboard, exports ONNX and TF.js and downloads them; a longer run streams progress and pauses, resumes, cancels', async () => {
     const best = JSON.parse(fs.readFileSync(path.join(runsDir, 'found', 'result.json'), 'utf8')).best.arch as string;
     await page.goto(server.url);
     await page.waitForSelector('tr[data-run="found"]');
@@ -107,6 +107,22 @@ describe.skipIf(!CHROMIUM)('training a found architecture from the web UI', () =
     await page.goto(`${server.url.split('#')[0]}#/view`);
     await page.click('[data-example="DARTS-V2 (Liu et al. 2019)"]');
     await page.waitForSelector('[data-totals]:has-text("3.35M parameters")');
+    // A longer run: the batch progress streams in (epoch, batch, loss, images/s, ETA); pause, resume and cancel from the dashboard.
+    await page.goto(`${server.url.split('#')[0]}#/run/found`);
+    await page.click('[data-action="train-arch"]');
+    for (const [field, value] of [['epochs', '100'], ['channels', '2'], ['layers', '1'], ['trainImages', '64'], ['batchSize', '16']]) await page.fill(`#t-${field}`, value);
+    await page.click('[data-action="start-training"]');
+    await page.waitForURL(/#\/train\//);
+    await page.waitForSelector('[data-training-now]', { timeout: 60_000 });
+    expect(await page.textContent('[data-training-now]')).toMatch(/^epoch \d+\/100 · batch \d\/4 · loss \d+\.\d{3} · \d+ images\/s · ETA /);
+    await page.click('[data-action="pause"]');
+    await page.waitForSelector('.run-header [data-status="paused"]');
+    await page.click('[data-action="resume"]');
+    await page.waitForSelector('[data-training-now]', { timeout: 60_000 });
+    await page.click('[data-action="cancel"]');
+    await page.click('[data-action="confirm-cancel"]');
+    await page.waitForSelector('.run-header [data-status="cancelled"]');
+
     // The one refusal asked for above (batch larger than the images) is a 400 the browser logs.
     expect(problems).toEqual(['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
   });

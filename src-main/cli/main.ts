@@ -20,7 +20,8 @@ import type { z } from 'zod';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 import { inspectCommand } from './commands/inspect';
 import { exportCommand, isTrainFolder, resumeTrainCommand, trainCommand } from './commands/train';
-import { TRAIN_SPACES, TrainSettingsSchema } from '../contracts/train';
+import { TRAIN_PRESET_IDS, TRAIN_SPACES, TrainSettingsSchema } from '../contracts/train';
+import { TRAIN_PRESETS } from '../common/train-presets';
 import { NETWORK_SPACES } from '../core/network/build';
 import { NetworkSpecError } from '../core/network/network';
 import { policySaveCommand, policyShowCommand } from './commands/policy';
@@ -259,9 +260,9 @@ export function buildProgram(): Command {
     .option('--classes <n>', `downsampled ImageNet, image folder: keep the first n classes (at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
     .option('--image-size <px>', 'image folder: side of the centre crop after resizing the shorter side to size / 0.875', int('--image-size', IMAGE_FOLDER_SIZE.min, IMAGE_FOLDER_SIZE.max))
     .option('--per-class <n>', 'image folder: keep the first n images of each class', int('--per-class', 1, 1_000_000))
-    .option('--epochs <n>', 'epochs (default 10)', intLike('--epochs', trainField.epochs))
-    .option('--channels <n>', 'NB201: first-stage C (default 16); DARTS: initial C, even (default 36); OFA: width multiplier in % (default 25, or the search run\'s)', intLike('--channels', trainField.channels))
-    .option('--cells <n>', 'NB201: cells per stage N (default 5); DARTS: cells (default 20); OFA: stride-2 steps kept, 1-5 (default 4, or the search run\'s)', intLike('--cells', trainField.layers))
+    .option('--epochs <n>', 'epochs (preset default: 10)', intLike('--epochs', trainField.epochs))
+    .option('--channels <n>', 'NB201: first-stage C (preset default: 16); DARTS: initial C, even (default 36); OFA: width multiplier in % (default 25, or the search run\'s)', intLike('--channels', trainField.channels))
+    .option('--cells <n>', 'NB201: cells per stage N (preset default: 5); DARTS: cells (default 20); OFA: stride-2 steps kept, 1-5 (default 4, or the search run\'s)', intLike('--cells', trainField.layers))
     .option('--batch <n>', 'batch size (NB201 and OFA default 64, DARTS 96)', intLike('--batch', trainField.batchSize))
     .option('--lr <x>', 'peak learning rate, cosine to 0 (NB201 default 0.1, DARTS 0.025, OFA 0.03)', positive('--lr', 10))
     .option('--weight-decay <x>', 'weight decay (NB201 default 5e-4, DARTS 3e-4, OFA 3e-5)', fraction('--weight-decay', 1, false))
@@ -269,7 +270,10 @@ export function buildProgram(): Command {
     .option('--aux-weight <x>', 'DARTS auxiliary-loss weight (default 0.4; needs 32×32 images)', fraction('--aux-weight', 10, false))
     .option('--drop-path <p>', 'DARTS drop-path probability at the last epoch (default 0.2)', fraction('--drop-path', 1, true))
     .option('--train-images <n>', 'training images per epoch (of the training half; default all)', intLike('--train-images', trainField.trainImages.unwrap()))
-    .option('--val-images <n>', 'validation images measured per epoch (of the held-out half; default all)', intLike('--val-images', trainField.valImages.unwrap()))
+    .option('--val-images <n>', 'validation images measured per epoch (default all)', intLike('--val-images', trainField.valImages.unwrap()))
+    .option('--test-images <n>', 'test images measured at the end (default all)', intLike('--test-images', trainField.testImages.unwrap()))
+    .option('--test-data <file>', 'the dataset\'s test split, files as --data (repeatable; e.g. test_batch.bin, the t10k IDX pair); without it the held-out half is cut into validation and test images', collect, [])
+    .addOption(new Option('--preset <name>', `training preset: ${TRAIN_PRESET_IDS.map((p) => `${p} (${TRAIN_PRESETS[p].description.split(/[;(:]/)[0].trim()})`).join(', ')}; flags override it`).choices([...TRAIN_PRESET_IDS]).default('default'))
     .option('--seed <n>', 'seed of the run’s one random generator', int('--seed', 0, SEED_MAX), 0)
     .addOption(backendOption())
     .requiredOption('--out <dir>', 'run folder to create')

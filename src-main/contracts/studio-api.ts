@@ -4,6 +4,7 @@ import { DatasetSpecSchema, type DatasetCheck } from './dataset';
 import { MAX_MACS_LIMIT, MethodSchema, SEARCH_STEPS_MAX, SeedSchema, SupernetSettingsSchema, type RunConfig, type RunEvent, type RunResult } from './run';
 import { SPACE_IDS, SUPERNET_IDS } from './ids';
 import { EpochSummarySchema, TrainProgressSchema } from './worker-protocol';
+import { TRAIN_PRESET_IDS, TRAIN_SPACES, TrainConfigSchema, TrainSettingsSchema, type TrainConfig, type TrainEpoch, type TrainResult } from './train';
 
 /**
  * The one API the renderer sees — through the preload's contextBridge in the app, through
@@ -30,6 +31,26 @@ export const StartSearchRequestSchema = z
   })
   .strict();
 export type StartSearchRequest = z.infer<typeof StartSearchRequestSchema>;
+
+/**
+ * Train one architecture from scratch (issue #10): a training run in the training worker. The
+ * settings start from the preset (common/train-presets.ts; default "default") and any field of
+ * `settings` overrides it, with the bounds of TrainSettingsSchema.
+ */
+export const StartTrainingRequestSchema = z
+  .object({
+    space: z.enum(TRAIN_SPACES),
+    /** NAS-Bench-201 arch string or DARTS Genotype(...) text. */
+    arch: TrainConfigSchema.shape.arch,
+    dataset: DatasetSpecSchema,
+    /** The dataset's test split (see TrainConfig.testDataset). */
+    testDataset: DatasetSpecSchema.optional(),
+    preset: z.enum(TRAIN_PRESET_IDS).optional(),
+    settings: TrainSettingsSchema.partial().strict().optional(),
+    seed: SeedSchema.optional(),
+  })
+  .strict();
+export type StartTrainingRequest = z.infer<typeof StartTrainingRequestSchema>;
 
 /** A run's name and notes, set by the user from the runs list (`<run>/notes.json`). */
 export const RunNotesSchema = z
@@ -67,6 +88,10 @@ export interface RunSummary {
   report?: string[];
   /** The best architecture's value in the metric and each reported column (result.json); null until it ends. */
   bestMetrics?: Record<string, number> | null;
+  /** 'train': a training run (config kind "train"); absent or 'search': a search run. */
+  kind?: 'search' | 'train';
+  /** Training runs: where the training stands (epoch, accuracies, the network's size). */
+  training?: TrainingSummary;
   /** The user's name and notes for the run (notes.json); null when none were set. */
   notes?: RunNotes | null;
   /**
@@ -76,12 +101,44 @@ export interface RunSummary {
   warnings?: string[];
 }
 
+/** A training run's own summary fields. */
+export interface TrainingSummary {
+  arch: string;
+  /** Finished epochs, and how many the run trains. */
+  epoch: number;
+  epochs: number;
+  /** Best and last validation accuracy (%) so far; null before the first epoch ends. */
+  bestValAccuracy: number | null;
+  valAccuracy: number | null;
+  /** Test-set accuracy (%) after the last epoch; null until the run completes. */
+  testAccuracy: number | null;
+  /** The trained network's parameters (auxiliary head excluded) and MACs per image; null if it cannot be built. */
+  params: number | null;
+  macs: number | null;
+  dataset: string;
+}
+
 export interface RunDetail {
+  kind?: 'search';
   summary: RunSummary;
   config: RunConfig;
   result: RunResult | null;
   /** Supernet runs: the finished training epochs (from the supernet checkpoint). */
   training: EpochSummary[];
+}
+
+/** A training run's detail (`getRun` of a run whose summary has kind 'train'). */
+export interface TrainRunDetail {
+  kind: 'train';
+  summary: RunSummary;
+  config: TrainConfig;
+  result: TrainResult | null;
+  /** Every finished epoch (from the checkpoint), oldest first. */
+  history: TrainEpoch[];
+  /** The network: its size, input [H, W, C] and classes (null: it cannot be built, the reason is in the summary's warnings). */
+  network: { params: number; macs: number; input: number[]; classes: number; layers: number } | null;
+  /** Model exports already written into the run's exports/ (bare file names). */
+  exports: string[];
 }
 
 /** What streams to the renderer while runs go. */
@@ -93,7 +150,9 @@ export type StudioEvent =
   /** Supernet training, at most twice a second. */
   | { kind: 'train-progress'; runId: string; progress: TrainProgress }
   /** A supernet epoch finished (its checkpoint is on disk). */
-  | { kind: 'epoch'; runId: string; epoch: EpochSummary };
+  | { kind: 'epoch'; runId: string; epoch: EpochSummary }
+  /** A training run's epoch finished (its checkpoint is on disk). */
+  | { kind: 'train-epoch'; runId: string; epoch: TrainEpoch };
 
 /** Supernet training progress, as the worker reports it (worker-protocol.ts). */
 export type TrainProgress = z.infer<typeof TrainProgressSchema>;
@@ -122,8 +181,8 @@ export const SupernetSearchOptionsSchema = z
   .strict();
 export type SupernetSearchOptions = z.infer<typeof SupernetSearchOptionsSchema>;
 
-/** What `exportRun` can write. */
-export const EXPORT_KINDS = ['arch', 'history-csv', 'history-json', 'figure-svg', 'figure-png'] as const;
+/** What `exportRun` can write: a search run's architecture, history and figure; a training run's model (model-*). */
+export const EXPORT_KINDS = ['arch', 'history-csv', 'history-json', 'figure-svg', 'figure-png', 'model-tfjs', 'model-onnx', 'model-arch', 'model-layers'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
 /** Largest figure accepted for export (characters of SVG text or base64 PNG). */
 export const MAX_EXPORT_CHARS = 6 * 1024 * 1024;
@@ -139,6 +198,24 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('cancelRun'), id: RUN_ID }).strict(),
   z.object({ method: z.literal('deleteRun'), id: RUN_ID }).strict(),
   z.object({ method: z.literal('doctor') }).strict(),
+  /**
+   * Parameters (auxiliary head excluded) and MACs per image of an architecture's whole network
+   * (core/network counts; defaults: NB201 C = 16, N = 5; DARTS C = 36, 20 cells; 10 classes, 32×32×3).
+   */
+  z
+    .object({
+      method: z.literal('inspectNetwork'),
+      space: z.enum(TRAIN_SPACES),
+      arch: TrainConfigSchema.shape.arch,
+      channels: TrainSettingsSchema.shape.channels.optional(),
+      layers: TrainSettingsSchema.shape.layers.optional(),
+      classes: z.number().int().min(2).max(1000).optional(),
+      input: z.number().int().min(4).max(1024).optional(),
+      inChannels: z.number().int().min(1).max(64).optional(),
+    })
+    .strict(),
+  /** Trains one architecture from scratch in the training worker (a training run). */
+  z.object({ method: z.literal('startTraining'), request: StartTrainingRequestSchema }).strict(),
   /**
    * A supernet search (train, then search) in the training worker; without options, the offline
    * demo (NAS-Bench-201 supernet on the embedded MNIST + L²NAS).
@@ -185,7 +262,7 @@ export interface DoctorInfo {
 /** Result type of each call. */
 export interface StudioResults {
   listRuns: RunSummary[];
-  getRun: RunDetail;
+  getRun: RunDetail | TrainRunDetail;
   getEvents: RunEvent[];
   startSearch: { id: string };
   pauseRun: RunSummary;
@@ -194,12 +271,27 @@ export interface StudioResults {
   deleteRun: { deleted: true };
   doctor: DoctorInfo;
   startSupernetSearch: { id: string };
+  startTraining: { id: string };
+  inspectNetwork: NetworkCounts;
   checkTable: TableCheck;
   checkDataset: DatasetCheck;
-  exportRun: { path: string; bytes: number };
+  /** `files`: every file written (bare names in exports/; a TF.js model is model.json + its weights), for download. */
+  exportRun: { path: string; bytes: number; files: string[] };
   readExport: ExportFile;
   setRunNotes: RunNotes;
   pickFile: { paths: string[] | null };
+}
+
+/** A whole network's size, for one image. */
+export interface NetworkCounts {
+  params: number;
+  macs: number;
+  /** What was counted: C, cells, classes, input side and channels. */
+  channels: number;
+  layers: number;
+  classes: number;
+  input: number;
+  inChannels: number;
 }
 
 /** One export file read back for a download. */

@@ -11,6 +11,10 @@ import { SeedSchema } from './run';
 export const TRAIN_SPACES = ['nb201', 'darts', 'ofa'] as const;
 export type TrainSpace = (typeof TRAIN_SPACES)[number];
 
+/** Training presets (their values: common/train-presets.ts). */
+export const TRAIN_PRESET_IDS = ['default', 'final', 'cpu'] as const;
+export type TrainPresetId = (typeof TRAIN_PRESET_IDS)[number];
+
 export const TrainSettingsSchema = z
   .object({
     /** NB201: first-stage C; DARTS: initial C (even); OFA: width multiplier in % (10..400, the OFA supernet's C). */
@@ -34,6 +38,8 @@ export const TrainSettingsSchema = z
     trainImages: z.number().int().min(2).max(10_000_000).optional(),
     /** Validation images measured after each epoch (of the held-out half; default all). */
     valImages: z.number().int().min(1).max(10_000_000).optional(),
+    /** Test images measured once at the end (of the test set; default all). */
+    testImages: z.number().int().min(1).max(10_000_000).optional(),
   })
   .strict();
 export type TrainSettings = z.infer<typeof TrainSettingsSchema>;
@@ -45,6 +51,14 @@ export const TrainConfigSchema = z
     space: z.enum(TRAIN_SPACES),
     arch: z.string().min(1).max(8000),
     dataset: DatasetSpecSchema,
+    /**
+     * The dataset's test split (e.g. CIFAR's test_batch.bin, MNIST's t10k IDX pair), measured once
+     * at the end. Absent (the embedded MNIST has no split of its own): the held-out half is cut in
+     * two, the first half validates after each epoch and the second is the test set.
+     */
+    testDataset: DatasetSpecSchema.optional(),
+    /** The training preset the settings started from (common/train-presets.ts); absent in older folders. */
+    preset: z.enum(TRAIN_PRESET_IDS).optional(),
     settings: TrainSettingsSchema,
     seed: SeedSchema,
     backend: z.enum(['auto', ...BACKEND_IDS]),
@@ -75,7 +89,14 @@ export const TrainResultSchema = z.object({
   epochs: z.array(TrainEpochSchema),
   /** Accuracy (%) on the held-out half after the last epoch, BN with running statistics. */
   valAccuracy: z.number(),
+  /** Accuracy (%) and mean loss on the test set after the last epoch; absent in folders from before it was measured. */
+  testAccuracy: z.number().optional(),
+  testLoss: z.number().optional(),
+  /** Which images the test set is: the test dataset's, or the second half of the held-out half. */
+  testSet: z.string().optional(),
+  testImages: z.number().int().optional(),
   backend: z.string(),
   seconds: z.number(),
 });
 export type TrainResult = z.infer<typeof TrainResultSchema>;
+

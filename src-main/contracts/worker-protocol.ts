@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunEventSchema, RunResultSchema, SEARCH_STEPS_MAX } from './run';
+import { TrainEpochSchema } from './train';
 
 /**
  * Messages between the run manager and a worker (Electron utility process, or a Node child
@@ -27,7 +28,7 @@ export type ToWorker = z.infer<typeof ToWorkerSchema>;
 const count = z.number().int().min(0);
 const finite = z.number().finite();
 
-/** Supernet training progress, at most twice a second and after each epoch's last batch. */
+/** Training progress (a supernet's, or a training run's network), at most twice a second and after each epoch's last batch. */
 export const TrainProgressSchema = z
   .object({
     epoch: count,
@@ -62,11 +63,13 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), line: z.string().max(10_000) }).strict(),
   z.object({ type: z.literal('train-progress'), progress: TrainProgressSchema }).strict(),
   z.object({ type: z.literal('epoch'), epoch: EpochSummarySchema }).strict(),
+  /** A training run's epoch finished (its checkpoint is on disk): train/validation loss and accuracy. */
+  z.object({ type: z.literal('train-epoch'), epoch: TrainEpochSchema.strict() }).strict(),
   /** Preparation continues from the folder's checkpoint, after epoch `epoch`. */
   z.object({ type: z.literal('resumed'), epoch: count }).strict(),
   z.object({ type: z.literal('checkpoint'), step: z.number().int().min(0) }).strict(),
   z.object({ type: z.literal('paused'), step: z.number().int().min(0) }).strict(),
-  /** The run ended; a run cancelled before its search began has no result. */
+  /** The run ended; a run cancelled before its search began has no result, nor has a training run (its result.json is a TrainResult). */
   z.object({ type: z.literal('done'), status: z.enum(['completed', 'cancelled']), result: RunResultSchema.nullable() }).strict(),
   z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean() }).strict(),
   z

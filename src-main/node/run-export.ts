@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunEvent } from '../contracts/run';
-import type { ExportKind, RunDetail } from '../contracts/studio-api';
+import * as crypto from 'node:crypto';
+import type { ExportKind, RunDetail, TrainRunDetail } from '../contracts/studio-api';
+import { writeNetworkExports, type NetworkExportFormat } from './exporters/network-export';
+import { MODEL_EXPORT_FILES, modelExportFormats, readTrainCheckpoint, readTrainConfig, readTrainNetwork, readTrainResult, TRAIN_FILES } from './train-folder';
 import { getSpace } from '../common/spaces';
 import { writeFileAtomic } from './atomic-write';
 import { UsageError } from './run-config';
@@ -56,7 +59,13 @@ function figureBytes(what: 'figure-svg' | 'figure-png', content: string | undefi
  * returns where: the best architecture in its space's own text form (NAS-Bench-201 arch
  * string, DARTS genotype, OFA config JSON), the history as CSV or JSON, or the figure.
  */
-export function exportRun(detail: RunDetail, events: readonly RunEvent[], what: ExportKind, content?: string): { path: string; bytes: number } {
+export function exportRun(detail: RunDetail | TrainRunDetail, events: readonly RunEvent[], what: ExportKind, content?: string): { path: string; bytes: number; files: string[] } {
+  const model = what.startsWith('model-');
+  if (detail.kind === 'train') {
+    if (!model) throw new UsageError(`export ${what}: run ${detail.summary.id} is a training run; it exports its model (model-tfjs, model-onnx, model-arch, model-layers)`);
+    return exportModel(detail.summary.dir, what.slice('model-'.length) as NetworkExportFormat);
+  }
+  if (model) throw new UsageError(`export ${what}: run ${detail.summary.id} is a search run and has no trained model; train its best architecture first`);
   let name: string;
   let data: string | Uint8Array;
   switch (what) {
@@ -81,10 +90,38 @@ export function exportRun(detail: RunDetail, events: readonly RunEvent[], what: 
       name = what === 'figure-svg' ? 'best-arch.svg' : 'best-arch.png';
       data = figureBytes(what, content);
       break;
+    default:
+      throw new UsageError(`export ${what}: not an export of a search run`);
   }
   const file = path.join(exportsDir(detail.summary.dir, true), name);
   writeFileAtomic(file, data);
-  return { path: file, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length };
+  return { path: file, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length, files: [name] };
+}
+
+/**
+ * A training run's model export into `<run>/exports/`, from its last epoch checkpoint. Written
+ * whole into a temp folder first (writeNetworkExports), then each file renamed into exports/, so
+ * no file there is ever half-written. The formats already exported are written again with it,
+ * from the same checkpoint, so the files and the one README.txt always describe the same weights.
+ */
+export function exportModel(runDir: string, format: NetworkExportFormat): { path: string; bytes: number; files: string[] } {
+  const config = readTrainConfig(runDir);
+  const ck = readTrainCheckpoint(runDir);
+  if (!ck) throw new UsageError(`run ${path.basename(runDir)}: no trained model yet (no ${TRAIN_FILES.checkpoint}: the first epoch has not finished)`);
+  const desc = readTrainNetwork(runDir, config);
+  const formats = [...new Set([format, ...modelExportFormats(runDir)])];
+  const exports = exportsDir(runDir, true);
+  const tmp = path.join(runDir, `.model-export-${crypto.randomBytes(4).toString('hex')}`);
+  const done = readTrainResult(runDir) ? 'trained' : 'partly trained';
+  try {
+    const written = writeNetworkExports(desc, ck.weights, formats, tmp, `${done}: ${ck.epoch} of ${config.settings.epochs} epochs, seed ${config.seed} (run ${path.basename(runDir)})`, ck.stats);
+    for (const f of written) fs.renameSync(path.join(tmp, f), path.join(exports, f));
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const files = MODEL_EXPORT_FILES[format];
+  const bytes = files.reduce((n, f) => n + fs.statSync(path.join(exports, f)).size, 0);
+  return { path: path.join(exports, files[0]), bytes, files: [...files, 'README.txt'] };
 }
 
 /**
@@ -110,6 +147,7 @@ function exportsDir(runDir: string, create: boolean): string {
 const EXPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
 const EXPORT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.csv': 'text/csv; charset=utf-8', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8',
+  '.onnx': 'application/octet-stream', '.bin': 'application/octet-stream',
 };
 /** Largest export served (a figure is at most MAX_EXPORT_CHARS; histories of 1e6 steps are ~100 MB). */
 const MAX_EXPORT_BYTES = 512 * 1024 * 1024;

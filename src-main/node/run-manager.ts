@@ -5,14 +5,19 @@ import type { RunConfig, RunEvent } from '../contracts/run';
 import type { SupernetSettings } from '../common/supernets';
 import type { BenchmarkTable } from '../core/estimators/estimator';
 import type { DatasetCheck } from '../contracts/dataset';
-import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StudioEvent, type SupernetSearchOptions } from '../contracts/studio-api';
+import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StartTrainingRequest, type StudioEvent, type SupernetSearchOptions, type TrainRunDetail } from '../contracts/studio-api';
+import { countNetwork } from '../core/network/counts';
+import { writeJsonAtomic } from './atomic-write';
+import { buildTrainConfig } from './train-config';
+import { listModelExports, readTrainConfig, readTrainHistory, readTrainResult, TRAIN_FILES } from './train-folder';
+import { UsageError } from './usage-error';
 import { FromWorkerSchema, WORKERS, type FromWorker, type ToWorker, type WorkerKind } from '../contracts/worker-protocol';
 import { readSupernetCheckpoint } from './supernet-checkpoint';
 import { checkDataset } from './datasets';
 import { withPolicy, writeStartPolicy } from './policy-file';
 import { checkSupernetRun, loadCheckedTable, runConfigFromOptions, settleTableReward, supernetRunConfig } from './run-config';
-import { createRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
-import { listRuns, runStatusOf, summarizeRun } from './run-store';
+import { createRunFolder, makeNewRunFolder, readRunConfig, readRunEvents, readRunResult, writeRunStatus } from './run-folder';
+import { isTrainingRun, listRuns, runStatusOf, summarizeRun, summarizeTrainingRun, trainingNetworkOf } from './run-store';
 import { runLockHolder } from './run-lock';
 import { openChannel, workerEntry, type WorkerChannel, type WorkerLauncher } from './worker-host';
 
@@ -26,8 +31,8 @@ function trainingEpochs(dir: string, epochs: number, warnings: string[]): EpochS
   }
 }
 
-/** Which worker runs a run: runs that train networks go to the training worker. */
-const workerKindOf = (config: RunConfig): WorkerKind => (config.estimator.kind === 'supernet' ? 'training' : 'search');
+/** Which worker runs a run: runs that train networks (supernet searches, training runs) go to the training worker. */
+const workerKindOf = (dir: string): WorkerKind => (isTrainingRun(dir) || readRunConfig(dir).estimator.kind === 'supernet' ? 'training' : 'search');
 
 /**
  * How long a worker asked to pause or cancel may take before it is killed (VS Code's shutdown:
@@ -108,8 +113,9 @@ export class RunManager {
     return listRuns(this.opts.runsDir, this.liveIds(), this.log);
   }
 
-  get(id: string): RunDetail {
+  get(id: string): RunDetail | TrainRunDetail {
     const dir = this.dirOf(id);
+    if (isTrainingRun(dir)) return this.getTraining(id, dir);
     const config = readRunConfig(dir);
     const summary = summarizeRun(dir, this.liveIds(), true);
     const warnings = [...(summary.warnings ?? [])];
@@ -117,8 +123,53 @@ export class RunManager {
     return { summary: warnings.length ? { ...summary, warnings } : summary, config, result: readRunResult(dir), training };
   }
 
+  /** A search run's detail; a training run is refused (`what` says which call wanted a search run). */
+  getSearch(id: string, what: string): RunDetail {
+    const d = this.get(id);
+    if (d.kind === 'train') throw new UsageError(`${what}: run "${id}" is a training run, not a search run`);
+    return d;
+  }
+
+  private getTraining(id: string, dir: string): TrainRunDetail {
+    const summary = summarizeTrainingRun(dir, this.liveIds());
+    const warnings = [...(summary.warnings ?? [])];
+    const config = readTrainConfig(dir);
+    let result = null;
+    let history: TrainRunDetail['history'] = [];
+    try {
+      result = readTrainResult(dir);
+      history = result?.epochs ?? readTrainHistory(dir);
+    } catch {
+      // Already in the summary's warnings.
+    }
+    const desc = trainingNetworkOf(dir, config, []);
+    const counts = desc && countNetwork(desc);
+    const network = desc && counts ? { params: counts.params, macs: counts.macs, input: desc.input, classes: desc.classes, layers: counts.layers.length } : null;
+    return { kind: 'train', summary: warnings.length ? { ...summary, warnings } : summary, config, result, history, network, exports: listModelExports(dir) };
+  }
+
+  /** A search run's events; a training run has none (its epochs are in getRun's history). */
   events(id: string, from = 0): RunEvent[] {
-    return readRunEvents(this.dirOf(id), from);
+    const dir = this.dirOf(id);
+    return isTrainingRun(dir) ? [] : readRunEvents(dir, from);
+  }
+
+  /**
+   * A training run (issue #10): the preset's settings with the request's overrides, the
+   * architecture, dataset and test dataset checked (training.ts's bounds, named) before any
+   * folder exists, then the training worker trains it. `check`/`testCheck`: the datasets as
+   * read (serve reads them in a worker thread); otherwise they are read here.
+   */
+  startTraining(req: StartTrainingRequest, check?: DatasetCheck, testCheck?: DatasetCheck): { id: string } {
+    const data = check ?? checkDataset(req.dataset);
+    const test = req.testDataset ? (testCheck ?? checkDataset(req.testDataset)) : undefined;
+    const config = buildTrainConfig({ ...req, backend: 'auto' }, data, test);
+    const id = newRunId(`train-${config.space}`);
+    const dir = path.join(this.opts.runsDir, id);
+    makeNewRunFolder(dir);
+    writeJsonAtomic(path.join(dir, TRAIN_FILES.config), config);
+    this.launch(id, dir, 'training', false);
+    return { id };
   }
 
   /**
@@ -159,7 +210,7 @@ export class RunManager {
     const dir = path.join(this.opts.runsDir, id);
     createRunFolder(dir, config);
     if (policyBytes) writeStartPolicy(dir, policyBytes);
-    this.launch(id, dir, workerKindOf(config), false, checkpointEvery);
+    this.launch(id, dir, workerKindOf(dir), false, checkpointEvery);
     return { id };
   }
 
@@ -199,6 +250,8 @@ export class RunManager {
           return this.emit({ kind: 'train-progress', runId: id, progress: m.progress });
         case 'epoch':
           return this.emit({ kind: 'epoch', runId: id, epoch: m.epoch });
+        case 'train-epoch':
+          return this.emit({ kind: 'train-epoch', runId: id, epoch: m.epoch });
         case 'resumed':
           return this.emit({ kind: 'progress', runId: id, line: `continuing after epoch ${m.epoch} (its checkpoint)` });
         case 'done':
@@ -277,7 +330,7 @@ export class RunManager {
     this.refuseForeignWriter(id, dir, 'resume');
     const st = runStatusOf(dir).status;
     if (st !== 'paused' && st !== 'failed') throw new ConflictError(`run "${id}" is ${st}; only paused or failed runs resume`);
-    this.launch(id, dir, workerKindOf(readRunConfig(dir)), true);
+    this.launch(id, dir, workerKindOf(dir), true);
     return summarizeRun(dir, this.liveIds());
   }
 

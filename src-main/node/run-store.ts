@@ -1,6 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunStatus, RunSummary } from '../contracts/studio-api';
+import type { DatasetSpec } from '../contracts/dataset';
+import type { RunStatus, RunSummary, TrainingSummary } from '../contracts/studio-api';
+import type { TrainConfig, TrainEpoch } from '../contracts/train';
+import { countNetwork } from '../core/network/counts';
+import type { NetworkDescription } from '../core/network/network';
+import { readTrainConfig, readTrainHistory, readTrainNetwork, readTrainResult, TRAIN_FILES } from './train-folder';
 import { hasRunLock, runLockHolder } from './run-lock';
 import { readRunNotes } from './run-notes';
 import { readRunConfig, readRunEventsReport, readRunResult, readRunStatus, RUN_FILES } from './run-folder';
@@ -31,7 +36,8 @@ function writerAlive(dir: string, pid: number | null): boolean {
  * crashed, machine rebooted) is failed, with every written step intact and resumable.
  */
 export function runStatusOf(dir: string, liveIds: ReadonlySet<string> = new Set()): { status: RunStatus; error: string | null } {
-  const result = readRunResult(dir);
+  // A training run's result.json is a TrainResult (written only when it completes).
+  const result = isTrainingRun(dir) ? (fs.existsSync(path.join(dir, TRAIN_FILES.result)) ? { status: 'completed' as const } : null) : readRunResult(dir);
   if (result) return { status: result.status, error: null };
   const s = readRunStatus(dir);
   if (!s) return { status: 'failed', error: 'no status.json: the run never started' };
@@ -46,6 +52,7 @@ export function runStatusOf(dir: string, liveIds: ReadonlySet<string> = new Set(
  * or always with `checkEvents` (a run's detail): damaged event lines become `warnings`.
  */
 export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>, checkEvents = false): RunSummary {
+  if (isTrainingRun(dir)) return summarizeTrainingRun(dir, liveIds);
   const config = readRunConfig(dir);
   const result = readRunResult(dir);
   const { status, error } = runStatusOf(dir, liveIds);
@@ -73,6 +80,65 @@ export function summarizeRun(dir: string, liveIds?: ReadonlySet<string>, checkEv
   };
 }
 
+/** The network a training config builds, by its recorded input (null: not recorded yet, or it cannot be built). */
+export function trainingNetworkOf(dir: string, config: TrainConfig, warnings: string[]): NetworkDescription | null {
+  if (!fs.existsSync(path.join(dir, TRAIN_FILES.network))) return null;
+  try {
+    return readTrainNetwork(dir, config);
+  } catch (e) {
+    warnings.push((e as Error).message);
+    return null;
+  }
+}
+
+/**
+ * A training run's summary: the common fields (steps = epochs, best = best validation accuracy)
+ * and its own (`training`). Read from history.json and result.json, never the checkpoint.
+ */
+export function summarizeTrainingRun(dir: string, liveIds?: ReadonlySet<string>): RunSummary {
+  const config = readTrainConfig(dir);
+  const warnings: string[] = [];
+  const notes = readRunNotes(dir, (m) => warnings.push(m));
+  let result = null;
+  let history: TrainEpoch[] = [];
+  try {
+    result = readTrainResult(dir);
+    history = result?.epochs ?? readTrainHistory(dir);
+  } catch (e) {
+    warnings.push((e as Error).message);
+  }
+  const { status, error } = runStatusOf(dir, liveIds);
+  const desc = trainingNetworkOf(dir, config, warnings);
+  const counts = desc ? countNetwork(desc) : null;
+  const vals = history.map((e) => e.valAccuracy);
+  const best = vals.length ? Math.max(...vals) : null;
+  const training: TrainingSummary = {
+    arch: config.arch, epoch: history.length, epochs: config.settings.epochs, bestValAccuracy: best, valAccuracy: vals.at(-1) ?? null,
+    testAccuracy: result?.testAccuracy ?? null, params: counts?.params ?? null, macs: counts?.macs ?? null, dataset: datasetLabel(config.dataset),
+  };
+  return {
+    id: path.basename(dir), dir, status, error, kind: 'train', training,
+    space: config.space, estimator: 'train', method: 'train', preset: config.preset ?? 'default', metric: 'validation accuracy',
+    steps: config.settings.epochs, stepsDone: history.length, best, seconds: result?.seconds ?? (history.length ? history.reduce((s, e) => s + e.seconds, 0) : null), createdAt: config.createdAt,
+    seed: config.seed, report: [], bestMetrics: result ? { validation: result.valAccuracy, ...(result.testAccuracy !== undefined ? { test: result.testAccuracy } : {}) } : null, notes,
+    ...(warnings.length ? { warnings } : {}),
+  };
+}
+
+/** A dataset in a few words (kind and, for files, the first file's name). */
+function datasetLabel(d: DatasetSpec): string {
+  switch (d.kind) {
+    case 'mnist-embedded':
+      return 'embedded MNIST';
+    case 'idx':
+      return d.name ?? `IDX ${path.basename(d.images)}`;
+    case 'imagenet-downsampled':
+      return `ImageNet${d.size}${d.classes ? `-${d.classes}` : ''}`;
+    default:
+      return d.kind;
+  }
+}
+
 /** A training run's folder (`l2nas train`: config.json of kind "train"). */
 export function isTrainingRun(dir: string): boolean {
   try {
@@ -89,9 +155,6 @@ export function listRuns(runsDir: string, liveIds?: ReadonlySet<string>, warn: (
   for (const name of fs.readdirSync(runsDir)) {
     const dir = path.join(runsDir, name);
     if (!fs.existsSync(path.join(dir, RUN_FILES.config))) continue;
-    // Training runs (`l2nas train`, config kind "train") are not shown by the app and serve yet
-    // (issue #10, item 6): skipped without a warning on every refresh.
-    if (isTrainingRun(dir)) continue;
     try {
       out.push(summarizeRun(dir, liveIds));
     } catch (e) {

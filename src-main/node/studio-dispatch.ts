@@ -1,5 +1,8 @@
 import * as fs from 'node:fs';
-import { MAX_READ_EXPORT_BYTES, MAX_REQUEST_BYTES, StudioCallSchema, type ExportFile, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
+import { MAX_READ_EXPORT_BYTES, MAX_REQUEST_BYTES, StudioCallSchema, type ExportFile, type NetworkCounts, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
+import { buildNetwork, NETWORK_DEFAULTS } from '../core/network/build';
+import { countNetwork } from '../core/network/counts';
+import { NetworkSpecError } from '../core/network/network';
 import { datasetFiles, type AllowedPaths } from './allowed-paths';
 import { BenchmarkFileError } from './benchmark-csv';
 import { DatasetFileError } from './datasets';
@@ -67,9 +70,19 @@ function checkPaths(m: RunManager, c: StudioCall, allowed: AllowedPaths): void {
       return allowed.check(datasetFiles(c.dataset), 'the dataset file');
     case 'startSupernetSearch':
       return c.options ? allowed.check(datasetFiles(c.options.dataset), 'the dataset file') : undefined;
+    case 'startTraining':
+      allowed.check(datasetFiles(c.request.dataset), 'the dataset file');
+      if (c.request.testDataset) allowed.check(datasetFiles(c.request.testDataset), 'the test dataset file');
+      return;
     case 'resumeRun': {
       // A resumed run reads the files its config names again (it may have been made by the CLI).
-      const est = m.get(c.id).config.estimator;
+      const d = m.get(c.id);
+      if (d.kind === 'train') {
+        allowed.check(datasetFiles(d.config.dataset), 'the dataset file');
+        if (d.config.testDataset) allowed.check(datasetFiles(d.config.testDataset), 'the test dataset file');
+        return;
+      }
+      const est = d.config.estimator;
       if (est.kind === 'table') allowed.check(est.files, 'the benchmark table');
       else allowed.check(datasetFiles(est.dataset), 'the dataset file');
       return;
@@ -106,6 +119,15 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
     case 'startSupernetSearch':
       // The dataset is read by the checker too; the manager checks the settings against it.
       return m.startSupernetSearch({ seed: c.seed, options: c.options }, await checker.check({ kind: 'dataset', dataset: c.options?.dataset ?? { kind: 'mnist-embedded' } }));
+    case 'startTraining': {
+      // Both datasets are read by the checker; the manager checks the settings against them.
+      const r = c.request;
+      const data = await checker.check({ kind: 'dataset', dataset: r.dataset });
+      const test = r.testDataset ? await checker.check({ kind: 'dataset', dataset: r.testDataset }) : undefined;
+      return m.startTraining(r, data, test);
+    }
+    case 'inspectNetwork':
+      return inspectNetwork(c);
     case 'checkTable':
       return checker.check({ kind: 'table', space: c.space, files: c.files });
     case 'checkDataset':
@@ -123,6 +145,18 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
         for (const p of paths ?? []) host.allowed?.allowFile(p);
         return { paths };
       }
+  }
+}
+
+/** The #10 counter for the renderer (which may not import core/): build the description, count it. */
+function inspectNetwork(c: Extract<StudioCall, { method: 'inspectNetwork' }>): NetworkCounts {
+  const o = { ...NETWORK_DEFAULTS[c.space], classes: 10, input: 32, inChannels: 3, ...Object.fromEntries(Object.entries({ channels: c.channels, layers: c.layers, classes: c.classes, input: c.input, inChannels: c.inChannels }).filter(([, v]) => v !== undefined)) };
+  try {
+    const { params, macs } = countNetwork(buildNetwork(c.space, c.arch, { ...o, auxiliary: false }));
+    return { params, macs, ...o };
+  } catch (e) {
+    if (e instanceof NetworkSpecError) throw new UsageError(`arch: ${e.message}`);
+    throw e;
   }
 }
 

@@ -1,17 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type RngState } from '../common/rng';
-import { TrainConfigSchema, TrainResultSchema, type TrainConfig, type TrainEpoch, type TrainResult } from '../contracts/train';
-import { buildNetwork } from '../core/network/build';
+import { Rng } from '../common/rng';
+import type { TrainEpoch, TrainResult } from '../contracts/train';
 import { countNetwork } from '../core/network/counts';
 import { forwardNetwork, NetworkTrainer, NetworkWeights } from '../core/network/executor';
-import type { NetworkDescription } from '../core/network/network';
 import { normalizationOf, fillBatch, type ImageData } from '../core/supernet/image-data';
-import type { NamedTensors } from '../core/supernet/param-store';
 import { writeFileAtomic, writeJsonAtomic } from './atomic-write';
+import { CHECKPOINT_VERSION, readTrainCheckpoint, readTrainConfig, trainNetwork, TRAIN_FILES, type TrainCheckpoint } from './train-folder';
 import { selectBackend } from './backend';
-import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
+import { encodeCheckpoint } from './checkpoint-codec';
 import { loadDataset, splitHalves } from './datasets';
 import { UsageError } from './usage-error';
 
@@ -24,81 +22,11 @@ import { UsageError } from './usage-error';
  * to an uninterrupted run (test/integration/train-run.test.ts).
  */
 
-export const TRAIN_FILES = { config: 'config.json', network: 'network.json', checkpoint: 'train-checkpoint.bin', history: 'history.json', result: 'result.json' } as const;
-const CHECKPOINT_VERSION = 1;
-const EVAL_BATCH = 250;
-
-interface TrainCheckpoint {
-  version: number;
-  kind: 'train';
-  epoch: number;
-  rng: RngState;
-  weights: NamedTensors;
-  momentum: NamedTensors;
-  history: TrainEpoch[];
-  /** Per-channel mean and std of pixel/255 on the training images (the exported model's preprocessing). */
-  stats: { mean: number[]; std: number[] };
-}
-
-export function readTrainConfig(dir: string): TrainConfig {
-  const f = path.join(dir, TRAIN_FILES.config);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(f, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${f}: cannot read a training config (${(e as Error).message.slice(0, 120)})`);
-  }
-  const r = TrainConfigSchema.safeParse(raw);
-  if (!r.success) throw new UsageError(`${f}: not a valid training config (${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ').slice(0, 300)})`);
-  return r.data;
-}
-
+export { readTrainCheckpoint, readTrainConfig, readTrainNetwork, readTrainResult, trainNetwork, TRAIN_FILES, type TrainCheckpoint } from './train-folder';
 /** Whether `dir` holds a training run (config.json with kind 'train'); false for search runs and unreadable folders. */
 export { isTrainingRun as isTrainFolder } from './run-store';
-
-export function readTrainCheckpoint(dir: string): TrainCheckpoint | null {
-  const f = path.join(dir, TRAIN_FILES.checkpoint);
-  if (!fs.existsSync(f)) return null;
-  const c = decodeCheckpoint(fs.readFileSync(f), f) as TrainCheckpoint;
-  if (c?.kind !== 'train' || c.version !== CHECKPOINT_VERSION) throw new CheckpointError(`${f}: not a version-${CHECKPOINT_VERSION} training checkpoint`);
-  return c;
-}
-
-export function readTrainResult(dir: string): TrainResult | null {
-  const f = path.join(dir, TRAIN_FILES.result);
-  return fs.existsSync(f) ? TrainResultSchema.parse(JSON.parse(fs.readFileSync(f, 'utf8'))) : null;
-}
-
-/** The network a training config describes (input shape from the dataset). */
-export function trainNetwork(config: TrainConfig, data: Pick<ImageData, 'height' | 'width' | 'channels' | 'classes'>): NetworkDescription {
-  if (data.height !== data.width) throw new UsageError(`dataset images are ${data.height}×${data.width}; the network builders take square images`);
-  return buildNetwork(config.space, config.arch, {
-    channels: config.settings.channels,
-    layers: config.settings.layers,
-    classes: data.classes,
-    input: data.height,
-    inChannels: data.channels,
-    auxiliary: config.space === 'darts' && config.settings.auxWeight > 0 ? undefined : false,
-  });
-}
-
-/**
- * The network of a training folder, rebuilt from its config and the input shape recorded in
- * network.json at the start (so exporting needs neither the dataset files nor trust in a
- * description read from disk: only its input size and classes are taken from there).
- */
-export function readTrainNetwork(dir: string, config: TrainConfig): NetworkDescription {
-  const f = path.join(dir, TRAIN_FILES.network);
-  let saved: { input?: unknown; classes?: unknown };
-  try {
-    saved = JSON.parse(fs.readFileSync(f, 'utf8'));
-  } catch (e) {
-    throw new UsageError(`${f}: cannot read the network description (${(e as Error).message.slice(0, 120)})`);
-  }
-  const input = saved.input as number[];
-  if (!Array.isArray(input) || input.length !== 3 || !input.every((v) => Number.isInteger(v)) || !Number.isInteger(saved.classes)) throw new UsageError(`${f}: no input [H, W, C] and classes in the network description`);
-  return trainNetwork(config, { height: input[0], width: input[1], channels: input[2], classes: saved.classes as number });
-}
+const EVAL_BATCH = 250;
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface TrainProgress {
   epoch: number;
@@ -106,13 +34,29 @@ export interface TrainProgress {
   batch: number;
   of: number;
   loss: number;
+  /** Training images per second in this epoch so far. */
+  imagesPerSecond: number;
+  /** Seconds of training left (this and later epochs) at this epoch's rate (evaluation not counted). */
+  etaSeconds: number;
 }
 
 export interface TrainHooks {
   onBatch?: (p: TrainProgress) => void;
   onEpoch?: (e: TrainEpoch) => void;
-  /** Asked between batches; 'pause' stops after writing nothing more (the last epoch checkpoint stands). */
-  shouldStop?: () => boolean;
+  /**
+   * Asked between batches: true or 'pause' stops with nothing more written (the last epoch
+   * checkpoint stands, resume redoes the epoch); 'cancel' the same, reported as cancelled.
+   */
+  shouldStop?: () => boolean | 'pause' | 'cancel' | null;
+}
+
+export type TrainOutcome = { outcome: 'completed'; result: TrainResult } | { outcome: 'paused' | 'cancelled'; epoch: number };
+
+/** A prefix of `d` (the first n images), or `d` itself. */
+function firstImages(d: ImageData, n: number | undefined): ImageData {
+  if (!n || n >= d.n) return d;
+  const px = d.height * d.width * d.channels;
+  return { ...d, n, images: d.images.subarray(0, n * px), labels: d.labels.subarray(0, n) };
 }
 
 function evaluate(w: NetworkWeights, val: ImageData, stats: { mean: number[]; std: number[] }): { loss: number; accuracy: number } {
@@ -141,17 +85,34 @@ function evaluate(w: NetworkWeights, val: ImageData, stats: { mean: number[]; st
  * Trains (or continues) the run in `dir`. Rng order: the data split, the weights'
  * initialisation, then per epoch the shuffle, cutout squares and drop-path masks.
  */
-export async function trainFolder(dir: string, hooks: TrainHooks = {}): Promise<{ outcome: 'completed'; result: TrainResult } | { outcome: 'paused'; epoch: number }> {
+export async function trainFolder(dir: string, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   const config = readTrainConfig(dir);
   const t0 = performance.now();
   const backend = await selectBackend(config.backend);
   const s = config.settings;
   const ds = loadDataset(config.dataset);
   const rng = new Rng(config.seed);
-  const { train: trainAll, val: valAll } = splitHalves(ds, rng);
-  const px = ds.height * ds.width * ds.channels;
-  const val: ImageData = s.valImages && s.valImages < valAll.n ? { ...valAll, n: s.valImages, images: valAll.images.subarray(0, s.valImages * px), labels: valAll.labels.subarray(0, s.valImages) } : valAll;
-  const train: ImageData = s.trainImages && s.trainImages < trainAll.n ? { ...trainAll, n: s.trainImages, images: trainAll.images.subarray(0, s.trainImages * ds.height * ds.width * ds.channels), labels: trainAll.labels.subarray(0, s.trainImages) } : trainAll;
+  const { train: trainAll, val: heldOut } = splitHalves(ds, rng);
+  // The test set: the test dataset's images when given; otherwise the held-out half's second
+  // half (no Rng drawn: the held-out half is already in a seeded random order).
+  let valAll: ImageData = heldOut;
+  let testAll: ImageData;
+  let testSet: string;
+  if (config.testDataset) {
+    const t = loadDataset(config.testDataset);
+    if (t.height !== ds.height || t.width !== ds.width || t.channels !== ds.channels || t.classes !== ds.classes) throw new UsageError(`testDataset: ${t.name} holds ${t.height}×${t.width}×${t.channels} images of ${t.classes} classes, the training data ${ds.height}×${ds.width}×${ds.channels} of ${ds.classes}`);
+    testAll = t;
+    testSet = `${t.name} (the test dataset)`;
+  } else {
+    const px = ds.height * ds.width * ds.channels;
+    const nv = heldOut.n >> 1;
+    valAll = { ...heldOut, n: nv, images: heldOut.images.subarray(0, nv * px), labels: heldOut.labels.subarray(0, nv) };
+    testAll = { ...heldOut, n: heldOut.n - nv, images: heldOut.images.subarray(nv * px), labels: heldOut.labels.subarray(nv) };
+    testSet = `${ds.name}: the second half of the held-out half (no test split given)`;
+  }
+  const val = firstImages(valAll, s.valImages);
+  const test = firstImages(testAll, s.testImages);
+  const train = firstImages(trainAll, s.trainImages);
   if (train.n < s.batchSize) throw new UsageError(`--batch ${s.batchSize} is larger than the ${train.n} training images`);
   const stats = normalizationOf(train);
   const desc = trainNetwork(config, ds);
@@ -185,7 +146,10 @@ export async function trainFolder(dir: string, hooks: TrainHooks = {}): Promise<
       const te = performance.now();
       let lossSum = 0, correct = 0;
       for (let b = 0; b < batches; b++) {
-        if (hooks.shouldStop?.()) return { outcome: 'paused', epoch };
+        // Let the worker's messages (pause, cancel) and the CLI's signals in between batches.
+        await yieldToEvents();
+        const stop = hooks.shouldStop?.();
+        if (stop) return { outcome: stop === 'cancel' ? 'cancelled' : 'paused', epoch };
         const idx = perm.subarray(b * s.batchSize, (b + 1) * s.batchSize);
         fillBatch(train, idx, stats, buf, s.cutout, rng);
         for (let k = 0; k < idx.length; k++) labels[k] = train.labels[idx[k]];
@@ -194,7 +158,12 @@ export async function trainFolder(dir: string, hooks: TrainHooks = {}): Promise<
         x.dispose();
         lossSum += r.loss;
         correct += r.correct;
-        hooks.onBatch?.({ epoch: epoch + 1, epochs: s.epochs, batch: b + 1, of: batches, loss: r.loss });
+        if (hooks.onBatch) {
+          const elapsed = (performance.now() - te) / 1000;
+          const imagesPerSecond = elapsed > 0 ? ((b + 1) * s.batchSize) / elapsed : 0;
+          const left = batches - (b + 1) + (s.epochs - epoch - 1) * batches;
+          hooks.onBatch({ epoch: epoch + 1, epochs: s.epochs, batch: b + 1, of: batches, loss: r.loss, imagesPerSecond, etaSeconds: imagesPerSecond > 0 ? (left * s.batchSize) / imagesPerSecond : 0 });
+        }
       }
       const seconds = (performance.now() - te) / 1000;
       const v = evaluate(weights, val, stats);
@@ -205,8 +174,13 @@ export async function trainFolder(dir: string, hooks: TrainHooks = {}): Promise<
       writeJsonAtomic(path.join(dir, TRAIN_FILES.history), history);
       hooks.onEpoch?.(rec);
     }
+    // Measured once, after the last epoch (a kill here: resume skips the epochs and measures again).
+    const t = evaluate(weights, test, stats);
     const counts = countNetwork(desc);
-    const result: TrainResult = { version: 1, kind: 'train', status: 'completed', arch: desc.arch, params: counts.params, macs: counts.macs, epochs: history, valAccuracy: history.at(-1)?.valAccuracy ?? 0, backend: backend.backend, seconds: (performance.now() - t0) / 1000 };
+    const result: TrainResult = {
+      version: 1, kind: 'train', status: 'completed', arch: desc.arch, params: counts.params, macs: counts.macs, epochs: history, valAccuracy: history.at(-1)?.valAccuracy ?? 0,
+      testAccuracy: t.accuracy, testLoss: t.loss, testSet, testImages: test.n, backend: backend.backend, seconds: (performance.now() - t0) / 1000,
+    };
     writeJsonAtomic(path.join(dir, TRAIN_FILES.result), result);
     return { outcome: 'completed', result };
   } finally {

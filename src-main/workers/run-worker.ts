@@ -1,7 +1,7 @@
 /**
  * What every worker process does (src-main/workers/search-worker.ts and training-worker.ts are
  * its entry points): run one run folder through the session — any estimator kind — and answer a
- * backend check. Every incoming message is validated; a bad one is answered with an error and
+ * backend check; a training run's folder (config kind "train") goes to node/train-session.ts. Every incoming message is validated; a bad one is answered with an error and
  * changes nothing. Pause and cancel are honoured between search steps and between training
  * batches.
  */
@@ -10,6 +10,19 @@ import { onParentMessage, postToParent } from './parent-port';
 import { selectBackend } from '../node/backend';
 import { runFolder } from '../node/search-session';
 import { withRunLock } from '../node/run-lock';
+import { isTrainingRun } from '../node/run-store';
+import { trainFolder, type TrainProgress } from '../node/train-session';
+
+/** A training run's batch progress to the parent at most twice a second, and always on an epoch's last batch. */
+function throttledProgress(post: (m: FromWorker) => void): (p: TrainProgress) => void {
+  let last = 0;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < 500 && p.batch < p.of) return;
+    last = now;
+    post({ type: 'train-progress', progress: p });
+  };
+}
 
 export function serveRunWorker(kind: WorkerKind): void {
   const post = (msg: FromWorker): void => postToParent(msg);
@@ -43,6 +56,19 @@ export function serveRunWorker(kind: WorkerKind): void {
     }
     started = true;
     // The worker writes the run, so it holds the folder's lock (released on every way out).
+    if (isTrainingRun(msg.runDir)) {
+      withRunLock(msg.runDir, name, () => trainFolder(msg.runDir, { onBatch: throttledProgress(post), onEpoch: (epoch) => post({ type: 'train-epoch', epoch }), shouldStop: () => stop })).then(
+        (out) => {
+          post(out.outcome === 'paused' ? { type: 'paused', step: out.epoch } : { type: 'done', status: out.outcome, result: null });
+          exit(0);
+        },
+        (e: Error) => {
+          post({ type: 'error', message: e.message, fatal: true });
+          exit(1);
+        },
+      );
+      return;
+    }
     withRunLock(msg.runDir, name, () =>
       runFolder(msg.runDir, {
         resume: msg.resume,

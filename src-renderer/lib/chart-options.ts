@@ -1,5 +1,6 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { EpochSummary } from '../../src-main/contracts/studio-api';
+import type { TrainEpoch } from '../../src-main/contracts/train';
 import type { SearchSpace } from '../../src-main/common/spaces/space';
 import type { TopKState } from '../../src-main/common/top-k-state';
 import { downsampleMinMax, stateMatrices, type RunSeries } from './run-series';
@@ -196,6 +197,38 @@ export function trainingOption(epochs: readonly EpochSummary[]): EChartsCoreOpti
       { name: 'loss', type: 'line', data: epochs.map((e) => [e.epoch, e.loss]) },
       { name: 'best sampled path', type: 'line', yAxisIndex: 1, data: epochs.map((e) => [e.epoch, e.valAccuracy]) },
       { name: 'Acc(Env)', type: 'line', yAxisIndex: 1, step: 'end', data: epochs.map((e) => [e.epoch, e.accEnv]) },
+    ],
+  };
+}
+
+/** A training run's per-epoch loss (train and validation). */
+export function trainRunLossOption(epochs: readonly TrainEpoch[]): EChartsCoreOption {
+  return {
+    animation: false,
+    grid,
+    tooltip,
+    legend: { data: ['train loss', 'validation loss'], top: 6 },
+    xAxis: { type: 'value', name: 'epoch', min: 0, minInterval: 1, nameLocation: 'middle', nameGap: 24 },
+    yAxis: { type: 'value', name: 'loss', scale: true },
+    series: [
+      { name: 'train loss', type: 'line', data: epochs.map((e) => [e.epoch, e.trainLoss]) },
+      { name: 'validation loss', type: 'line', data: epochs.map((e) => [e.epoch, e.valLoss]) },
+    ],
+  };
+}
+
+/** A training run's per-epoch accuracy (train and validation, %). */
+export function trainRunAccuracyOption(epochs: readonly TrainEpoch[]): EChartsCoreOption {
+  return {
+    animation: false,
+    grid,
+    tooltip,
+    legend: { data: ['train accuracy', 'validation accuracy'], top: 6 },
+    xAxis: { type: 'value', name: 'epoch', min: 0, minInterval: 1, nameLocation: 'middle', nameGap: 24 },
+    yAxis: { type: 'value', name: 'accuracy (%)', scale: true },
+    series: [
+      { name: 'train accuracy', type: 'line', data: epochs.map((e) => [e.epoch, e.trainAccuracy]) },
+      { name: 'validation accuracy', type: 'line', data: epochs.map((e) => [e.epoch, e.valAccuracy]) },
     ],
   };
 }

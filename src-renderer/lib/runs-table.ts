@@ -19,9 +19,9 @@ export interface RunsFilter {
 
 export const EMPTY_FILTER: RunsFilter = { text: '', status: '', space: '', method: '' };
 
-/** The preset only means something for L²NAS runs (it sets the agent's hyperparameters). */
+/** The preset only means something for L²NAS runs (it sets the agent's hyperparameters) and training runs (their training preset). */
 export function presetOf(r: RunSummary): string {
-  return r.method === 'l2nas' ? r.preset : '';
+  return r.method === 'l2nas' || r.kind === 'train' ? r.preset : '';
 }
 
 /** Every reported column (`--report`) any listed run has, in first-seen order. */

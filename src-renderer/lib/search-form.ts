@@ -84,12 +84,12 @@ export const SUPERNET_FIELDS = [
   { key: 'trainImages', label: 'Training images', unit: 'of the training half', min: 64, max: 10_000_000 },
 ] as const;
 
-export function datasetFiles(f: SupernetFormState): string[] {
+export function datasetFiles(f: Pick<SupernetFormState, 'files'>): string[] {
   return f.files.split('\n').map((s) => s.trim()).filter(Boolean);
 }
 
 /** The dataset spec of the form, or the reason there is none yet. */
-export function datasetSpecOf(f: SupernetFormState): DatasetSpec | string {
+export function datasetSpecOf(f: Pick<SupernetFormState, 'dataset' | 'files' | 'classes' | 'imageSize' | 'perClass'>): DatasetSpec | string {
   const files = datasetFiles(f);
   switch (f.dataset) {
     case 'mnist-embedded':

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import type { RunEvent } from '../../src-main/contracts/run';
-import type { DoctorInfo, EpochSummary, RunDetail, RunSummary, StudioCall, StudioEvent, StudioResults, TrainProgress } from '../../src-main/contracts/studio-api';
+import type { DoctorInfo, EpochSummary, RunDetail, RunSummary, StartTrainingRequest, StudioCall, StudioEvent, StudioResults, TrainProgress, TrainRunDetail } from '../../src-main/contracts/studio-api';
+import type { TrainEpoch } from '../../src-main/contracts/train';
 import { getSpace } from '../../src-main/common/spaces';
 import type { SearchSpace } from '../../src-main/common/spaces/space';
 import { TopKState } from '../../src-main/common/top-k-state';
@@ -22,6 +23,16 @@ export interface OpenRun {
   /** Supernet runs: live training progress, and the finished epochs. */
   training: { now: TrainProgress | null; epochs: EpochSummary[] };
 }
+
+/** A training run opened in its dashboard: its detail, live batch progress and finished epochs. */
+export interface OpenTraining {
+  detail: TrainRunDetail;
+  now: TrainProgress | null;
+  epochs: TrainEpoch[];
+}
+
+/** openRun of a training run: it has its own dashboard (#/train/<id>). */
+export class TrainingRunError extends Error {}
 
 /** An API failure turned into an Error with the server's message (what and where). */
 export class ApiError extends Error {
@@ -45,6 +56,16 @@ export async function call<M extends StudioCall['method']>(c: Extract<StudioCall
   return r.value;
 }
 
+/** Starts a training run (TrainForm's `start`): its id, or the server's refusal as an Error. */
+export async function startTraining(request: StartTrainingRequest): Promise<string> {
+  return (await call({ method: 'startTraining', request })).id;
+}
+
+/** Shows a training run's dashboard. */
+export function goToTraining(id: string): void {
+  location.hash = `#/train/${encodeURIComponent(id)}`;
+}
+
 /** One file of a run's exports/ as a Blob (see RendererApi.exportBlob). */
 export function exportBlob(id: string, name: string): Promise<Blob> {
   return theApi().exportBlob(id, name);
@@ -62,6 +83,7 @@ export const useStudio = defineStore('studio', () => {
   const runs = ref<RunSummary[]>([]);
   const runsError = ref<string | null>(null);
   const open = shallowRef(new Map<string, OpenRun>());
+  const trainings = shallowRef(new Map<string, OpenTraining>());
   const version = ref(0);
   const doctor = ref<DoctorInfo | null>(null);
   /** The event stream: while it is down the page shows a banner and the data is as last seen. */
@@ -109,7 +131,7 @@ export const useStudio = defineStore('studio', () => {
    */
   async function resync(): Promise<void> {
     await refreshRuns();
-    for (const id of [...open.value.keys()]) await reloadDetail(id).catch(() => {});
+    for (const id of [...open.value.keys(), ...trainings.value.keys()]) await reloadDetail(id).catch(() => {});
     if (!doctor.value) void call({ method: 'doctor' }).then((d) => (doctor.value = d), () => {});
   }
 
@@ -129,6 +151,7 @@ export const useStudio = defineStore('studio', () => {
   /** Loads a run (any status, including CLI-made runs) and keeps it updated while it goes. */
   async function openRun(id: string): Promise<OpenRun> {
     const detail = await call({ method: 'getRun', id });
+    if (detail.kind === 'train') throw new TrainingRunError(`run ${id} is a training run`);
     const space = getSpace(detail.config.space);
     const run: OpenRun = markRaw({
       detail,
@@ -154,17 +177,55 @@ export const useStudio = defineStore('studio', () => {
     version.value++;
   }
 
+  /** Loads a training run and keeps it updated while it trains. */
+  async function openTraining(id: string): Promise<OpenTraining> {
+    const detail = await call({ method: 'getRun', id });
+    if (detail.kind !== 'train') throw new Error(`run ${id} is a search run, not a training run`);
+    const t: OpenTraining = markRaw({ detail, now: null, epochs: [...detail.history] });
+    const m = new Map(trainings.value);
+    m.set(id, t);
+    trainings.value = m;
+    version.value++;
+    return t;
+  }
+
+  async function reloadTraining(id: string): Promise<void> {
+    const t = trainings.value.get(id);
+    if (!t) return;
+    const d = await call({ method: 'getRun', id });
+    if (d.kind !== 'train') return;
+    t.detail = d;
+    if (d.history.length >= t.epochs.length) t.epochs = [...d.history];
+    if (d.summary.status !== 'running') t.now = null;
+    version.value++;
+  }
+
   async function reloadDetail(id: string): Promise<void> {
+    if (trainings.value.has(id)) return reloadTraining(id);
     const run = open.value.get(id);
     if (!run) return;
-    run.detail = await call({ method: 'getRun', id });
+    const d = await call({ method: 'getRun', id });
+    if (d.kind === 'train') return;
+    run.detail = d;
     if (run.detail.training.length >= run.training.epochs.length) run.training.epochs = [...run.detail.training];
     await catchUp(id);
   }
 
   function onStudioEvent(e: StudioEvent): void {
     const run = open.value.get(e.runId);
-    if (e.kind === 'event') {
+    const t = trainings.value.get(e.runId);
+    if (t && (e.kind === 'train-progress' || e.kind === 'train-epoch')) {
+      if (e.kind === 'train-progress') t.now = e.progress;
+      else {
+        t.epochs = [...t.epochs.filter((x) => x.epoch < e.epoch.epoch), e.epoch];
+        const row = runs.value.find((r) => r.id === e.runId);
+        if (row) row.stepsDone = e.epoch.epoch;
+      }
+      bump();
+    } else if (e.kind === 'train-epoch') {
+      const row = runs.value.find((r) => r.id === e.runId);
+      if (row) row.stepsDone = e.epoch.epoch;
+    } else if (e.kind === 'event') {
       patchSummary(e.runId, e.event);
       if (!run) return;
       // A gap (events missed while the socket reconnected): fetch what is missing from the file.
@@ -197,7 +258,7 @@ export const useStudio = defineStore('studio', () => {
     } else {
       if (e.status === 'failed' && !run && e.error) startFailures.set(e.runId, e.error);
       void refreshRuns();
-      if (run) void reloadDetail(e.runId).catch(() => {});
+      if (run || t) void reloadDetail(e.runId).catch(() => {});
     }
   }
 
@@ -232,8 +293,11 @@ export const useStudio = defineStore('studio', () => {
     const m = new Map(open.value);
     m.delete(id);
     open.value = m;
+    const mt = new Map(trainings.value);
+    mt.delete(id);
+    trainings.value = mt;
     await refreshRuns();
   }
 
-  return { runs, runsError, open, version, doctor, connection, serverDown, startFailures, connect, disconnect, refreshRuns, openRun, reloadDetail, control, deleteRun };
+  return { runs, runsError, open, trainings, version, doctor, connection, serverDown, startFailures, connect, disconnect, refreshRuns, openRun, openTraining, reloadDetail, control, deleteRun };
 });

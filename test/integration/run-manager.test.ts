@@ -75,7 +75,7 @@ describe('run manager', () => {
     expect(await manager.whenSettled(id)).toBe('completed');
     off();
     expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i));
-    const d = manager.get(id);
+    const d = manager.getSearch(id, 'test');
     expect(d.summary.status).toBe('completed');
     expect(d.result?.best.metrics).toHaveProperty('cifar10');
     expect(manager.list().map((r) => r.id)).toContain(id);

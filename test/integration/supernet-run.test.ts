@@ -153,7 +153,7 @@ describe('supernet searches are ordinary runs (train, then the same search loop)
     expect(performance.now() - t0).toBeLessThan(30_000); // answered between batches, not after the epoch
     const saved = readSupernetCheckpoint(dir)!.state.epoch;
     expect(saved).toBeGreaterThanOrEqual(1);
-    expect(manager.get(id).training.map((t) => t.epoch)).toEqual([...Array(saved).keys()].map((i) => i + 1));
+    expect(manager.getSearch(id, 'test').training.map((t) => t.epoch)).toEqual([...Array(saved).keys()].map((i) => i + 1));
 
     expect(manager.resume(id).status).toBe('running');
     while (queried < 3) await new Promise((r) => setTimeout(r, 50));
@@ -164,7 +164,7 @@ describe('supernet searches are ordinary runs (train, then the same search loop)
 
     expect(manager.resume(id).status).toBe('running');
     expect(await manager.whenSettled(id)).toBe('completed');
-    const detail = manager.get(id);
+    const detail = manager.getSearch(id, 'test');
     expect(detail.config).toMatchObject({ space: 'darts', method: 'random', estimator: { kind: 'supernet', dataset: { kind: 'mnist-embedded' }, C: 2, N: 3, epochs: 2 } });
     expect(detail.training.map((t) => t.epoch)).toEqual([1, 2]);
     expect(detail.result?.best.arch).toMatch(/^Genotype\(normal=/);

@@ -47,6 +47,9 @@ describe('l2nas train / resume / export', () => {
     expect(full.code).toBe(0);
     const result = TrainResultSchema.parse(JSON.parse(fs.readFileSync(path.join(a, 'result.json'), 'utf8')));
     expect(result.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    // No test files for the embedded MNIST: the held-out half's second half (2,500 digits) is the test set.
+    expect(result.testImages).toBe(2500);
+    expect(result.testAccuracy).toBeGreaterThanOrEqual(0);
 
     // The same run, killed as soon as its first epoch checkpoint lands.
     const child = spawn(process.execPath, [BIN, ...TRAIN, '--out', b], { cwd: ROOT, stdio: 'ignore' });
@@ -92,10 +95,14 @@ describe('l2nas train / resume / export', () => {
     expect(l2nas('search', '--space', 'nb201', '--benchmark', csv, '--metric', 'acc', '--steps', '20', '--preset', 'nb201', '--out', search, '-q').code).toBe(0);
     const best = JSON.parse(fs.readFileSync(path.join(search, 'result.json'), 'utf8')).best.arch;
     const t = path.join(dir, 'from-run');
-    const r = l2nas('train', '--from-run', search, '--epochs', '1', '--channels', '2', '--cells', '1', '--batch', '16', '--train-images', '32', '--val-images', '32', '--out', t, '-q');
+    const r = l2nas('train', '--from-run', search, '--preset', 'cpu', '--epochs', '1', '--channels', '2', '--batch', '16', '--train-images', '32', '--val-images', '32', '--test-images', '32', '--out', t, '-q');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(readTrainConfig(t).arch).toBe(best);
+    const c = readTrainConfig(t);
+    expect(c.arch).toBe(best);
+    // The preset's values (cpu: one cell per stage), the flags' overrides.
+    expect(c.preset).toBe('cpu');
+    expect(c.settings).toMatchObject({ layers: 1, channels: 2, epochs: 1, lrMax: 0.1, testImages: 32 });
     fs.rmSync(path.join(search, 'result.json'));
     const none = l2nas('train', '--from-run', search, '--out', path.join(dir, 'from-run-2'));
     expect(none.code).toBe(2);
@@ -109,6 +116,8 @@ describe('l2nas train / resume / export', () => {
       ['--arch', '|nor_conv_3x3~0|'],
       ['--arch', ARCH, '--channels', '0'],
       ['--arch', ARCH, '--dataset', 'idx'],
+      ['--arch', ARCH, '--preset', 'fast'],
+      ['--arch', ARCH, '--test-data', '/nonexistent/t'],
     ]) {
       const r = l2nas('train', '--space', 'nb201', '--epochs', '1', ...args, '--out', out);
       expect(r.code, r.err).toBe(2);

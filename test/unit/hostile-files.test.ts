@@ -176,7 +176,7 @@ describe('allowed folders (serve --data)', () => {
     const root = tempDir('dispatch-root');
     const out = tempDir('dispatch-out');
     const table = writeSyntheticNb201(path.join(out, 't.csv'));
-    const manager = { start: vi.fn(() => ({ id: 'r' })), startSupernetSearch: vi.fn(() => ({ id: 'd' })) } as unknown as RunManager;
+    const manager = { start: vi.fn(() => ({ id: 'r' })), startSupernetSearch: vi.fn(() => ({ id: 'd' })), startTraining: vi.fn(() => ({ id: 't' })) } as unknown as RunManager;
     const allowed = new AllowedPaths([root]);
     const host = { allowed, pickFile: async () => [table] };
     for (const call of [
@@ -184,12 +184,16 @@ describe('allowed folders (serve --data)', () => {
       { method: 'checkDataset', dataset: { kind: 'cifar10', files: [path.join(out, 'b.bin')] } },
       { method: 'startSearch', request: { space: 'nb201', method: 'rea', preset: 'nb201', benchmark: [table], metric: 'acc', report: [], seed: 0 } },
       { method: 'startSupernetSearch', options: { space: 'nb201', method: 'l2nas', dataset: { kind: 'idx', images: path.join(out, 'i'), labels: path.join(out, 'l') } } },
+      { method: 'startTraining', request: { space: 'nb201', arch: '|skip_connect~0|', dataset: { kind: 'cifar10', files: [path.join(out, 'b.bin')] } } },
+      // The test dataset is bounded too, even when the training files are allowed.
+      { method: 'startTraining', request: { space: 'nb201', arch: '|skip_connect~0|', dataset: { kind: 'cifar10', files: [path.join(root, 'b.bin')] }, testDataset: { kind: 'cifar10', files: [path.join(out, 't.bin')] } } },
     ]) {
       const r = await dispatchStudioCall(manager, call, host);
       expect(r).toMatchObject({ ok: false, error: { code: 'invalid-request', message: expect.stringMatching(/outside the folders this server may read/) } });
     }
     expect(manager.start).not.toHaveBeenCalled();
     expect(manager.startSupernetSearch).not.toHaveBeenCalled();
+    expect(manager.startTraining).not.toHaveBeenCalled();
     expect(await dispatchStudioCall(manager, { method: 'pickFile', title: 't', extensions: ['csv'] }, host)).toEqual({ ok: true, value: { paths: [table] } });
     expect(await dispatchStudioCall(manager, { method: 'checkTable', space: 'nb201', files: [table] }, host)).toMatchObject({ ok: true, value: { rows: 15625 } });
   });

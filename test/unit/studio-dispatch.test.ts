@@ -52,7 +52,7 @@ describe('API dispatch (IPC and HTTP share it)', () => {
     ['a bad request field', { ...validStart, request: { ...validStart.request, seed: -1 } }],
     ['an unknown request field', { ...validStart, request: { ...validStart.request, exec: 'x' } }],
     ['a table search in the DARTS space', { ...validStart, request: { ...validStart.request, space: 'darts' } }],
-    ['an export of an unknown kind', { method: 'exportRun', id: 'r1', what: 'model-onnx' }],
+    ['an export of an unknown kind', { method: 'exportRun', id: 'r1', what: 'model-keras' }],
     ['a file dialog with a bad extension', { method: 'pickFile', title: 't', extensions: ['../x'] }],
     ['an oversized call', { ...validStart, request: { ...validStart.request, benchmark: ['x'.repeat(MAX_REQUEST_BYTES)] } }],
   ])('rejects %s with a typed error and calls nothing', async (_name, raw) => {

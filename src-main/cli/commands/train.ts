@@ -1,27 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TRAIN_SPACES, TrainConfigSchema, type TrainConfig, type TrainSettings, type TrainSpace } from '../../contracts/train';
+import { TRAIN_SPACES, type TrainConfig, type TrainPresetId, type TrainSettings, type TrainSpace } from '../../contracts/train';
 import { checkDataset } from '../../node/datasets';
 import { parseExportFormats, writeNetworkExports } from '../../node/exporters/network-export';
 import { writeJsonAtomic } from '../../node/atomic-write';
-import { makeNewRunFolder, readRunConfig, readRunResult, writeRunStatus } from '../../node/run-folder';
+import { makeNewRunFolder, readRunConfig, readRunResult, readRunStatus, writeRunStatus } from '../../node/run-folder';
 import type { BackendName } from '../../node/backend';
 import { exportOfaRun, isOfaSupernetRun } from '../../node/ofa-export';
 import { acquireRunLock } from '../../node/run-lock';
-import { isTrainFolder, readTrainCheckpoint, readTrainConfig, readTrainNetwork, readTrainResult, trainFolder, trainNetwork, TRAIN_FILES } from '../../node/train-session';
+import { buildTrainConfig } from '../../node/train-config';
+import { isTrainFolder, readTrainCheckpoint, readTrainConfig, readTrainNetwork, readTrainResult, trainFolder, TRAIN_FILES } from '../../node/train-session';
 import { UsageError } from '../../node/usage-error';
 import { createProgress } from '../progress';
 import { datasetSpecOf, DATASET_KINDS, type DatasetFlags } from './demo';
-
-/** Final-training defaults (DARTS's train.py; paper §4 trains found cells the same way), overridable by flags. */
-export const TRAIN_DEFAULTS: Record<TrainSpace, TrainSettings> = {
-  nb201: { channels: 16, layers: 5, epochs: 10, batchSize: 64, lrMax: 0.1, lrMin: 0, momentum: 0.9, weightDecay: 5e-4, cutout: 0, auxWeight: 0, dropPath: 0 },
-  darts: { channels: 36, layers: 20, epochs: 10, batchSize: 96, lrMax: 0.025, lrMin: 0, momentum: 0.9, weightDecay: 3e-4, cutout: 16, auxWeight: 0.4, dropPath: 0.2 },
-  // OFA's train_ofa_net.py: SGD momentum 0.9, base_lr 0.03 per 64 images, weight decay 3e-5, cosine
-  // (its label smoothing 0.1 and dropout 0.1 are not in this trainer). Width and stride layout as
-  // the OFA supernet's demo defaults: w0.25 (C = 25), four stride-2 steps (N = 4), for small images.
-  ofa: { channels: 25, layers: 4, epochs: 10, batchSize: 64, lrMax: 0.03, lrMin: 0, momentum: 0.9, weightDecay: 3e-5, cutout: 0, auxWeight: 0, dropPath: 0 },
-};
 
 export interface TrainCommandOptions extends DatasetFlags {
   space?: TrainSpace;
@@ -41,40 +32,36 @@ export interface TrainCommandOptions extends DatasetFlags {
   dropPath?: number;
   trainImages?: number;
   valImages?: number;
+  testImages?: number;
+  preset?: TrainPresetId;
+  /** The dataset's test split, files as --data (same kind). */
+  testData?: string[];
   seed: number;
   backend: TrainConfig['backend'];
   out: string;
   quiet?: boolean;
 }
 
-/** config.json of a training run from the flags; every input (arch, settings, dataset files) is checked before a folder is written. */
+/** config.json of a training run from the flags: the preset's settings with the flags' overrides; every input (arch, settings, dataset files) is checked before a folder is written (node/train-config.ts). */
 export function trainConfigOf(o: TrainCommandOptions): TrainConfig {
   const { space, arch, from } = architectureOf(o);
-  // An OFA subnet found on a supernet trains at that supernet's width and stride layout unless told otherwise.
-  const d = { ...TRAIN_DEFAULTS[space], ...from };
-  const settings: TrainSettings = {
-    ...d,
-    ...(o.channels !== undefined ? { channels: o.channels } : {}),
-    ...(o.cells !== undefined ? { layers: o.cells } : {}),
-    ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
-    ...(o.batch !== undefined ? { batchSize: o.batch } : {}),
-    ...(o.lr !== undefined ? { lrMax: o.lr } : {}),
-    ...(o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {}),
-    ...(o.cutout !== undefined ? { cutout: o.cutout } : {}),
-    ...(o.auxWeight !== undefined ? { auxWeight: o.auxWeight } : {}),
-    ...(o.dropPath !== undefined ? { dropPath: o.dropPath } : {}),
-    ...(o.trainImages !== undefined ? { trainImages: o.trainImages } : {}),
-    ...(o.valImages !== undefined ? { valImages: o.valImages } : {}),
+  const flags: Partial<TrainSettings> = {
+    channels: o.channels, layers: o.cells, epochs: o.epochs, batchSize: o.batch, lrMax: o.lr, weightDecay: o.weightDecay, cutout: o.cutout,
+    auxWeight: o.auxWeight, dropPath: o.dropPath, trainImages: o.trainImages, valImages: o.valImages, testImages: o.testImages,
   };
+  // An OFA subnet found on a supernet trains at that supernet's width and stride layout unless the flags say otherwise.
+  const settings: Partial<TrainSettings> = { ...from, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
   const kind = o.dataset === 'mnist' ? 'mnist-embedded' : o.dataset;
-  const raw = { version: 1, kind: 'train', space, arch, dataset: datasetSpecOf(kind, o.data, o), settings, seed: o.seed, backend: o.backend, createdAt: new Date().toISOString() };
-  const r = TrainConfigSchema.safeParse(raw);
-  if (!r.success) throw new UsageError(`training settings: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const check = checkDataset(r.data.dataset);
-  const desc = trainNetwork(r.data, check); // a bad arch or setting is refused here, named
-  // The standard DARTS auxiliary head needs an 8×8 map (32×32 input): without it the loss weight is moot.
-  if (r.data.space === 'darts' && r.data.settings.auxWeight > 0 && !desc.auxOutput) throw new UsageError(`--aux-weight ${r.data.settings.auxWeight}: the auxiliary head needs 32×32 images (got ${check.height}×${check.width}); pass --aux-weight 0`);
-  return r.data;
+  const dataset = datasetSpecOf(kind, o.data, o);
+  if (o.testData?.length && kind === 'mnist-embedded') throw new UsageError('--test-data: the embedded MNIST has no test files (its test images are the second half of the held-out half)');
+  const testDataset = o.testData?.length ? datasetSpecOf(kind, o.testData, o) : undefined;
+  try {
+    return buildTrainConfig({ space, arch, dataset, testDataset, preset: o.preset, settings, seed: o.seed, backend: o.backend }, checkDataset(dataset), testDataset && checkDataset(testDataset));
+  } catch (e) {
+    // The API names request fields; here the flags are the user's words.
+    if (e instanceof UsageError) throw new UsageError(e.message.replace(/^arch: /, '--arch: ').replace(/^settings\.auxWeight/, '--aux-weight').replace(/^settings\.batchSize/, '--batch').replace(/^testDataset: /, '--test-data: '));
+    throw e;
+  }
 }
 
 /** --space + --arch, or the best architecture of the search run --from-run names. */
@@ -118,13 +105,13 @@ async function drive(dir: string, quiet: boolean): Promise<void> {
       },
     });
     bar.stop();
-    if (out.outcome === 'paused') {
+    if (out.outcome !== 'completed') {
       writeRunStatus(dir, 'paused', null);
       if (!quiet) console.log(`paused after epoch ${out.epoch}: continue with l2nas resume ${dir}`);
       return;
     }
     writeRunStatus(dir, 'completed', null);
-    if (!quiet) console.log(`trained ${out.result.arch}: validation accuracy ${out.result.valAccuracy.toFixed(2)}% after ${out.result.epochs.length} epochs (${out.result.params} params, ${out.result.macs} MACs, ${out.result.backend}, ${out.result.seconds.toFixed(0)} s); export with l2nas export ${dir} --format onnx --out <dir>`);
+    if (!quiet) console.log(`trained ${out.result.arch}: validation accuracy ${out.result.valAccuracy.toFixed(2)}%, test accuracy ${out.result.testAccuracy?.toFixed(2)}% on ${out.result.testImages} images (${out.result.testSet}) after ${out.result.epochs.length} epochs (${out.result.params} params, ${out.result.macs} MACs, ${out.result.backend}, ${out.result.seconds.toFixed(0)} s); export with l2nas export ${dir} --format onnx --out <dir>`);
   } catch (e) {
     bar.stop();
     writeRunStatus(dir, 'failed', null, (e as Error).message);
@@ -147,6 +134,7 @@ export async function trainCommand(o: TrainCommandOptions): Promise<void> {
 /** `l2nas resume` of a training folder: from the last finished epoch. */
 export async function resumeTrainCommand(dir: string, quiet: boolean): Promise<void> {
   if (readTrainResult(dir)) throw new UsageError(`${dir}: this training run is complete (result.json); export it with l2nas export`);
+  if (readRunStatus(dir)?.status === 'cancelled') throw new UsageError(`${dir}: this training run was cancelled; start a new one (its last checkpoint still exports)`);
   await drive(dir, quiet);
 }
 

@@ -1,4 +1,4 @@
-import { poolCountScale } from '../../core/network/executor';
+import { poolCountScale } from '../../core/network/pool-scale';
 import { inputsOf, type NetNode, type NetworkDescription, type Pads } from '../../core/network/network';
 import type { NamedTensors } from '../../core/supernet/param-store';
 import { liveNodes } from './live-nodes';

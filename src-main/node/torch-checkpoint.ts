@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as yauzl from 'yauzl';
 import { PyDict, PyGlobal, PyTuple, pyNameOf, runPickle, type PickleDialect } from './pickle';
@@ -161,6 +162,11 @@ function readFileBytes(file: string): Buffer {
   } finally {
     fs.closeSync(opened.fd);
   }
+}
+
+/** The SHA-256 of a checkpoint file (hex), read under the same limits as the checkpoint itself. */
+export function sha256OfTorchCheckpoint(file: string): string {
+  return createHash('sha256').update(readFileBytes(file)).digest('hex');
 }
 
 /**

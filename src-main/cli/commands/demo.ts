@@ -30,6 +30,10 @@ export interface SupernetCommandOptions {
   /** `search --estimator supernet` only: the reward (default the preset's) and a given Acc(Env). */
   reward?: string;
   accEnv?: number;
+  /** ofa: a PyTorch checkpoint searched instead of a supernet trained here; batch-norm mode of queries. */
+  supernetCheckpoint?: string;
+  bn?: 'batch' | 'running' | 'recalibrate';
+  calibrationImages?: number;
 }
 
 /** `--dataset` + `--data` files → the dataset spec the readers take (file errors come later, named). */
@@ -58,7 +62,9 @@ export function supernetConfigOf(o: SupernetCommandOptions, agent?: AgentChoice)
   const settings: Partial<SupernetSettings> = {
     epochs: o.epochs, steps: o.steps, randomArchitectures: o.random, C: o.channels, N: o.cells, trainImages: o.trainImages, lrMax: o.lr, cutout: o.cutout, batchSize: o.batch,
   };
-  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o.classes), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs, reward: o.reward, accEnv: o.accEnv });
+  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o.classes), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs, reward: o.reward, accEnv: o.accEnv,
+    pretrained: o.supernetCheckpoint, evalBatchNorm: o.bn, calibrationImages: o.calibrationImages,
+  });
 }
 
 /** The dataset is read (file and byte offset on error) and checked against the settings before any folder is written. */

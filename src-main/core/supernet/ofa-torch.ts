@@ -1,4 +1,5 @@
-import { OFA_UNITS, OFA_LAYERS_PER_UNIT } from '../../common/spaces/ofa';
+import { OFA_KERNELS } from '../../common/spaces/ofa';
+import type { OfaPlan, OfaSupernetSpec } from './ofa-cost';
 import type { OfaSupernet } from './ofa-supernet';
 import { assignValues } from './param-store';
 
@@ -14,6 +15,8 @@ import { assignValues } from './param-store';
  * The kernel-transform matrices are used as PyTorch's F.linear(v, M) = v·Mᵀ in both: copied as is.
  */
 
+const MAX_KERNEL = Math.max(...OFA_KERNELS);
+
 type Layout = 'conv' | 'depthwise' | 'linear' | 'vector' | 'matrix';
 
 /** One tensor of the state_dict and where it lives in our supernet. */
@@ -25,63 +28,60 @@ export interface OfaTorchEntry {
   target: { kind: 'param'; name: string; layout: Layout } | { kind: 'running_mean' | 'running_var'; bn: string };
 }
 
-/** The entries of the state_dict of `net`'s shape, in OFA's module order. `num_batches_tracked` (an int64 counter per BN) is not among them: it is accepted and ignored. */
-export function ofaTorchEntries(net: OfaSupernet): OfaTorchEntry[] {
+/**
+ * The entries of the state_dict of a supernet of this plan (shapes as PyTorch has them), in
+ * OFA's module order. `num_batches_tracked` (an int64 counter per BN) is not among them: it is
+ * accepted and ignored. Needs no network: a checkpoint is checked before anything is built.
+ */
+export function ofaTorchEntries(plan: OfaPlan, spec: Pick<OfaSupernetSpec, 'inChannels' | 'classes'>): OfaTorchEntry[] {
   const out: OfaTorchEntry[] = [];
-  const param = (key: string, name: string, layout: Layout) => {
-    const v = net.params.byName(name);
-    const s = v.shape as number[];
-    const shape = layout === 'conv' ? [s[3], s[2], s[0], s[1]] : layout === 'depthwise' ? [s[2], 1, s[0], s[1]] : layout === 'linear' ? [s[1], s[0]] : [...s];
-    out.push({ key, shape, target: { kind: 'param', name, layout } });
-  };
-  const channels = new Map(net.bnLayers().map((b) => [b.name, b.channels]));
-  const bn = (prefix: string, ours: string) => {
-    param(`${prefix}.weight`, `${ours}.gamma`, 'vector');
-    param(`${prefix}.bias`, `${ours}.beta`, 'vector');
-    const c = channels.get(ours);
-    if (c === undefined) throw new Error(`OFA supernet: no batch norm "${ours}"`);
+  const param = (key: string, name: string, layout: Layout, shape: number[]) => out.push({ key, shape, target: { kind: 'param', name, layout } });
+  const bn = (prefix: string, ours: string, c: number) => {
+    param(`${prefix}.weight`, `${ours}.gamma`, 'vector', [c]);
+    param(`${prefix}.bias`, `${ours}.beta`, 'vector', [c]);
     out.push({ key: `${prefix}.running_mean`, shape: [c], target: { kind: 'running_mean', bn: ours } });
     out.push({ key: `${prefix}.running_var`, shape: [c], target: { kind: 'running_var', bn: ours } });
   };
-  param('first_conv.conv.weight', 'first_conv.w', 'conv');
-  bn('first_conv.bn', 'first_conv.bn');
-  param('blocks.0.conv.depth_conv.conv.weight', 'blocks.0.dw.w', 'depthwise');
-  bn('blocks.0.conv.depth_conv.bn', 'blocks.0.dw.bn');
-  param('blocks.0.conv.point_linear.conv.weight', 'blocks.0.project.w', 'conv');
-  bn('blocks.0.conv.point_linear.bn', 'blocks.0.project.bn');
-  for (const b of net.plan.blocks) {
-    const t = `blocks.${b.index}.conv`, o = `blocks.${b.index}`;
-    param(`${t}.inverted_bottleneck.conv.conv.weight`, `${o}.expand.w`, 'conv');
-    bn(`${t}.inverted_bottleneck.bn.bn`, `${o}.expand.bn`);
+  const { stem, first } = plan;
+  param('first_conv.conv.weight', 'first_conv.w', 'conv', [stem, spec.inChannels, 3, 3]);
+  bn('first_conv.bn', 'first_conv.bn', stem);
+  param('blocks.0.conv.depth_conv.conv.weight', 'blocks.0.dw.w', 'depthwise', [stem, 1, 3, 3]);
+  bn('blocks.0.conv.depth_conv.bn', 'blocks.0.dw.bn', stem);
+  param('blocks.0.conv.point_linear.conv.weight', 'blocks.0.project.w', 'conv', [first, stem, 1, 1]);
+  bn('blocks.0.conv.point_linear.bn', 'blocks.0.project.bn', first);
+  const K = MAX_KERNEL;
+  for (const b of plan.blocks) {
+    const t = `blocks.${b.index}.conv`, o = `blocks.${b.index}`, m = b.midMax;
+    param(`${t}.inverted_bottleneck.conv.conv.weight`, `${o}.expand.w`, 'conv', [m, b.cin, 1, 1]);
+    bn(`${t}.inverted_bottleneck.bn.bn`, `${o}.expand.bn`, m);
     // A module's own parameters (the transform matrices) come before its submodules' in a state_dict.
-    param(`${t}.depth_conv.conv.5to3_matrix`, `${o}.dw.5to3`, 'matrix');
-    param(`${t}.depth_conv.conv.7to5_matrix`, `${o}.dw.7to5`, 'matrix');
-    param(`${t}.depth_conv.conv.conv.weight`, `${o}.dw.w`, 'depthwise');
-    bn(`${t}.depth_conv.bn.bn`, `${o}.dw.bn`);
+    param(`${t}.depth_conv.conv.5to3_matrix`, `${o}.dw.5to3`, 'matrix', [9, 9]);
+    param(`${t}.depth_conv.conv.7to5_matrix`, `${o}.dw.7to5`, 'matrix', [25, 25]);
+    param(`${t}.depth_conv.conv.conv.weight`, `${o}.dw.w`, 'depthwise', [m, 1, K, K]);
+    bn(`${t}.depth_conv.bn.bn`, `${o}.dw.bn`, m);
     if (b.se) {
-      param(`${t}.depth_conv.se.fc.reduce.weight`, `${o}.se.reduce.w`, 'linear');
-      param(`${t}.depth_conv.se.fc.reduce.bias`, `${o}.se.reduce.b`, 'vector');
-      param(`${t}.depth_conv.se.fc.expand.weight`, `${o}.se.expand.w`, 'linear');
-      param(`${t}.depth_conv.se.fc.expand.bias`, `${o}.se.expand.b`, 'vector');
+      param(`${t}.depth_conv.se.fc.reduce.weight`, `${o}.se.reduce.w`, 'linear', [b.seMax, m, 1, 1]);
+      param(`${t}.depth_conv.se.fc.reduce.bias`, `${o}.se.reduce.b`, 'vector', [b.seMax]);
+      param(`${t}.depth_conv.se.fc.expand.weight`, `${o}.se.expand.w`, 'linear', [m, b.seMax, 1, 1]);
+      param(`${t}.depth_conv.se.fc.expand.bias`, `${o}.se.expand.b`, 'vector', [m]);
     }
-    param(`${t}.point_linear.conv.conv.weight`, `${o}.project.w`, 'conv');
-    bn(`${t}.point_linear.bn.bn`, `${o}.project.bn`);
+    param(`${t}.point_linear.conv.conv.weight`, `${o}.project.w`, 'conv', [b.cout, m, 1, 1]);
+    bn(`${t}.point_linear.bn.bn`, `${o}.project.bn`, b.cout);
   }
-  param('final_expand_layer.conv.weight', 'final_expand.w', 'conv');
-  bn('final_expand_layer.bn', 'final_expand.bn');
-  param('feature_mix_layer.conv.weight', 'feature_mix.w', 'linear');
-  param('classifier.linear.weight', 'classifier.w', 'linear');
-  param('classifier.linear.bias', 'classifier.b', 'vector');
-  if (net.plan.blocks.length !== OFA_UNITS * OFA_LAYERS_PER_UNIT) throw new Error('OFA supernet: unexpected block count');
+  const cl = plan.blocks[plan.blocks.length - 1].cout;
+  param('final_expand_layer.conv.weight', 'final_expand.w', 'conv', [plan.finalExpand, cl, 1, 1]);
+  bn('final_expand_layer.bn', 'final_expand.bn', plan.finalExpand);
+  param('feature_mix_layer.conv.weight', 'feature_mix.w', 'linear', [plan.lastChannel, plan.finalExpand, 1, 1]);
+  param('classifier.linear.weight', 'classifier.w', 'linear', [spec.classes, plan.lastChannel]);
+  param('classifier.linear.bias', 'classifier.b', 'vector', [spec.classes]);
   return out;
 }
 
-/** SE convs and the feature mix are 1×1 convs in PyTorch ([out, in, 1, 1]); a plain [out, in] is accepted too. */
+/** SE convs and the feature mix are 1×1 convs in PyTorch ([out, in, 1, 1]); a plain [out, in] is accepted too (same values). */
 function shapeMatches(entry: OfaTorchEntry, shape: readonly number[]): boolean {
   const e = entry.shape;
   const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
-  if (same(e, shape)) return true;
-  return entry.target.kind === 'param' && entry.target.layout === 'linear' && !entry.key.startsWith('classifier.') && same([...e, 1, 1], shape);
+  return same(e, shape) || (entry.target.kind === 'param' && entry.target.layout === 'linear' && e.length === 4 && same(e.slice(0, 2), shape));
 }
 
 /** PyTorch-layout values → ours (row-major both). */
@@ -165,12 +165,12 @@ export class OfaStateDictError extends Error {
 }
 
 /**
- * Loads an OFAMobileNetV3 state_dict onto `net`: every parameter and running statistic, checked
- * first (every key present, none extra, every shape and dtype right; an error lists them all),
- * then assigned. Nothing is assigned unless everything fits.
+ * Checks an OFAMobileNetV3 state_dict against a supernet of this plan: every key present, none
+ * extra, every shape and dtype right; one error lists everything wrong. Returns the file's key
+ * of each entry.
  */
-export function loadOfaStateDict(net: OfaSupernet, tensors: ReadonlyMap<string, LoadedTensor>): void {
-  const entries = ofaTorchEntries(net);
+export function checkOfaStateDict(plan: OfaPlan, spec: Pick<OfaSupernetSpec, 'inChannels' | 'classes'>, tensors: ReadonlyMap<string, Pick<LoadedTensor, 'shape' | 'dtype'>>): { entries: OfaTorchEntry[]; fileKey: Map<string, string> } {
+  const entries = ofaTorchEntries(plan, spec);
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const expected = new Set(byKey.keys());
   const found = new Map<string, string>(); // our key → file key
@@ -192,10 +192,15 @@ export function loadOfaStateDict(net: OfaSupernet, tensors: ReadonlyMap<string, 
   }
   const missing = entries.filter((e) => !found.has(e.key)).map((e) => e.key);
   if (missing.length || extra.length || misShaped.length || wrongType.length) throw new OfaStateDictError(missing, extra, misShaped, wrongType);
+  return { entries, fileKey: found };
+}
+
+/** Loads an OFAMobileNetV3 state_dict onto `net` (weights and BN running statistics), checked first (checkOfaStateDict): nothing is assigned unless everything fits. */
+export function loadOfaStateDict(net: OfaSupernet, tensors: ReadonlyMap<string, LoadedTensor>): void {
+  const { entries, fileKey } = checkOfaStateDict(net.plan, net.spec, tensors);
   const stats = new Map<string, { mean?: Float32Array; variance?: Float32Array }>();
   for (const e of entries) {
-    const t = tensors.get(found.get(e.key)!)!;
-    const v = t.values();
+    const v = tensors.get(fileKey.get(e.key)!)!.values();
     if (e.target.kind === 'param') {
       assignValues(net.params.byName(e.target.name), toOurs(e.target.layout, e.shape, v));
     } else {
@@ -210,7 +215,7 @@ export function loadOfaStateDict(net: OfaSupernet, tensors: ReadonlyMap<string, 
 
 /** `net`'s weights and running statistics as an OFAMobileNetV3 state_dict (PyTorch layouts, OFA's key order). */
 export function ofaStateDict(net: OfaSupernet): { key: string; shape: number[]; values: Float32Array }[] {
-  return ofaTorchEntries(net).map((e) => {
+  return ofaTorchEntries(net.plan, net.spec).map((e) => {
     if (e.target.kind === 'param') {
       const v = net.params.byName(e.target.name).dataSync() as Float32Array;
       return { key: e.key, shape: e.shape, values: toTorch(e.target.layout, e.shape, v) };

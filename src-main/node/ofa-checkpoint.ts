@@ -1,6 +1,6 @@
-import { ofaPlan } from '../core/supernet/ofa-cost';
+import { ofaPlan, type OfaSupernetSpec } from '../core/supernet/ofa-cost';
 import type { OfaSupernet } from '../core/supernet/ofa-supernet';
-import { loadOfaStateDict, OfaStateDictError, type LoadedTensor } from '../core/supernet/ofa-torch';
+import { checkOfaStateDict, loadOfaStateDict, OfaStateDictError, type LoadedTensor } from '../core/supernet/ofa-torch';
 import { float32Values, readTorchCheckpoint, TorchCheckpointError, type TorchCheckpoint } from './torch-checkpoint';
 
 /*
@@ -25,6 +25,23 @@ function widthsOf(ckpt: TorchCheckpoint): number[] {
   return fits;
 }
 
+function explain(file: string, ckpt: TorchCheckpoint, e: unknown, spec: Pick<OfaSupernetSpec, 'widthMult' | 'classes' | 'inChannels'>): never {
+  if (!(e instanceof OfaStateDictError)) throw e;
+  const C = widthsOf(ckpt);
+  const hint = e.misShaped.length && C.length ? ` (its widths are those of C = ${C.length > 3 ? `${C[0]}…${C[C.length - 1]}` : C.join(' or ')}; this supernet has C = ${Math.round(spec.widthMult * 100)}, ${spec.classes} classes, ${spec.inChannels} input channels)` : '';
+  throw new TorchCheckpointError(file, `${e.message}${hint}`);
+}
+
+/** Reads `file` and checks it is the state_dict of an OFA supernet of this spec, before a run folder is made (nothing is built). */
+export async function checkOfaCheckpointFile(file: string, spec: OfaSupernetSpec): Promise<void> {
+  const ckpt = await readTorchCheckpoint(file);
+  try {
+    checkOfaStateDict(ofaPlan(spec), spec, ckpt.tensors);
+  } catch (e) {
+    explain(file, ckpt, e, spec);
+  }
+}
+
 /** Reads `file` and loads its OFAMobileNetV3 state_dict onto `net` (weights and BN running statistics). */
 export async function loadOfaCheckpoint(file: string, net: OfaSupernet): Promise<void> {
   const ckpt = await readTorchCheckpoint(file);
@@ -33,9 +50,6 @@ export async function loadOfaCheckpoint(file: string, net: OfaSupernet): Promise
   try {
     loadOfaStateDict(net, tensors);
   } catch (e) {
-    if (!(e instanceof OfaStateDictError)) throw e;
-    const C = widthsOf(ckpt);
-    const hint = e.misShaped.length && C.length ? ` (its widths are those of C = ${C.length > 3 ? `${C[0]}…${C[C.length - 1]}` : C.join(' or ')}; this supernet has C = ${Math.round(net.spec.widthMult * 100)}, ${net.spec.classes} classes, ${net.spec.inChannels} input channels)` : '';
-    throw new TorchCheckpointError(file, `${e.message}${hint}`);
+    explain(file, ckpt, e, net.spec);
   }
 }

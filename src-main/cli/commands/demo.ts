@@ -5,6 +5,8 @@ import { supernetSpec, type SupernetId, type SupernetSettings } from '../../comm
 import { checkDataset } from '../../node/datasets';
 import { checkSupernetRun, supernetRunConfig, UsageError } from '../../node/run-config';
 import { searchCommand } from './search';
+import { checkOfaCheckpointFile } from '../../node/ofa-checkpoint';
+import { ofaSpecOf } from '../../core/supernet/ofa-cost';
 
 export const DATASET_KINDS = ['mnist-embedded', 'idx', 'cifar10', 'cifar100', 'imagenet16', 'imagenet32'] as const;
 
@@ -68,8 +70,13 @@ export function supernetConfigOf(o: SupernetCommandOptions, agent?: AgentChoice)
 }
 
 /** The dataset is read (file and byte offset on error) and checked against the settings before any folder is written. */
-export const checkSupernetInputs = (config: RunConfig) => () => {
-  if (config.estimator.kind === 'supernet') checkSupernetRun(config, checkDataset(config.estimator.dataset));
+export const checkSupernetInputs = (config: RunConfig) => async () => {
+  const e = config.estimator;
+  if (e.kind !== 'supernet') return;
+  const data = checkDataset(e.dataset);
+  checkSupernetRun(config, data);
+  // A checkpoint of another network (or width, classes, channels) is refused before the folder exists.
+  if (e.pretrained) await checkOfaCheckpointFile(e.pretrained.file, ofaSpecOf({ inChannels: data.channels, classes: data.classes }, e.C, e.N));
 };
 
 /**

@@ -10,7 +10,7 @@ import { doctorCommand } from './commands/doctor';
 import { serveCommand } from './commands/serve';
 import { checkSupernetInputs, demoCommand, supernetConfigOf, DATASET_KINDS } from './commands/demo';
 import { SPACE_IDS, SUPERNET_IDS } from '../contracts/ids';
-import { isSupernetId, OFA_CALIBRATION_IMAGES } from '../common/supernets';
+import { isSupernetId, OFA_CALIBRATION_IMAGES, OFA_TRAINED_CALIBRATION_IMAGES } from '../common/supernets';
 import { parseOverrides } from '../node/run-config';
 import { resolveAgentConfig } from '../common/presets';
 import type { PresetName } from '../contracts/agent-config';
@@ -92,7 +92,7 @@ function supernetOptions(cmd: Command): Command {
     .addOption(
       new Option('--bn <mode>', "how batch norm runs in a query: batch (the query batch's statistics), running (the checkpoint's running statistics), recalibrate (OFA's query: statistics recomputed for the subnet on --calibration-images fixed training images). Default: recalibrate for ofa, batch otherwise").choices(['batch', 'running', 'recalibrate']),
     )
-    .option('--calibration-images <n>', `--bn recalibrate: training images per recalibration (OFA: ${OFA_CALIBRATION_IMAGES}; at most the training images used)`, int('--calibration-images', 1, 1_000_000));
+    .option('--calibration-images <n>', `--bn recalibrate: training images per recalibration (default ${OFA_CALIBRATION_IMAGES} as OFA for a --supernet-checkpoint, ${OFA_TRAINED_CALIBRATION_IMAGES} for a supernet trained here; at most the training images used)`, int('--calibration-images', 1, 1_000_000));
 }
 
 export function buildProgram(): Command {

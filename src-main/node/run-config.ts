@@ -15,7 +15,7 @@ import { REA_DEFAULTS } from '../core/baselines/regularized-evolution';
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
 import type { DatasetCheck, DatasetSpec } from '../contracts/dataset';
 import type { AgentChoice } from '../contracts/agent-config';
-import { SUPERNET_EVAL_BATCH_SIZE, supernetSpec, type SupernetSettings } from '../common/supernets';
+import { OFA_CALIBRATION_IMAGES, SUPERNET_EVAL_BATCH_SIZE, supernetSpec, type SupernetSettings } from '../common/supernets';
 
 import { COSTED_SUPERNETS, supernetCostModel } from '../core/supernet/cost-models';
 import { UsageError } from './usage-error';
@@ -244,7 +244,7 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
   const evalBatchNorm = o.evalBatchNorm ?? (pretrained && spec.evalBatchNorm === 'batch' ? 'running' : spec.evalBatchNorm);
   if (evalBatchNorm !== 'batch' && !spec.loadsCheckpoints) throw new UsageError(`--bn ${evalBatchNorm}: the ${spec.id} supernet has no running statistics; only "batch"`);
   if (evalBatchNorm === 'running' && !pretrained) throw new UsageError('--bn running needs statistics to run on: a --supernet-checkpoint (a supernet trained here keeps none; use --bn recalibrate)');
-  const calibrationImages = evalBatchNorm === 'recalibrate' ? (o.calibrationImages ?? spec.calibrationImages) : undefined;
+  const calibrationImages = evalBatchNorm === 'recalibrate' ? (o.calibrationImages ?? (pretrained ? OFA_CALIBRATION_IMAGES : spec.calibrationImages)) : undefined;
   if (o.calibrationImages !== undefined && evalBatchNorm !== 'recalibrate') throw new UsageError('--calibration-images belongs to --bn recalibrate');
   const bad = spec.check(s);
   if (bad) throw new UsageError(bad);

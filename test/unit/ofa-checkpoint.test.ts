@@ -5,6 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src-main/common/rng';
 import type { OfaConfig } from '../../src-main/common/spaces/ofa';
 import { OfaSupernet } from '../../src-main/core/supernet/ofa-supernet';
+import { SupernetTrainer, type SupernetTrainConfig } from '../../src-main/core/supernet/supernet-trainer';
+import type { ImageData } from '../../src-main/core/supernet/image-data';
+import { ofaSpace } from '../../src-main/common/spaces/ofa';
 import { ofaStateDict, ofaTorchEntries } from '../../src-main/core/supernet/ofa-torch';
 import { checkOfaCheckpointFile, loadOfaCheckpoint } from '../../src-main/node/ofa-checkpoint';
 import { readTorchCheckpoint, TorchCheckpointError } from '../../src-main/node/torch-checkpoint';
@@ -226,5 +229,48 @@ describe('OFA batch-norm recalibration (set_running_statistics)', () => {
     expect(Array.from(n.getRunningStats('blocks.3.expand.bn').variance).every((v) => v === 1)).toBe(true);
     n.dispose();
     xs.forEach((x) => x.dispose());
+  });
+});
+
+describe('queries as OFA makes them (SupernetTrainer evalBatchNorm)', () => {
+  const data = (seed: number, n: number): ImageData => {
+    const r = new Rng(seed);
+    return { images: Uint8Array.from({ length: n * 16 * 16 * 3 }, () => r.int(256)), labels: Uint8Array.from({ length: n }, (_, i) => i % 10), n, height: 16, width: 16, channels: 3, classes: 10 };
+  };
+  const cfg = (o: Partial<SupernetTrainConfig>): SupernetTrainConfig => ({ epochs: 1, batchSize: 8, lrMax: 0.1, lrMin: 1e-3, momentum: 0.9, weightDecay: 0, cutout: 0, evalPaths: 1, evalBatches: 2, evalBatchSize: 16, ...o });
+
+  it('recalibrates per subnet on a fixed subset, draws nothing from the run\'s Rng, caches by subnet key, and trains on batch statistics after', () => {
+    const n = net(21);
+    const train = data(22, 40), val = data(23, 32);
+    const rng = new Rng(24);
+    const t = new SupernetTrainer(n, ofaSpace, train, val, cfg({ evalBatchNorm: 'recalibrate', calibrationImages: 24 }), rng);
+    const before = rng.getState();
+    const a = t.evaluate(MIXED);
+    expect(rng.getState()).toEqual(before);
+    expect(n.bnMode).toBe('batch');
+    const statsA = n.getRunningStats('blocks.1.dw.bn');
+    t.evaluate(config(5, 3, 2)); // another kernel in block 1 recalibrates its depthwise BN
+    expect(n.getRunningStats('blocks.1.dw.bn')).not.toEqual(statsA);
+    expect(t.evaluate(MIXED)).toBe(a); // cached by key
+    // A fresh trainer on the same weights recalibrates on the same images: the same accuracy, and the same statistics.
+    const t2 = new SupernetTrainer(n, ofaSpace, train, val, cfg({ evalBatchNorm: 'recalibrate', calibrationImages: 24 }), new Rng(99));
+    expect(t2.evaluate(MIXED)).toBe(a);
+    expect(n.getRunningStats('blocks.1.dw.bn')).toEqual(statsA);
+    // 'running' uses the statistics as they are; batch mode ignores them.
+    const logits = (mode: 'batch' | 'running') => {
+      n.bnMode = mode;
+      const x = input(25, 4, 16);
+      const out = tf.tidy(() => n.forward(x, MIXED).arraySync());
+      x.dispose();
+      n.bnMode = 'batch';
+      return out;
+    };
+    expect(logits('running')).not.toEqual(logits('batch'));
+    const bad = new SupernetTrainer(n, ofaSpace, train, val, cfg({ evalBatchNorm: 'recalibrate' }), rng);
+    expect(() => bad.evaluate(MIXED)).toThrow(/needs at least one calibration image/);
+    t.dispose();
+    t2.dispose();
+    bad.dispose();
+    n.dispose();
   });
 });

@@ -6,7 +6,7 @@
  * It loads DIR/ckpt.pth onto a fresh OfaSupernet of the same width, evaluates every subnet of
  * DIR/expected.json with BN running statistics (OFA's eval mode), then OFA's query for one subnet
  * (recalibration on DIR/calib.f32, then evaluation), and prints the largest |Δ| of the logits.
- * Exits 1 above 1e-4.
+ * `--ckpt ckpt-legacy.pth` reads the same weights in torch.save's legacy format. Exits 1 above 1e-4.
  */
 const path = require('node:path');
 const fs = require('node:fs');
@@ -26,7 +26,9 @@ async function main() {
   const exp = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
   const net = new OfaSupernet({ inChannels: 3, classes: exp.classes, widthMult: exp.width, downsamples: 5 }, new Rng(1));
   const t0 = performance.now();
-  await loadOfaCheckpoint(path.join(dir, 'ckpt.pth'), net);
+  const ci = process.argv.indexOf('--ckpt');
+  const ckptName = ci >= 0 ? process.argv[ci + 1] : 'ckpt.pth';
+  await loadOfaCheckpoint(path.join(dir, ckptName), net);
   const loadMs = performance.now() - t0;
   const s = exp.size;
   const nchw = (file, n) => {
@@ -49,7 +51,7 @@ async function main() {
   net.recalibrate(batches, exp.recalibrated);
   rows.push({ subnet: 'recalibrated (set_running_statistics, 3 × 16 images)', maxAbsDiff: compare(exp.recalibrated) });
   const scale = Math.max(...exp.subnets.flatMap((r) => r.logits.flat().map(Math.abs)));
-  console.log(`OFA MobileNetV3 w${exp.width} at ${s}×${s}, ${exp.classes} classes, torch ${exp.torch}, TF.js backend ${choice.backend}; checkpoint loaded in ${loadMs.toFixed(0)} ms; largest |logit| ${scale.toFixed(3)}`);
+  console.log(`${ckptName}: OFA MobileNetV3 w${exp.width} at ${s}×${s}, ${exp.classes} classes, torch ${exp.torch}, TF.js backend ${choice.backend}; checkpoint loaded in ${loadMs.toFixed(0)} ms; largest |logit| ${scale.toFixed(3)}`);
   console.table(rows);
   const worst = Math.max(...rows.map((r) => r.maxAbsDiff));
   console.log(`max |Δ| = ${worst.toExponential(2)}`);

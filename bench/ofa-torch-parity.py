@@ -14,7 +14,7 @@ elastic_nn/utils.py (set_running_statistics). Module names are OFA's, so the sta
 those of a published checkpoint (ofa_mbv3_d234_e346_k357_w1.0 / w1.2).
 
 Usage: python bench/ofa-torch-parity.py OUT_DIR [--width 1.0] [--size 32] [--classes 10]
-Writes OUT_DIR/ckpt.pth (torch.save of the state_dict), OUT_DIR/inputs.f32 and OUT_DIR/calib.f32
+Writes OUT_DIR/ckpt.pth (torch.save of the state_dict), OUT_DIR/ckpt-legacy.pth (the same in the legacy format), OUT_DIR/inputs.f32 and OUT_DIR/calib.f32
 (float32, NCHW), OUT_DIR/expected.json (settings, subnets, logits).
 """
 import argparse
@@ -397,6 +397,8 @@ def main():
     net.set_active_subnet([7] * 20, [6] * 20, [4] * 5)
     set_running_statistics(net, [torch.randn(16, 3, a.size, a.size) for _ in range(4)])
     torch.save(net.state_dict(), os.path.join(a.out, "ckpt.pth"))
+    # The same weights as torch < 1.6 wrote them (OFA's published files predate the zip format), wrapped as OFA's files are.
+    torch.save({"state_dict": net.state_dict()}, os.path.join(a.out, "ckpt-legacy.pth"), _use_new_zipfile_serialization=False)
 
     inputs = torch.randn(4, 3, a.size, a.size)
     calib = torch.randn(3, 16, 3, a.size, a.size)

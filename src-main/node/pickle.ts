@@ -71,11 +71,16 @@ export function pyNameOf(q: string): string {
 
 /** Runs the pickle in `bytes` under `dialect` and returns its top-level object. */
 export function runPickle(bytes: Uint8Array, dialect: PickleDialect, fail: PickleFail, dataOffsets?: WeakMap<Uint8Array, number>): unknown {
+  return runPickleAt(bytes, 0, dialect, fail, dataOffsets).value;
+}
+
+/** Runs the pickle that starts at byte `start` (files of several pickles in a row); returns its object and where it ended. */
+export function runPickleAt(bytes: Uint8Array, start: number, dialect: PickleDialect, fail: PickleFail, dataOffsets?: WeakMap<Uint8Array, number>): { value: unknown; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const stack: unknown[] = [];
   const stackAt: number[] = [];
   const memo = new Map<number, unknown>();
-  let pos = 0;
+  let pos = start;
   let op = 0;
   let opAt = 0;
   const need = (n: number): number => {
@@ -149,7 +154,7 @@ export function runPickle(bytes: Uint8Array, dialect: PickleDialect, fail: Pickl
       case 0x95: u64(); break; // FRAME: a length hint only
       case 0x2e: // STOP
         if (stack.length !== 1) fail(opAt, `malformed pickle: ${stack.length} values on the stack at STOP`);
-        return stack[0];
+        return { value: stack[0], end: pos };
       case 0x28: push(MARK); break;
       case 0x7d: push(new PyDict()); break; // EMPTY_DICT
       case 0x5d: push(new PyList()); break; // EMPTY_LIST

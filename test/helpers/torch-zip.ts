@@ -69,10 +69,14 @@ export interface WriteOptions {
   /** Storage records written with a wrong length (key → bytes to drop). */
   shortStorage?: Record<string, number>;
   byteorder?: string;
+  /** Legacy format only: sys_info.little_endian. */
+  bigEndian?: boolean;
+  /** Legacy format only: drop this many bytes from the end of the file. */
+  truncate?: number;
 }
 
 /** data.pkl of a state_dict of `tensors`, storage i for tensor i. */
-export function statePickle(tensors: FixtureTensor[], o: WriteOptions = {}): Buffer {
+export function statePickle(tensors: FixtureTensor[], o: WriteOptions = {}, legacy = false): Buffer {
   const w = new PickleWriter().op(0x80, 2);
   if (o.wrap) w.op(0x7d, 0x28).str('state_dict');
   w.global('collections', 'OrderedDict').op(0x29, 0x52).op(0x28);
@@ -82,7 +86,9 @@ export function statePickle(tensors: FixtureTensor[], o: WriteOptions = {}): Buf
     w.str(t.key);
     w.global(...(o.rebuilder ?? ['torch._utils', '_rebuild_tensor_v2']));
     w.op(0x28); // args
-    w.op(0x28).str('storage').global('torch', STORAGE[t.dtype ?? 'float32'].cls).str(String(i)).str('cpu').int(n).op(0x74).op(0x51); // persistent id
+    w.op(0x28).str('storage').global('torch', STORAGE[t.dtype ?? 'float32'].cls).str(String(i)).str('cpu').int(n);
+    if (legacy) w.op(0x4e); // view metadata: None
+    w.op(0x74).op(0x51); // persistent id
     w.int(0).tuple(t.shape).tuple(stride).op(0x89).global('collections', 'OrderedDict').op(0x29, 0x52);
     w.op(0x74, 0x52);
   });
@@ -150,4 +156,25 @@ export function torchCheckpointBytes(tensors: FixtureTensor[], o: WriteOptions =
   });
   entries.push({ name: `${name}/version`, data: Buffer.from('3\n') });
   return storedZip(entries);
+}
+
+/**
+ * The same state_dict in torch.save's legacy format (torch < 1.6): magic-number, protocol and
+ * sys_info pickles, the object, the storage-key list, then each storage as an int64 count + data.
+ */
+export function torchLegacyBytes(tensors: FixtureTensor[], o: WriteOptions = {}): Buffer {
+  const magic = Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+  const version = Buffer.from([0x80, 0x02, 0x4d, 0xe9, 0x03, 0x2e]);
+  const sys = new PickleWriter().op(0x80, 2, 0x7d, 0x28).str('protocol_version').int(1001).str('little_endian').op(o.bigEndian ? 0x89 : 0x88).op(0x75, 0x2e).bytes();
+  const keys = new PickleWriter().op(0x80, 2, 0x5d, 0x28);
+  tensors.forEach((_, i) => keys.str(String(i)));
+  keys.op(0x65, 0x2e);
+  const data = tensors.flatMap((t) => {
+    const n = Buffer.alloc(8);
+    n.writeBigInt64LE(BigInt(t.values.length));
+    const b = storageBytes(t);
+    return [n, b.subarray(0, b.length - (o.shortStorage?.[t.key] ?? 0))];
+  });
+  const all = Buffer.concat([magic, version, sys, o.pickle ?? statePickle(tensors, o, true), keys.bytes(), ...data]);
+  return all.subarray(0, all.length - (o.truncate ?? 0));
 }

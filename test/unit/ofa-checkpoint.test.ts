@@ -10,10 +10,10 @@ import type { ImageData } from '../../src-main/core/supernet/image-data';
 import { ofaSpace } from '../../src-main/common/spaces/ofa';
 import { ofaStateDict, ofaTorchEntries } from '../../src-main/core/supernet/ofa-torch';
 import { checkOfaCheckpointFile, loadOfaCheckpoint } from '../../src-main/node/ofa-checkpoint';
-import { readTorchCheckpoint, TorchCheckpointError } from '../../src-main/node/torch-checkpoint';
+import { float32Values, readTorchCheckpoint, TorchCheckpointError } from '../../src-main/node/torch-checkpoint';
 import { tempDir } from '../helpers/fixture-tables';
 import { useBackend } from '../helpers/tf-backend';
-import { statePickle, storedZip, torchCheckpointBytes, type FixtureTensor } from '../helpers/torch-zip';
+import { statePickle, storedZip, torchCheckpointBytes, torchLegacyBytes, type FixtureTensor } from '../helpers/torch-zip';
 
 const fill = <T,>(n: number, v: T): T[] => new Array<T>(n).fill(v);
 const config = (k: number, e: number, d: number): OfaConfig => ({ ks: fill(20, k), e: fill(20, e), d: fill(5, d) });
@@ -159,15 +159,15 @@ describe('the PyTorch checkpoint reader refuses bad files with a clear error and
     }
   });
 
-  it('a truncated zip, a file that is not a zip, and a legacy (torch < 1.6) pickle are named as such', async () => {
+  it('a truncated zip, a file that is neither a zip nor a legacy stream, and a pickle without torch\'s magic number are named as such', async () => {
     const good = torchCheckpointBytes(tiny);
     for (const bytes of [good.subarray(0, good.length - 30), good.subarray(0, 100), Buffer.from('not a checkpoint at all')]) {
       const e = await failure(readTorchCheckpoint(write(bytes)));
       expect(e).toBeInstanceOf(TorchCheckpointError);
       expect(e.message).toMatch(/not a PyTorch checkpoint \(not a readable zip archive/);
     }
-    const legacy = await failure(readTorchCheckpoint(write(Buffer.from([0x80, 0x02, 0x8a, 0x0a]))));
-    expect(legacy.message).toMatch(/a legacy PyTorch checkpoint .* re-save it/);
+    const pickle = await failure(readTorchCheckpoint(write(Buffer.from([0x80, 0x02, 0x4b, 0x01, 0x2e]))));
+    expect(pickle.message).toMatch(/a pickle but not a PyTorch checkpoint \(no torch\.save magic number\)/);
     const other = await failure(readTorchCheckpoint(write(storedZip([{ name: 'a/b.txt', data: Buffer.from('x') }]))));
     expect(other.message).toMatch(/expected one <name>\/data\.pkl, found 0/);
   });
@@ -181,6 +181,23 @@ describe('the PyTorch checkpoint reader refuses bad files with a clear error and
     await expect(readTorchCheckpoint(write(torchCheckpointBytes(tiny, { byteorder: 'big' })))).rejects.toThrow(/only little-endian checkpoints/);
     const cut = statePickle(tiny).subarray(0, 40);
     await expect(readTorchCheckpoint(write(torchCheckpointBytes(tiny, { pickle: cut })))).rejects.toThrow(/data\.pkl \(byte \d+\): truncated pickle/);
+  });
+
+  it('reads torch.save\'s legacy format (torch < 1.6) too, with the same checks', async () => {
+    const c = await readTorchCheckpoint(write(torchLegacyBytes([...tiny, { key: 'n', shape: [], dtype: 'int64', values: [3] }], { wrap: true })));
+    expect([...c.tensors.keys()]).toEqual(['w', 'n']);
+    expect(Array.from(float32Values(c, 'w'))).toEqual([1, 2, 3, 4, 5, 6]);
+    await expect(readTorchCheckpoint(write(torchLegacyBytes(tiny, { truncate: 3 })))).rejects.toThrow(/truncated: storage 0 needs 24 bytes, the file has 21 left/);
+    await expect(readTorchCheckpoint(write(torchLegacyBytes(tiny, { bigEndian: true })))).rejects.toThrow(/not written on a little-endian machine/);
+    await expect(readTorchCheckpoint(write(torchLegacyBytes(tiny, { rebuilder: ['subprocess', 'Popen'] })))).rejects.toThrow(/byte \d+: the pickle refers to subprocess\.Popen, which this reader does not load/);
+    // A whole OFA supernet round trip through the legacy format.
+    const a = calibrated(31);
+    const b = net(32);
+    await loadOfaCheckpoint(write(torchLegacyBytes(withCounters(tensorsOf(a)), { wrap: true })), b);
+    expect(Array.from(b.params.byName('blocks.20.project.w').dataSync())).toEqual(Array.from(a.params.byName('blocks.20.project.w').dataSync()));
+    expect(b.getRunningStats('final_expand.bn')).toEqual(a.getRunningStats('final_expand.bn'));
+    a.dispose();
+    b.dispose();
   });
 
   it('a state_dict entry that is not a tensor is named', async () => {

@@ -12,6 +12,7 @@ import { ofaStateDict, ofaTorchEntries } from '../../src-main/core/supernet/ofa-
 import { checkOfaCheckpointFile, loadOfaCheckpoint } from '../../src-main/node/ofa-checkpoint';
 import { float32Values, readTorchCheckpoint, TorchCheckpointError } from '../../src-main/node/torch-checkpoint';
 import { tempDir } from '../helpers/fixture-tables';
+import { checkSupernetRun, supernetRunConfig } from '../../src-main/node/run-config';
 import { useBackend } from '../helpers/tf-backend';
 import { statePickle, storedZip, torchCheckpointBytes, torchLegacyBytes, type FixtureTensor } from '../helpers/torch-zip';
 
@@ -291,3 +292,41 @@ describe('queries as OFA makes them (SupernetTrainer evalBatchNorm)', () => {
     n.dispose();
   });
 });
+
+describe('run configs: batch norm in queries and loaded checkpoints', () => {
+  const base = { dataset: { kind: 'mnist-embedded' as const }, method: 'random', seed: 0 };
+  const est = (o: Parameters<typeof supernetRunConfig>[0]) => {
+    const e = supernetRunConfig(o).estimator;
+    if (e.kind !== 'supernet') throw new Error('not a supernet run');
+    return e;
+  };
+
+  it('OFA queries recalibrate by default (256 images trained here, OFA\'s 2,000 for a loaded file); NB201 and DARTS keep batch statistics', () => {
+    expect(est({ ...base, space: 'ofa' })).toMatchObject({ evalBatchNorm: 'recalibrate', calibrationImages: 256, epochs: 1 });
+    for (const space of ['nb201', 'darts']) {
+      const e = est({ ...base, space });
+      expect([e.evalBatchNorm, e.calibrationImages, e.pretrained]).toEqual([undefined, undefined, undefined]);
+    }
+    const f = write(torchCheckpointBytes(tensorsOf(calibratedSmall())));
+    const e = est({ ...base, space: 'ofa', pretrained: f });
+    expect(e).toMatchObject({ evalBatchNorm: 'recalibrate', calibrationImages: 2000, epochs: 0, pretrained: { file: f } });
+    expect(e.pretrained?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(est({ ...base, space: 'ofa', pretrained: f, evalBatchNorm: 'running' })).toMatchObject({ evalBatchNorm: 'running', epochs: 0 });
+    expect(est({ ...base, space: 'ofa', pretrained: f, settings: { epochs: 2 } }).epochs).toBe(2); // fine-tuning
+    expect(() => est({ ...base, space: 'ofa', evalBatchNorm: 'running' })).toThrow(/--bn running needs statistics to run on/);
+    expect(() => est({ ...base, space: 'nb201', evalBatchNorm: 'recalibrate' })).toThrow(/the nb201 supernet has no running statistics/);
+    expect(() => est({ ...base, space: 'ofa', evalBatchNorm: 'batch', calibrationImages: 10 })).toThrow(/--calibration-images belongs to --bn recalibrate/);
+    const zero = supernetRunConfig({ ...base, space: 'ofa' });
+    if (zero.estimator.kind === 'supernet') zero.estimator.epochs = 0;
+    expect(() => checkSupernetRun(zero, { name: 'mnist', images: 10000, height: 28, width: 28, channels: 1, classes: 10 })).toThrow(/epochs = 0 needs a loaded supernet/);
+  });
+});
+
+/** A w0.25 OFA supernet of the embedded MNIST's shape (1 channel, 10 classes) with calibrated statistics. */
+function calibratedSmall(): OfaSupernet {
+  const n = new OfaSupernet({ inChannels: 1, classes: 10, widthMult: 0.25, downsamples: 4 }, new Rng(41));
+  const x = tf.tensor4d(new Rng(42).fillUniform(new Float32Array(4 * 28 * 28), -1, 1), [4, 28, 28, 1]);
+  n.recalibrate([x], config(7, 6, 4));
+  x.dispose();
+  return n;
+}

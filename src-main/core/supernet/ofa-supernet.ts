@@ -36,18 +36,19 @@ const MAX_EXPAND = Math.max(...OFA_EXPANDS);
  *   (re_organize_middle_weights); that belongs to progressive shrinking, not implemented here.
  * - Elastic depth: unit u runs its first d[u] blocks.
  * - Padding is PyTorch's (symmetric k // 2), so strided layers see the same windows as OFA's.
- * - Batch norm: batch statistics in training (as OFA's) and, by default, in evaluation too (as
- *   the other supernets here). Every BN also holds running statistics (OFA's running_mean /
+ * - Batch norm: batch statistics in training (as OFA's) and in `bnMode = 'batch'` evaluation (as
+ *   the other supernets here; the trainer's evalBatchNorm picks the query mode). Every BN also holds running statistics (OFA's running_mean /
  *   running_var at the largest width, sliced like γ and β): `bnMode = 'running'` evaluates with
  *   them, as OFA's network in eval mode. They come from a PyTorch checkpoint
  *   (node/ofa-checkpoint.ts) or from `recalibrate` (OFA's set_running_statistics: the subnet's
  *   batch mean and biased variance per BN, averaged over the calibration batches weighted by
  *   their size, written into the first channels). Training does not update them (OFA does, with
  *   momentum 0.1, but OFA recalibrates before every query anyway).
- * - Differences: the
- *   classifier's dropout (0.1 in OFA) is left out (a PathSupernet has no training mode); weights
- *   start from PyTorch's default Kaiming-uniform (ParamStore) rather than OFA's he_fout normal
- *   init; the first conv reads the dataset's channels (1 for MNIST, 3 as OFA's).
+ * - Differences: the classifier's dropout (0.1 in OFA training; 0 in the published nets) is left
+ *   out (a PathSupernet has no training mode); weights start from PyTorch's default
+ *   Kaiming-uniform (ParamStore) rather than OFA's he_fout normal init (a loaded checkpoint
+ *   replaces them); the first conv reads the dataset's channels (1 for MNIST, 3 as OFA's).
+ *   Logits equal OFA's network in PyTorch to 2e-5 with the same weights (bench/results/ofa.md).
  * - `downsamples` (1..5): how many of OFA's five stride-2 steps (first conv, units 1, 2, 3, 5) are
  *   kept, counting from the last. 5 is OFA's ImageNet network (224 → 7); fewer turn the earliest
  *   into stride 1 so that small images keep some resolution: 3 (first conv and unit 1 at stride 1)

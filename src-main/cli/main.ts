@@ -10,7 +10,7 @@ import { doctorCommand } from './commands/doctor';
 import { serveCommand } from './commands/serve';
 import { checkSupernetInputs, demoCommand, supernetConfigOf, DATASET_KINDS } from './commands/demo';
 import { SPACE_IDS, SUPERNET_IDS } from '../contracts/ids';
-import { isSupernetId } from '../common/supernets';
+import { isSupernetId, OFA_CALIBRATION_IMAGES, OFA_TRAINED_CALIBRATION_IMAGES } from '../common/supernets';
 import { parseOverrides } from '../node/run-config';
 import { resolveAgentConfig } from '../common/presets';
 import type { PresetName } from '../contracts/agent-config';
@@ -87,7 +87,15 @@ function supernetOptions(cmd: Command): Command {
       '--max-macs <millions>',
       "MAC budget (ofa): millions of multiply-accumulates per image at the dataset's resolution. Over-budget subnets are rejected before querying: never evaluated, answered with a fixed 0 % (the worst value), never the best — every method alike. A budget no subnet meets is refused up front",
       positive('--max-macs', MAX_MACS_LIMIT),
-    );
+    )
+    .option(
+      '--supernet-checkpoint <file.pth>',
+      "ofa: search this PyTorch checkpoint of OFA's OFAMobileNetV3 (e.g. ofa_mbv3_d234_e346_k357_w1.0; torch.save zip format) instead of training a supernet — no training unless --epochs is given (then it is fine-tuned). --channels must be its width (100 = w1.0, 120 = w1.2), --cells 5 for OFA's ImageNet layout, and the dataset must have its classes and 3 channels",
+    )
+    .addOption(
+      new Option('--bn <mode>', "how batch norm runs in a query: batch (the query batch's statistics), running (the checkpoint's running statistics), recalibrate (OFA's query: statistics recomputed for the subnet on --calibration-images fixed training images). Default: recalibrate for ofa, batch otherwise").choices(['batch', 'running', 'recalibrate']),
+    )
+    .option('--calibration-images <n>', `--bn recalibrate: training images per recalibration (default ${OFA_CALIBRATION_IMAGES} as OFA for a --supernet-checkpoint, ${OFA_TRAINED_CALIBRATION_IMAGES} for a supernet trained here; at most the training images used)`, int('--calibration-images', 1, 1_000_000));
 }
 
 export function buildProgram(): Command {

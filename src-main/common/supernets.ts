@@ -33,6 +33,11 @@ export interface SupernetSpec {
   defaults: Readonly<SupernetSettings>;
   /** Validation batches per query (fixed per run, so queries compare). */
   evalBatches: number;
+  /** How batch norm runs in a query by default ('recalibrate': OFA's query; supernet-trainer.ts) and on how many training images it recalibrates (a loaded checkpoint: OFA_CALIBRATION_IMAGES). */
+  evalBatchNorm: 'batch' | 'recalibrate';
+  calibrationImages?: number;
+  /** Whether a PyTorch checkpoint of the supernet can be loaded (ofa: OFA's published OFAMobileNetV3). */
+  loadsCheckpoints: boolean;
   /** Why settings cannot be built, or null. */
   check(s: Pick<SupernetSettings, 'C' | 'N'>): string | null;
   /** The agent a supernet search uses unless the user picks one, and the preset it came from. */
@@ -48,6 +53,19 @@ export interface SupernetSpec {
 export const SUPERNET_EVAL_BATCH_SIZE = 64;
 /** Random paths evaluated after each epoch; the best is that epoch's Acc(Env) candidate (Table 4). */
 export const SUPERNET_EVAL_PATHS = 5;
+/**
+ * Training images OFA recalibrates batch norm on before each query (set_running_statistics on
+ * a fixed random subset of 2,000 training images; at most the training images a run has): the
+ * default for a loaded published supernet.
+ */
+export const OFA_CALIBRATION_IMAGES = 2000;
+/**
+ * The default for an OFA supernet trained here on a CPU: 256 images (4 evaluation batches).
+ * Measured on the demo's supernet (w0.25, N = 4, 28×28, WASM, load ~11): 1.7 s per query with
+ * batch statistics, 4.7 s recalibrating on 256 images, 10.7 s on 1,000 — OFA's 2,000 would make
+ * the demo's search ~10× slower for the same kind of estimate on a training set of 1,000.
+ */
+export const OFA_TRAINED_CALIBRATION_IMAGES = 256;
 
 export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
   /**
@@ -63,6 +81,8 @@ export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
     cells: 'cells per stage N',
     defaults: { epochs: 12, steps: 100, randomArchitectures: 50, C: 8, N: 1, trainImages: 5000, lrMax: 0.1, cutout: 0, batchSize: 16 },
     evalBatches: 8,
+    evalBatchNorm: 'batch',
+    loadsCheckpoints: false,
     check: () => null,
     searchAgent: () => ({ preset: 'nb201-tuned', agent: resolveAgentConfig('nb201-tuned') }),
     macBudget: false,
@@ -79,6 +99,8 @@ export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
     cells: 'cells L',
     defaults: { epochs: 3, steps: 100, randomArchitectures: 20, C: 4, N: 5, trainImages: 2000, lrMax: 0.05, cutout: 0, batchSize: 16 },
     evalBatches: 4,
+    evalBatchNorm: 'batch',
+    loadsCheckpoints: false,
     check: ({ C }) => (C % 2 ? `C = ${C}: the DARTS supernet needs an even number of channels (FactorizedReduce halves it)` : null),
     searchAgent: (steps) => ({ preset: 'darts', agent: resolveAgentConfig('darts', { warmupSteps: Math.max(1, Math.floor(steps / 4)), topK: 16, dedupe: 'top-k' }) }),
     macBudget: false,
@@ -99,6 +121,9 @@ export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
     cells: "stride-2 steps kept (5 = OFA's ImageNet network, fewer for small images)",
     defaults: { epochs: 1, steps: 100, randomArchitectures: 20, C: 25, N: 4, trainImages: 1000, lrMax: 0.2, cutout: 0, batchSize: 16 },
     evalBatches: 2,
+    evalBatchNorm: 'recalibrate',
+    calibrationImages: OFA_TRAINED_CALIBRATION_IMAGES,
+    loadsCheckpoints: true,
     check: ({ N }) => (N > 5 ? `N = ${N}: the OFA network has 5 stride-2 steps (5 = ImageNet's layout; fewer keep small images larger)` : null),
     searchAgent: (steps) => ({ preset: 'ofa', agent: resolveAgentConfig('ofa', { warmupSteps: Math.max(1, Math.floor(steps / 4)), topK: 16, dedupe: 'top-k' }) }),
     macBudget: true,

@@ -64,7 +64,8 @@ export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
       report: z.array(z.string()),
       C: z.number().int().min(1),
       N: z.number().int().min(1),
-      epochs: z.number().int().min(1),
+      /** 0 only with `pretrained` (a loaded supernet searched as it is). */
+      epochs: z.number().int().min(0),
       batchSize: z.number().int().min(1),
       evalBatches: z.number().int().min(1),
       /** Images per validation batch (batch norm uses batch statistics in evaluation too). */
@@ -80,6 +81,21 @@ export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
        * (node/estimators.ts budgetedEstimator); runs written before budgets existed have none.
        */
       maxMacs: z.number().gt(0).max(MAX_MACS_LIMIT).optional(),
+      /**
+       * How batch norm runs in a query (supernets with running statistics: ofa; absent = 'batch',
+       * as runs written before it existed). 'batch': the query batch's statistics. 'running': the
+       * supernet's running statistics (those of a loaded checkpoint). 'recalibrate': OFA's query —
+       * the statistics recomputed for the queried subnet on `calibrationImages` fixed training
+       * images (set_running_statistics), then used (core/supernet/supernet-trainer.ts).
+       */
+      evalBatchNorm: z.enum(['batch', 'running', 'recalibrate']).optional(),
+      calibrationImages: z.number().int().min(1).max(1_000_000).optional(),
+      /**
+       * A published supernet loaded instead of (or before) training: a PyTorch checkpoint of
+       * OFA's OFAMobileNetV3 (node/ofa-checkpoint.ts), with the SHA-256 it had when the run was
+       * made (a resume refuses a changed file). With it, epochs may be 0 (no training).
+       */
+      pretrained: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict().optional(),
     })
     .strict(),
 ]);

@@ -16,10 +16,12 @@ import { LOCAL_DEFAULTS, type LocalSearchOptions } from '../core/baselines/local
 import { REINFORCE_DEFAULTS } from '../core/baselines/reinforce';
 import type { DatasetCheck, DatasetSpec } from '../contracts/dataset';
 import type { AgentChoice } from '../contracts/agent-config';
-import { SUPERNET_EVAL_BATCH_SIZE, supernetSpec, type SupernetSettings } from '../common/supernets';
+import { OFA_CALIBRATION_IMAGES, SUPERNET_EVAL_BATCH_SIZE, supernetSpec, type SupernetSettings } from '../common/supernets';
 
 import { COSTED_SUPERNETS, supernetCostModel } from '../core/supernet/cost-models';
 import { UsageError } from './usage-error';
+import { sha256OfTorchCheckpoint } from './torch-checkpoint';
+import * as path from 'node:path';
 
 export { UsageError };
 
@@ -222,6 +224,11 @@ export interface SupernetRunInput {
   /** The reward (default: the preset's); Eq. 7's Acc(Env) is the supernet's unless given. */
   reward?: string;
   accEnv?: number;
+  /** A PyTorch checkpoint of the supernet (ofa: OFA's published OFAMobileNetV3) searched instead of one trained here (unless epochs are given: then fine-tuned). */
+  pretrained?: string;
+  /** How batch norm runs in a query, and on how many training images it is recalibrated (default: the supernet's). */
+  evalBatchNorm?: 'batch' | 'running' | 'recalibrate';
+  calibrationImages?: number;
 }
 
 /**
@@ -237,6 +244,19 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
   }
   const given = Object.fromEntries(Object.entries(o.settings ?? {}).filter(([, v]) => v !== undefined)) as Partial<SupernetSettings>;
   const s: SupernetSettings = { ...spec.defaults, ...given };
+  let pretrained: { file: string; sha256: string } | undefined;
+  if (o.pretrained !== undefined) {
+    if (!spec.loadsCheckpoints) throw new UsageError(`--supernet-checkpoint: the ${spec.id} supernet cannot load PyTorch checkpoints (only: ofa)`);
+    const file = path.resolve(o.pretrained);
+    pretrained = { file, sha256: sha256OfTorchCheckpoint(file) };
+    // A loaded supernet is searched as it is, unless training epochs are asked for (fine-tuning).
+    if (given.epochs === undefined) s.epochs = 0;
+  }
+  const evalBatchNorm = o.evalBatchNorm ?? (pretrained && spec.evalBatchNorm === 'batch' ? 'running' : spec.evalBatchNorm);
+  if (evalBatchNorm !== 'batch' && !spec.loadsCheckpoints) throw new UsageError(`--bn ${evalBatchNorm}: the ${spec.id} supernet has no running statistics; only "batch"`);
+  if (evalBatchNorm === 'running' && !pretrained) throw new UsageError('--bn running needs statistics to run on: a --supernet-checkpoint (a supernet trained here keeps none; use --bn recalibrate)');
+  const calibrationImages = evalBatchNorm === 'recalibrate' ? (o.calibrationImages ?? (pretrained ? OFA_CALIBRATION_IMAGES : spec.calibrationImages)) : undefined;
+  if (o.calibrationImages !== undefined && evalBatchNorm !== 'recalibrate') throw new UsageError('--calibration-images belongs to --bn recalibrate');
   const bad = spec.check(s);
   if (bad) throw new UsageError(bad);
   const { preset, agent } = o.agent ? { preset: o.agent.preset, agent: o.agent.config } : spec.searchAgent(s.steps);
@@ -255,6 +275,9 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
       kind: 'supernet', dataset: o.dataset, metric: 'supernet-val-accuracy', report: [], C: s.C, N: s.N, epochs: s.epochs, batchSize: s.batchSize,
       evalBatches: spec.evalBatches, evalBatchSize: SUPERNET_EVAL_BATCH_SIZE, trainImages: s.trainImages, lrMax: s.lrMax, cutout: s.cutout, randomArchitectures: s.randomArchitectures,
       ...(o.maxMacs !== undefined ? { maxMacs: o.maxMacs } : {}),
+      ...(evalBatchNorm !== 'batch' ? { evalBatchNorm } : {}),
+      ...(calibrationImages !== undefined ? { calibrationImages } : {}),
+      ...(pretrained ? { pretrained } : {}),
     },
     backend: o.backend ?? 'auto',
     createdAt: new Date().toISOString(),
@@ -278,6 +301,8 @@ export function checkSupernetRun(config: RunConfig, data: DatasetCheck, budgetNa
   if (e.kind !== 'supernet') return;
   const bad = supernetSpec(config.space).check({ C: e.C, N: e.N });
   if (bad) throw new UsageError(bad);
+  if (e.epochs === 0 && !e.pretrained) throw new UsageError('epochs = 0 needs a loaded supernet (--supernet-checkpoint): there is nothing to search otherwise');
+  if (e.evalBatchNorm === 'recalibrate' && e.calibrationImages === undefined) throw new UsageError('batch norm recalibration needs calibrationImages');
   if (e.maxMacs !== undefined) checkMacBudget(config.space, e.maxMacs, e.C, e.N, data, budgetName);
   checkDatasetSplitFits(data.name, data.images, { trainImages: e.trainImages, batchSize: e.batchSize, evalBatchSize: e.evalBatchSize ?? SUPERNET_EVAL_BATCH_SIZE });
 }

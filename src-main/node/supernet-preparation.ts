@@ -11,6 +11,9 @@ import { loadDataset, splitHalves } from './datasets';
 import type { EstimatorContext, PreparedEstimator } from './estimators';
 import { checkSupernetRun, UsageError } from './run-config';
 import { readSupernetCheckpoint, writeSupernetCheckpoint } from './supernet-checkpoint';
+import { OfaSupernet } from '../core/supernet/ofa-supernet';
+import { loadOfaCheckpoint } from './ofa-checkpoint';
+import { sha256OfTorchCheckpoint } from './torch-checkpoint';
 
 type SupernetEstimatorConfig = Extract<RunConfig['estimator'], { kind: 'supernet' }>;
 
@@ -26,6 +29,7 @@ function trainConfigOf(e: SupernetEstimatorConfig): SupernetTrainConfig {
   return {
     epochs: e.epochs, batchSize: e.batchSize, lrMax: e.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: e.cutout,
     evalPaths: SUPERNET_EVAL_PATHS, evalBatches: e.evalBatches, evalBatchSize: e.evalBatchSize ?? SUPERNET_EVAL_BATCH_SIZE,
+    evalBatchNorm: e.evalBatchNorm ?? 'batch', calibrationImages: e.calibrationImages,
   };
 }
 
@@ -49,6 +53,15 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
   const n = Math.min(e.trainImages, fullTrain.n);
   const train = { ...fullTrain, n, images: fullTrain.images.subarray(0, n * fullTrain.height * fullTrain.width * fullTrain.channels), labels: fullTrain.labels.subarray(0, n) };
   const net = builder.build({ inChannels: all.channels, classes: all.classes }, e.C, e.N, rng);
+  if (e.pretrained) {
+    try {
+      await loadPretrained(e.pretrained, net);
+    } catch (err) {
+      net.dispose();
+      throw err;
+    }
+    log(`loaded the supernet from ${e.pretrained.file}`);
+  }
   const cfg = trainConfigOf(e);
   const trainer = new SupernetTrainer(net, builder.space, train, val, cfg, rng);
   // Everything the trained supernet depends on: a checkpoint made with other settings is refused.
@@ -100,6 +113,11 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
       ctx.hooks.onEpoch?.({ ...r, epochs: e.epochs });
       await between();
     }
+    if (e.epochs === 0 && trainer.accEnv === 0) {
+      // A loaded supernet, not trained here: Acc(Env) is the best of the sampled paths, as an epoch's end measures it.
+      for (let p = 0; p < cfg.evalPaths; p++) trainer.accEnv = Math.max(trainer.accEnv, trainer.evaluate(builder.space.sample(rng)));
+      log(`Acc(Env) of the loaded supernet (best of ${cfg.evalPaths} sampled subnets): ${trainer.accEnv.toFixed(2)}%`);
+    }
     const randomArchitectures = e.randomArchitectures ?? supernetSpec(config.space).defaults.randomArchitectures;
     // Supernets whose subnets differ in size (OFA): MACs and params of every query, at the data's resolution, and the budget.
     const model = supernetCostModel(builder.id, { inChannels: all.channels, classes: all.classes }, e.C, e.N);
@@ -136,6 +154,14 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
     dispose();
     throw err;
   }
+}
+
+/** Loads a run's PyTorch checkpoint, refusing a file that changed since the run was made (its result would not be this run's). */
+async function loadPretrained(p: { file: string; sha256: string }, net: unknown): Promise<void> {
+  if (!(net instanceof OfaSupernet)) throw new UsageError('only the OFA supernet loads PyTorch checkpoints');
+  const sha = sha256OfTorchCheckpoint(p.file);
+  if (sha !== p.sha256) throw new UsageError(`${p.file}: the checkpoint changed since this run was made (SHA-256 ${sha.slice(0, 12)}…, the run's ${p.sha256.slice(0, 12)}…); restore it or start a new run`);
+  await loadOfaCheckpoint(p.file, net);
 }
 
 function median(v: number[]): number {

@@ -5,6 +5,8 @@ import { supernetSpec, type SupernetId, type SupernetSettings } from '../../comm
 import { checkDataset } from '../../node/datasets';
 import { checkSupernetRun, supernetRunConfig, UsageError } from '../../node/run-config';
 import { searchCommand } from './search';
+import { checkOfaCheckpointFile } from '../../node/ofa-checkpoint';
+import { ofaSpecOf } from '../../core/supernet/ofa-cost';
 
 export const DATASET_KINDS = ['mnist-embedded', 'idx', 'cifar10', 'cifar100', 'imagenet16', 'imagenet32', 'image-folder'] as const;
 
@@ -37,6 +39,10 @@ export interface SupernetCommandOptions extends DatasetFlags {
   /** `search --estimator supernet` only: the reward (default the preset's) and a given Acc(Env). */
   reward?: string;
   accEnv?: number;
+  /** ofa: a PyTorch checkpoint searched instead of a supernet trained here; batch-norm mode of queries. */
+  supernetCheckpoint?: string;
+  bn?: 'batch' | 'running' | 'recalibrate';
+  calibrationImages?: number;
 }
 
 /** `--dataset` + `--data` files → the dataset spec the readers take (file errors come later, named). */
@@ -71,12 +77,19 @@ export function supernetConfigOf(o: SupernetCommandOptions, agent?: AgentChoice)
   const settings: Partial<SupernetSettings> = {
     epochs: o.epochs, steps: o.steps, randomArchitectures: o.random, C: o.channels, N: o.cells, trainImages: o.trainImages, lrMax: o.lr, cutout: o.cutout, batchSize: o.batch,
   };
-  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs, reward: o.reward, accEnv: o.accEnv });
+  return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs, reward: o.reward, accEnv: o.accEnv,
+    pretrained: o.supernetCheckpoint, evalBatchNorm: o.bn, calibrationImages: o.calibrationImages,
+  });
 }
 
 /** The dataset is read (file and byte offset on error) and checked against the settings before any folder is written. */
-export const checkSupernetInputs = (config: RunConfig) => () => {
-  if (config.estimator.kind === 'supernet') checkSupernetRun(config, checkDataset(config.estimator.dataset));
+export const checkSupernetInputs = (config: RunConfig) => async () => {
+  const e = config.estimator;
+  if (e.kind !== 'supernet') return;
+  const data = checkDataset(e.dataset);
+  checkSupernetRun(config, data);
+  // A checkpoint of another network (or width, classes, channels) is refused before the folder exists.
+  if (e.pretrained) await checkOfaCheckpointFile(e.pretrained.file, ofaSpecOf({ inChannels: data.channels, classes: data.classes }, e.C, e.N));
 };
 
 /**

@@ -79,11 +79,11 @@ async function drive(dir: string, config: RunConfig, table: BenchmarkTable | und
  * folder, best architecture printed. Every input is checked before the folder exists (`check`:
  * e.g. a supernet run's dataset).
  */
-export async function searchCommand(config: RunConfig, out: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY, check?: () => void, afterCreate?: (dir: string) => void): Promise<FolderOutcome> {
+export async function searchCommand(config: RunConfig, out: string, quiet: boolean, checkpointEvery = DEFAULT_CHECKPOINT_EVERY, check?: () => void | Promise<void>, afterCreate?: (dir: string) => void): Promise<FolderOutcome> {
   const table = tableOf(config);
   // Eq. 7 on a column's maximum: config.json records the value, read off the checked table.
   if (table) config = settleTableReward(config, table);
-  check?.();
+  await check?.();
   createRunFolder(out, config);
   afterCreate?.(out);
   if (!quiet) console.log(`reward: ${describeReward(config.reward)}`);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * test/unit/nb201-supernet.test.ts checks each against TF.js autodiff and finite differences.
  */
 
-const BN_EPS = 1e-5;
+export const BN_EPS = 1e-5;
 
 /** Zero-padded 3×3 box sum, stride 1 (AvgPool 'valid' of the padded input, ×9). */
 function boxSum3x3(x: tf.Tensor4D): tf.Tensor4D {

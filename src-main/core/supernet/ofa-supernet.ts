@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
 import { OFA_EXPANDS, OFA_KERNELS, OFA_LAYERS_PER_UNIT, OFA_UNITS, ofaSpace, type OfaConfig } from '../../common/spaces/ofa';
 import { depthwiseConvTorch, subsample } from './darts-ops';
-import { batchNormTrain, conv2dSame } from './fast-ops';
-import { ParamStore } from './param-store';
+import { BN_EPS, batchNormTrain, conv2dSame } from './fast-ops';
+import { assignValues, ParamStore } from './param-store';
 import { checkOfaConfig, middleWidth, ofaCost, ofaPlan, ofaSpecOf, seWidth, type Act, type OfaBlockPlan, type OfaPlan, type OfaSupernetSpec } from './ofa-cost';
 import type { ArchCost, PathSupernet, SupernetBuilder } from './supernet';
 
@@ -36,11 +36,19 @@ const MAX_EXPAND = Math.max(...OFA_EXPANDS);
  *   (re_organize_middle_weights); that belongs to progressive shrinking, not implemented here.
  * - Elastic depth: unit u runs its first d[u] blocks.
  * - Padding is PyTorch's (symmetric k // 2), so strided layers see the same windows as OFA's.
- * - Differences: batch norm uses batch statistics in training and evaluation (as the other
- *   supernets here; OFA keeps running statistics and recalibrates them per subnet); the
- *   classifier's dropout (0.1 in OFA) is left out (a PathSupernet has no training mode); weights
- *   start from PyTorch's default Kaiming-uniform (ParamStore) rather than OFA's he_fout normal
- *   init; the first conv reads the dataset's channels (1 for MNIST, 3 as OFA's).
+ * - Batch norm: batch statistics in training (as OFA's) and in `bnMode = 'batch'` evaluation (as
+ *   the other supernets here; the trainer's evalBatchNorm picks the query mode). Every BN also holds running statistics (OFA's running_mean /
+ *   running_var at the largest width, sliced like γ and β): `bnMode = 'running'` evaluates with
+ *   them, as OFA's network in eval mode. They come from a PyTorch checkpoint
+ *   (node/ofa-checkpoint.ts) or from `recalibrate` (OFA's set_running_statistics: the subnet's
+ *   batch mean and biased variance per BN, averaged over the calibration batches weighted by
+ *   their size, written into the first channels). Training does not update them (OFA does, with
+ *   momentum 0.1, but OFA recalibrates before every query anyway).
+ * - Differences: the classifier's dropout (0.1 in OFA training; 0 in the published nets) is left
+ *   out (a PathSupernet has no training mode); weights start from PyTorch's default
+ *   Kaiming-uniform (ParamStore) rather than OFA's he_fout normal init (a loaded checkpoint
+ *   replaces them); the first conv reads the dataset's channels (1 for MNIST, 3 as OFA's).
+ *   Logits equal OFA's network in PyTorch to 2e-5 with the same weights (bench/results/ofa.md).
  * - `downsamples` (1..5): how many of OFA's five stride-2 steps (first conv, units 1, 2, 3, 5) are
  *   kept, counting from the last. 5 is OFA's ImageNet network (224 → 7); fewer turn the earliest
  *   into stride 1 so that small images keep some resolution: 3 (first conv and unit 1 at stride 1)
@@ -95,12 +103,89 @@ export class OfaSupernet implements PathSupernet<OfaConfig> {
     tf.tidy(() => void this.forward(tf.zeros([1, 4, 4, spec.inChannels]) as tf.Tensor4D, all));
   }
 
-  /** BatchNorm over the first x.shape[3] of `channels` (DynamicBatchNorm2d), batch statistics. */
+  /** How batch norm normalises in a forward pass: the batch's statistics, or the running ones (OFA's eval mode). */
+  bnMode: 'batch' | 'running' = 'batch';
+  /** Running mean and variance per BN at its largest width (buffers: not trained, not in `params`). */
+  private readonly running = new Map<string, { mean: tf.Variable; variance: tf.Variable }>();
+  /** While `recalibrate` runs: per BN, Σ n·batch mean, Σ n·batch variance and Σ n. */
+  private calibration: Map<string, { mean: Float64Array; variance: Float64Array; n: number }> | null = null;
+
+  /** BatchNorm over the first x.shape[3] of `channels` (DynamicBatchNorm2d). */
   private bn(name: string, x: tf.Tensor4D, channels = x.shape[3]): tf.Tensor4D {
     const c = x.shape[3];
     const gamma = firstOf(this.params.constant(`${name}.gamma`, [channels], 1), 0, c) as tf.Tensor1D;
     const beta = firstOf(this.params.constant(`${name}.beta`, [channels], 0), 0, c) as tf.Tensor1D;
+    const stats = this.runningStats(name, channels);
+    if (this.calibration) {
+      // set_running_statistics: normalise with the batch's mean and biased variance, and record them.
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      let acc = this.calibration.get(name);
+      if (!acc) this.calibration.set(name, (acc = { mean: new Float64Array(c), variance: new Float64Array(c), n: 0 }));
+      const m = mean.dataSync(), v = variance.dataSync(), n = x.shape[0];
+      for (let i = 0; i < c; i++) {
+        acc.mean[i] += n * m[i];
+        acc.variance[i] += n * v[i];
+      }
+      acc.n += n;
+      return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPS) as tf.Tensor4D;
+    }
+    if (this.bnMode === 'running') return tf.batchNorm(x, firstOf(stats.mean, 0, c) as tf.Tensor1D, firstOf(stats.variance, 0, c) as tf.Tensor1D, beta, gamma, BN_EPS) as tf.Tensor4D;
     return batchNormTrain(x, gamma, beta);
+  }
+
+  /** A BN's running statistics (PyTorch's initial mean 0, variance 1). */
+  private runningStats(name: string, channels: number): { mean: tf.Variable; variance: tf.Variable } {
+    let s = this.running.get(name);
+    if (!s) {
+      s = tf.tidy(() => ({ mean: tf.variable(tf.zeros([channels]), false), variance: tf.variable(tf.ones([channels]), false) }));
+      this.running.set(name, s);
+    }
+    return s;
+  }
+
+  /** The names of the BN layers (in creation order) and their widths. */
+  bnLayers(): { name: string; channels: number }[] {
+    return [...this.running].map(([name, s]) => ({ name, channels: s.mean.shape[0] }));
+  }
+
+  /** Overwrites a BN's running statistics (a loaded checkpoint). */
+  setRunningStats(name: string, mean: Float32Array, variance: Float32Array): void {
+    const s = this.running.get(name);
+    if (!s) throw new Error(`OFA supernet: no batch norm "${name}"`);
+    if (mean.length !== s.mean.shape[0] || variance.length !== s.mean.shape[0]) throw new Error(`OFA supernet: ${name} has ${s.mean.shape[0]} channels, got statistics of ${mean.length} / ${variance.length}`);
+    assignValues(s.mean, mean);
+    assignValues(s.variance, variance);
+  }
+
+  /** A BN's running statistics as plain arrays. */
+  getRunningStats(name: string): { mean: Float32Array; variance: Float32Array } {
+    const s = this.running.get(name);
+    if (!s) throw new Error(`OFA supernet: no batch norm "${name}"`);
+    return { mean: s.mean.dataSync() as Float32Array, variance: s.variance.dataSync() as Float32Array };
+  }
+
+  /**
+   * OFA's set_running_statistics for the subnet `c`: forward every batch with batch statistics,
+   * then each BN on the path gets the batch-size-weighted mean of the batches' means and biased
+   * variances in its first channels (the others keep theirs). Evaluate with bnMode 'running' after.
+   */
+  recalibrate(batches: Iterable<tf.Tensor4D>, c: OfaConfig): void {
+    this.calibration = new Map();
+    try {
+      for (const x of batches) tf.tidy(() => void this.forward(x, c));
+      for (const [name, acc] of this.calibration) {
+        const s = this.running.get(name)!;
+        const mean = s.mean.dataSync().slice() as Float32Array, variance = s.variance.dataSync().slice() as Float32Array;
+        for (let i = 0; i < acc.mean.length; i++) {
+          mean[i] = acc.mean[i] / acc.n;
+          variance[i] = acc.variance[i] / acc.n;
+        }
+        assignValues(s.mean, mean);
+        assignValues(s.variance, variance);
+      }
+    } finally {
+      this.calibration = null;
+    }
   }
 
   private stem(x: tf.Tensor4D): tf.Tensor4D {
@@ -206,6 +291,11 @@ export class OfaSupernet implements PathSupernet<OfaConfig> {
 
   dispose(): void {
     this.params.dispose();
+    for (const s of this.running.values()) {
+      s.mean.dispose();
+      s.variance.dispose();
+    }
+    this.running.clear();
   }
 }
 

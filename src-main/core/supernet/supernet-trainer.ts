@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng, RngState } from '../../common/rng';
+import { Rng, type RngState } from '../../common/rng';
 import type { SearchSpace } from '../../common/spaces/space';
 import { normalizationOf, fillBatch, type ImageData } from './image-data';
 import type { NamedTensors } from './param-store';
@@ -30,7 +30,23 @@ export interface SupernetTrainConfig {
    * evaluation too, so larger batches give steadier accuracies.
    */
   evalBatchSize?: number;
+  /**
+   * How batch norm runs in a query (supernets with running statistics: ofa). 'batch' (default):
+   * the query batch's statistics, as training. 'running': the supernet's running statistics (a
+   * loaded checkpoint's). 'recalibrate': OFA's query — the running statistics recomputed for
+   * the queried path on `calibrationImages` fixed training images (set_running_statistics, in
+   * batches of the evaluation batch size), then used.
+   */
+  evalBatchNorm?: 'batch' | 'running' | 'recalibrate';
+  calibrationImages?: number;
 }
+
+/**
+ * The seed of the fixed calibration subset: OFA's DataProvider.SUB_SEED. The subset comes from
+ * its own generator, not the run's, so recalibrating queries draw nothing from the run's Rng
+ * (resume stays bit-identical, and every query of a run sees the same images).
+ */
+export const BN_CALIBRATION_SEED = 937162211;
 
 export interface EpochReport {
   epoch: number;
@@ -187,17 +203,57 @@ export class SupernetTrainer<A> {
     const B = this.evalBatchSize;
     const batches = Math.min(this.cfg.evalBatches, Math.floor(this.val.n / B));
     if (batches < 1) throw new Error(`supernet: the validation half (${this.val.n} images) is smaller than one batch of ${B}`);
+    const mode = this.cfg.evalBatchNorm ?? 'batch';
+    const net = this.net;
+    if (mode !== 'batch' && (!net.recalibrate || net.bnMode === undefined)) throw new Error(`supernet: batch norm mode "${mode}" needs a supernet with running statistics (ofa)`);
+    if (mode === 'recalibrate') net.recalibrate!(this.calibrationBatches(), arch);
+    if (mode !== 'batch') net.bnMode = 'running';
     let correct = 0;
-    for (let b = 0; b < batches; b++) {
-      correct += tf.tidy(() => {
-        const idx = Array.from({ length: B }, (_, i) => b * B + i);
-        const { x, y } = this.batchTensors(this.val, idx, false);
-        return tf.sum(tf.equal(tf.argMax(this.net.forward(x, arch), 1), tf.argMax(y, 1))).dataSync()[0];
-      });
+    try {
+      for (let b = 0; b < batches; b++) {
+        correct += tf.tidy(() => {
+          const idx = Array.from({ length: B }, (_, i) => b * B + i);
+          const { x, y } = this.batchTensors(this.val, idx, false);
+          return tf.sum(tf.equal(tf.argMax(net.forward(x, arch), 1), tf.argMax(y, 1))).dataSync()[0];
+        });
+      }
+    } finally {
+      if (mode !== 'batch') net.bnMode = 'batch'; // training normalises with batch statistics
     }
     const acc = (100 * correct) / (batches * B);
     this.valCache.set(key, acc);
     return acc;
+  }
+
+  private calibrationIndex: Uint32Array | null = null;
+
+  /**
+   * The calibration images (OFA: a fixed random subset of the training set, 2,000 images in
+   * batches), in evaluation-size batches; the last batch may be smaller, as a DataLoader's.
+   * Made one batch at a time (2,000 images of 224² would not fit at once).
+   */
+  private *calibrationBatches(): Generator<tf.Tensor4D> {
+    const n = Math.min(this.cfg.calibrationImages ?? 0, this.train.n);
+    if (n < 1) throw new Error('supernet: recalibrating batch norm needs at least one calibration image');
+    if (!this.calibrationIndex || this.calibrationIndex.length !== n) {
+      const perm = Uint32Array.from({ length: this.train.n }, (_, i) => i);
+      const r = new Rng(BN_CALIBRATION_SEED);
+      for (let i = perm.length - 1; i > 0; i--) {
+        const j = r.int(i + 1);
+        [perm[i], perm[j]] = [perm[j], perm[i]];
+      }
+      this.calibrationIndex = perm.subarray(0, n);
+    }
+    const B = this.evalBatchSize;
+    for (let b = 0; b < n; b += B) {
+      const { x, y } = this.batchTensors(this.train, this.calibrationIndex.subarray(b, Math.min(n, b + B)), false);
+      y.dispose();
+      try {
+        yield x;
+      } finally {
+        x.dispose();
+      }
+    }
   }
 
   /** The training state after the last finished epoch (weights, momentum, RNG, epoch, Acc(Env)). */

@@ -21,6 +21,10 @@ export interface PathSupernet<A> {
    * drift from the network.
    */
   pathParams(arch: A): tf.Variable[];
+  /** Supernets with BN running statistics (ofa): how BN normalises ('batch' while training). */
+  bnMode?: 'batch' | 'running';
+  /** Recomputes the running statistics of the path `arch` on these batches (OFA's set_running_statistics). */
+  recalibrate?(batches: Iterable<tf.Tensor4D>, arch: A): void;
   dispose(): void;
 }
 

@@ -3,7 +3,7 @@ import { AgentChoiceSchema } from './agent-config';
 import { DatasetSpecSchema, type DatasetCheck } from './dataset';
 import { MethodSchema, SEARCH_STEPS_MAX, SeedSchema, SupernetSettingsSchema, type RunConfig, type RunEvent, type RunResult } from './run';
 import { SPACE_IDS, SUPERNET_IDS } from './ids';
-import { EpochSummarySchema, TrainProgressSchema } from './worker-protocol';
+import { EpochSummarySchema, TrainProgressSchema, type WebGpuAdapter, type WebGpuProbeInfo } from './worker-protocol';
 
 /**
  * The one API the renderer sees — through the preload's contextBridge in the app, through
@@ -177,7 +177,12 @@ export type StudioCall = z.infer<typeof StudioCallSchema>;
 
 export interface DoctorInfo {
   chosen: string;
+  /** Every backend tried, in order, with why it was or was not taken. */
   backends: { backend: string; ok: boolean; reason: string }[];
+  /** The WebGPU adapters found (whichever backend was chosen). */
+  webgpu: WebGpuProbeInfo;
+  /** The adapter the chosen backend runs on, when it is 'webgpu'. */
+  adapter?: WebGpuAdapter;
 }
 
 /** Result type of each call. */

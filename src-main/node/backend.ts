@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 // The gradients of every TF.js op, registered once for the whole process by the backend module
 // (supernet training and the agent need them). tfjs-core's CommonJS build has no gradients; the
@@ -6,6 +7,7 @@ import '@tensorflow/tfjs';
 import { registerWasmConvGradients } from '../core/kernels/wasm-conv-gradients';
 
 import { BACKEND_IDS, type BackendId } from '../contracts/ids';
+import { describeAdapter, findWebGpuAdapters, type FoundAdapter, type WebGpuAdapterReport, type WebGpuProbe } from './webgpu-adapters';
 
 export type BackendName = BackendId;
 export const BACKEND_ORDER: readonly BackendName[] = BACKEND_IDS;
@@ -17,17 +19,35 @@ export interface BackendAttempt {
 }
 
 export interface BackendChoice {
-  /** The backend name as TF.js knows it ('tensorflow', 'wasm', 'cpu'). */
+  /** The backend name as TF.js knows it ('tensorflow', 'webgpu', 'wasm', 'cpu'). */
   tfName: string;
   /** Which of our candidates was chosen. */
   backend: BackendName;
   /** Every candidate tried, in order, with why it was or was not taken. */
   attempts: BackendAttempt[];
+  /** The WebGPU adapter in use when `backend` is 'webgpu'. */
+  adapter?: WebGpuAdapterReport;
 }
 
 function message(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.split('\n')[0].slice(0, 300);
+}
+
+/** The CUDA and cuDNN runtimes the dynamic linker knows (Linux: /etc/ld.so.cache), e.g. "libcudart.so.13". */
+function cudaLibrariesFound(): string[] {
+  try {
+    const cache = fs.readFileSync('/etc/ld.so.cache').toString('latin1');
+    return [...new Set(cache.match(/lib(?:cudart|cudnn)\.so\.\d+/g) ?? [])].sort();
+  } catch {
+    return [];
+  }
+}
+
+/** What tfjs-node-gpu 4.22 links against (its TensorFlow 2.9 build), and what is here. */
+export function cudaReport(): string {
+  const found = cudaLibrariesFound();
+  return `wants CUDA 11.2 (libcudart.so.11.0) and cuDNN 8.1 (libcudnn.so.8); found ${found.length ? found.join(', ') : 'neither'}`;
 }
 
 /** The native module's GPU check: tfjs-node-gpu loads on machines without CUDA too (CPU kernels). */
@@ -37,7 +57,7 @@ function gpuVisible(): { ok: boolean; reason: string } {
   if (process.env.CUDA_VISIBLE_DEVICES === '' || process.env.CUDA_VISIBLE_DEVICES === '-1') {
     return { ok: false, reason: 'CUDA_VISIBLE_DEVICES hides every GPU' };
   }
-  return { ok: true, reason: 'loaded @tensorflow/tfjs-node-gpu (CUDA 11.2 / cuDNN 8.1 build)' };
+  return { ok: true, reason: `loaded @tensorflow/tfjs-node-gpu (${cudaReport()})` };
 }
 
 async function tryNative(pkg: string): Promise<void> {
@@ -58,43 +78,116 @@ async function tryCpu(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) throw new Error('backend "cpu" did not initialise');
 }
 
-const LOADERS: Record<BackendName, () => Promise<void>> = {
-  'tensorflow-gpu': async () => {
-    const g = gpuVisible();
-    if (!g.ok) throw new Error(g.reason);
-    await tryNative('@tensorflow/tfjs-node-gpu');
-  },
-  tensorflow: () => tryNative('@tensorflow/tfjs-node'),
-  wasm: tryWasm,
-  cpu: tryCpu,
-};
+/**
+ * The adapter WebGPU would run on: the first hardware one (native Dawn backends come first);
+ * a software rasteriser only when asked for by name (`--backend webgpu`), because on a CPU it is
+ * far slower than WASM (bench/results/webgpu.md).
+ */
+export function pickAdapter<T extends { report: WebGpuAdapterReport }>(found: readonly T[], allowSoftware: boolean): { pick: T | null; reason: string } {
+  const hardware = found.find((f) => !f.report.software);
+  if (hardware) return { pick: hardware, reason: describeAdapter(hardware.report) };
+  const software = found.find((f) => f.report.software);
+  if (software && allowSoftware) return { pick: software, reason: `${describeAdapter(software.report)} (only a software adapter here; asked for by name)` };
+  if (software) return { pick: null, reason: `only a software adapter (${describeAdapter(software.report)}): never chosen automatically, use --backend webgpu to run on it` };
+  return { pick: null, reason: 'no WebGPU adapter found' };
+}
 
-const WHY_OK: Record<BackendName, string> = {
+let webgpuAdapter: WebGpuAdapterReport | undefined;
+
+async function tryWebGpu(allowSoftware: boolean): Promise<string> {
+  const { found, probe } = await findWebGpuAdapters();
+  if (probe.error) throw new Error(probe.error);
+  const { pick, reason } = pickAdapter(found, allowSoftware);
+  if (!pick) {
+    const why = probe.notFound.map((n) => `${n.dawnBackend}: ${n.reason}`).join('; ');
+    throw new Error(found.length || !why ? reason : `${reason} (${why})`);
+  }
+  await registerWebGpu(pick);
+  if (!(await tf.setBackend('webgpu'))) throw new Error('backend "webgpu" did not initialise');
+  webgpuAdapter = pick.report;
+  return `WebGPU (Dawn, @tensorflow/tfjs-backend-webgpu) on ${reason}`;
+}
+
+/**
+ * Registers TF.js's WebGPU backend on a device of our adapter. Its own registration asks
+ * `navigator.gpu`, which plain Node and Electron's utility processes do not have; its kernels
+ * register on import either way.
+ */
+async function registerWebGpu(f: FoundAdapter): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { WebGPUBackend } = require('@tensorflow/tfjs-backend-webgpu') as { WebGPUBackend: new (device: unknown, info?: unknown) => tf.KernelBackend };
+  const lim = f.adapter.limits;
+  // The limits TF.js's own registration asks for: the defaults are below what its matmul and
+  // conv programs dispatch on large inputs.
+  const device = await f.adapter.requestDevice({
+    requiredLimits: {
+      maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: lim.maxComputeWorkgroupsPerDimension,
+      maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
+      maxBufferSize: lim.maxBufferSize,
+      maxComputeWorkgroupSizeX: lim.maxComputeWorkgroupSizeX,
+      maxComputeInvocationsPerWorkgroup: lim.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', () => new WebGPUBackend(device, f.adapter.info));
+}
+
+const WHY_OK: Record<Exclude<BackendName, 'webgpu'>, string> = {
   'tensorflow-gpu': 'native TensorFlow with CUDA (@tensorflow/tfjs-node-gpu)',
   tensorflow: 'native TensorFlow on the CPU (@tensorflow/tfjs-node)',
   wasm: 'WebAssembly with SIMD (@tensorflow/tfjs-backend-wasm)',
   cpu: 'plain JavaScript (@tensorflow/tfjs-backend-cpu), the slowest',
 };
 
+/** Loads one backend; the reason it was taken, or throws why not. `named`: asked for by name. */
+async function load(b: BackendName, named: boolean): Promise<string> {
+  switch (b) {
+    case 'tensorflow-gpu': {
+      const g = gpuVisible();
+      if (!g.ok) throw new Error(g.reason);
+      try {
+        await tryNative('@tensorflow/tfjs-node-gpu');
+      } catch (e) {
+        throw new Error(`${message(e)} (${cudaReport()})`);
+      }
+      return `${WHY_OK[b]}; ${cudaReport()}`;
+    }
+    case 'webgpu':
+      return tryWebGpu(named);
+    case 'tensorflow':
+      await tryNative('@tensorflow/tfjs-node');
+      return WHY_OK[b];
+    case 'wasm':
+      await tryWasm();
+      return WHY_OK[b];
+    case 'cpu':
+      await tryCpu();
+      return WHY_OK[b];
+  }
+}
+
 let chosen: BackendChoice | null = null;
 
 /**
- * Picks the fastest TF.js backend that loads: tfjs-node-gpu → tfjs-node → WASM → CPU, and
- * records why each candidate was or was not taken (shown by `l2nas doctor` and in result.json).
- * `prefer` forces one backend (an error if it does not load). Runs once per process.
+ * Picks the fastest TF.js backend that loads: tfjs-node-gpu → WebGPU on a hardware adapter →
+ * tfjs-node → WASM → CPU, and records why each candidate was or was not taken (shown by
+ * `l2nas doctor` and in result.json). `prefer` forces one backend (an error if it does not
+ * load; for 'webgpu' a software adapter then counts). Runs once per process.
  */
 export async function selectBackend(prefer?: BackendName | 'auto'): Promise<BackendChoice> {
   if (chosen && (!prefer || prefer === 'auto' || prefer === chosen.backend)) return chosen;
-  const order = prefer && prefer !== 'auto' ? [prefer] : BACKEND_ORDER;
+  const named = !!prefer && prefer !== 'auto';
+  const order = named ? [prefer] : BACKEND_ORDER;
   const attempts: BackendAttempt[] = [];
   for (const b of order) {
     try {
-      await LOADERS[b]();
+      const reason = await load(b, named);
       await tf.ready();
-      // The convolution gradients TF.js WASM lacks (bench/results/wasm-conv-gradients.md).
+      // The convolution gradients TF.js WASM lacks (bench/results/wasm-conv-gradients.md); WASM only.
       if (b === 'wasm') registerWasmConvGradients();
-      attempts.push({ backend: b, ok: true, reason: WHY_OK[b] });
-      chosen = { tfName: tf.getBackend(), backend: b, attempts };
+      attempts.push({ backend: b, ok: true, reason });
+      chosen = { tfName: tf.getBackend(), backend: b, attempts, ...(b === 'webgpu' ? { adapter: webgpuAdapter } : {}) };
       return chosen;
     } catch (e) {
       attempts.push({ backend: b, ok: false, reason: message(e) });
@@ -102,4 +195,9 @@ export async function selectBackend(prefer?: BackendName | 'auto'): Promise<Back
   }
   const detail = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
   throw new Error(`no TensorFlow.js backend could be loaded (${detail})`);
+}
+
+/** Every WebGPU adapter Dawn finds here (for `doctor`, whichever backend was chosen). */
+export async function probeWebGpu(): Promise<WebGpuProbe> {
+  return (await findWebGpuAdapters()).probe;
 }

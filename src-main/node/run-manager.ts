@@ -310,7 +310,7 @@ export class RunManager {
       worker.onMessage((m) => {
         if (m.type === 'doctor') {
           answered = true;
-          resolve({ chosen: m.chosen, backends: m.backends });
+          resolve({ chosen: m.chosen, backends: m.backends, webgpu: m.webgpu, ...(m.adapter ? { adapter: m.adapter } : {}) });
           worker.kill();
         } else if (m.type === 'error') {
           answered = true;

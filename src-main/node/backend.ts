@@ -93,6 +93,56 @@ export function pickAdapter<T extends { report: WebGpuAdapterReport }>(found: re
 }
 
 let webgpuAdapter: WebGpuAdapterReport | undefined;
+let hostBackend: 'wasm' | 'cpu' | null = null;
+
+async function initHostBackend(): Promise<'wasm' | 'cpu'> {
+  try {
+    await tryWasm();
+    registerWasmConvGradients();
+    return 'wasm';
+  } catch {
+    await tryCpu();
+    return 'cpu';
+  }
+}
+
+/**
+ * Switches the active backend at once. TF.js's setBackend is async, but for a backend already
+ * initialised it does all its work before its first await: the switch is done on return.
+ */
+function switchNow(name: string): void {
+  void tf.setBackend(name);
+  if (tf.getBackend() !== name) throw new Error(`could not switch TF.js to "${name}"`);
+}
+
+/** Runs `fn` on the host backend when the run's backend is WebGPU (else as it is). */
+export function onHost<T>(fn: () => T): T {
+  if (!hostBackend || tf.getBackend() !== 'webgpu') return fn();
+  switchNow(hostBackend);
+  try {
+    return fn();
+  } finally {
+    switchNow('webgpu');
+  }
+}
+
+/**
+ * `obj` with every method run on the host backend while the run's backend is WebGPU: the search
+ * strategies (the L²NAS agent). Their MLPs are a few hundred kilobytes driven one step at a
+ * time, where a GPU's dispatch cost dominates (bench/results/agent-speed.txt has their speed on
+ * WASM), and they read results synchronously, which TF.js's WebGPU
+ * backend cannot do in Node. Their tensors then live on the host backend, and only numbers and
+ * typed arrays cross between them and the estimator.
+ */
+export function hostBound<T extends object>(obj: T): T {
+  if (!hostBackend) return obj;
+  return new Proxy(obj, {
+    get(target, key, receiver) {
+      const v: unknown = Reflect.get(target, key, receiver);
+      return typeof v === 'function' ? (...args: unknown[]) => onHost(() => (v as (...a: unknown[]) => unknown).apply(target, args)) : v;
+    },
+  });
+}
 
 async function tryWebGpu(allowSoftware: boolean): Promise<string> {
   const { found, probe } = await findWebGpuAdapters();
@@ -103,6 +153,8 @@ async function tryWebGpu(allowSoftware: boolean): Promise<string> {
     throw new Error(found.length || !why ? reason : `${reason} (${why})`);
   }
   await registerWebGpu(pick);
+  // The agent's small MLPs run on a host-memory backend beside WebGPU (hostBound below).
+  hostBackend = await initHostBackend();
   if (!(await tf.setBackend('webgpu'))) throw new Error('backend "webgpu" did not initialise');
   webgpuAdapter = pick.report;
   return `WebGPU (Dawn, @tensorflow/tfjs-backend-webgpu) on ${reason}`;
@@ -114,8 +166,14 @@ async function tryWebGpu(allowSoftware: boolean): Promise<string> {
  * register on import either way.
  */
 async function registerWebGpu(f: FoundAdapter): Promise<void> {
+  // Loaded before navigator.gpu exists, so that its own registration (which would ask for a
+  // default adapter, none on a software-only machine) stays out of the way.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { WebGPUBackend } = require('@tensorflow/tfjs-backend-webgpu') as { WebGPUBackend: new (device: unknown, info?: unknown) => tf.KernelBackend };
+  // Its constructor still insists on navigator.gpu (webgpu_util.isWebGPUSupported).
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+  if (!g.navigator!.gpu) Object.defineProperty(g.navigator, 'gpu', { value: f.gpu, configurable: true, writable: true });
   const lim = f.adapter.limits;
   // The limits TF.js's own registration asks for: the defaults are below what its matmul and
   // conv programs dispatch on large inputs.

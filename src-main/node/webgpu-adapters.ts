@@ -52,7 +52,7 @@ export interface GpuAdapterLike {
   readonly limits: GpuLimits;
   requestDevice(descriptor?: { requiredLimits?: Partial<GpuLimits> }): Promise<unknown>;
 }
-interface GpuLike {
+export interface GpuLike {
   requestAdapter(options?: { featureLevel?: string; powerPreference?: string }): Promise<GpuAdapterLike | null>;
 }
 interface DawnModule {
@@ -64,6 +64,8 @@ interface DawnModule {
 export interface FoundAdapter {
   report: WebGpuAdapterReport;
   adapter: GpuAdapterLike;
+  /** The Dawn instance it came from (one per Dawn backend). */
+  gpu: GpuLike;
 }
 
 /** Dawn's backends per platform, native ones first (they are the fast path on real GPUs). */
@@ -155,6 +157,7 @@ export function findWebGpuAdapters(): Promise<{ found: FoundAdapter[]; probe: We
             const i = adapter.info;
             hit = {
               adapter,
+              gpu,
               report: { dawnBackend: backend, featureLevel, vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, software: isSoftwareAdapter(i) },
             };
             break;

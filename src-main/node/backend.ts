@@ -7,7 +7,7 @@ import '@tensorflow/tfjs';
 import { registerWasmConvGradients } from '../core/kernels/wasm-conv-gradients';
 
 import { BACKEND_IDS, type BackendId } from '../contracts/ids';
-import { describeAdapter, findWebGpuAdapters, type FoundAdapter, type WebGpuAdapterReport, type WebGpuProbe } from './webgpu-adapters';
+import { describeAdapter, openAdapter, probeWebGpuAdapters, type FoundAdapter, type WebGpuAdapterReport, type WebGpuProbe } from './webgpu-adapters';
 
 export type BackendName = BackendId;
 export const BACKEND_ORDER: readonly BackendName[] = BACKEND_IDS;
@@ -145,14 +145,14 @@ export function hostBound<T extends object>(obj: T): T {
 }
 
 async function tryWebGpu(allowSoftware: boolean): Promise<string> {
-  const { found, probe } = await findWebGpuAdapters();
+  const probe = probeWebGpuAdapters();
   if (probe.error) throw new Error(probe.error);
-  const { pick, reason } = pickAdapter(found, allowSoftware);
+  const { pick, reason } = pickAdapter(probe.adapters.map((report) => ({ report })), allowSoftware);
   if (!pick) {
     const why = probe.notFound.map((n) => `${n.dawnBackend}: ${n.reason}`).join('; ');
-    throw new Error(found.length || !why ? reason : `${reason} (${why})`);
+    throw new Error(probe.adapters.length || !why ? reason : `${reason} (${why})`);
   }
-  await registerWebGpu(pick);
+  await registerWebGpu(await openAdapter(pick.report));
   // The agent's small MLPs run on a host-memory backend beside WebGPU (hostBound below).
   hostBackend = await initHostBackend();
   if (!(await tf.setBackend('webgpu'))) throw new Error('backend "webgpu" did not initialise');
@@ -256,6 +256,6 @@ export async function selectBackend(prefer?: BackendName | 'auto'): Promise<Back
 }
 
 /** Every WebGPU adapter Dawn finds here (for `doctor`, whichever backend was chosen). */
-export async function probeWebGpu(): Promise<WebGpuProbe> {
-  return (await findWebGpuAdapters()).probe;
+export function probeWebGpu(): Promise<WebGpuProbe> {
+  return Promise.resolve(probeWebGpuAdapters());
 }

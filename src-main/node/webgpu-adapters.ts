@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
 /*
@@ -92,29 +93,34 @@ function libraryListed(name: string): boolean {
 
 function whyNone(backend: string): string {
   if (backend === 'vulkan' && process.platform === 'linux' && !libraryListed('libvulkan.so.1')) {
-    return 'no adapter: the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: libvulkan1), and Dawn refuses Mesa\'s software Vulkan anyway';
+    return 'no adapter: the Vulkan loader libvulkan.so.1 is not installed (Debian/Ubuntu: libvulkan1; with no GPU, Dawn refuses Mesa\'s software Vulkan anyway)';
   }
   if ((backend === 'opengles' || backend === 'opengl') && process.platform === 'linux' && !libraryListed('libEGL_mesa.so.0') && !libraryListed('libEGL_nvidia.so.0')) {
     return 'no adapter: no EGL driver found (Debian: libegl-mesa0 and libgl1-mesa-dri for Mesa, incl. the llvmpipe software rasteriser)';
   }
-  return 'no adapter (Dawn prints its reason on stderr)';
+  return 'no adapter';
+}
+
+/**
+ * Mesa's EGL (Dawn's OpenGL ES and OpenGL backends) defaults to the X11 platform, which fails
+ * on a machine without a display (EGL_NOT_INITIALIZED); its surfaceless platform (render nodes,
+ * or the llvmpipe rasteriser) needs none. Asked for unless a display is there or the user chose
+ * a platform; it must be set before EGL first loads.
+ */
+function eglEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (process.platform !== 'linux' || env.EGL_PLATFORM || env.DISPLAY || env.WAYLAND_DISPLAY) return env;
+  return { ...env, EGL_PLATFORM: 'surfaceless' };
 }
 
 let dawn: Promise<DawnModule> | null = null;
 
 /**
- * Loads dawn.node once. The package is an ES module, so it comes through a real dynamic
- * import (tsc keeps `import()` as is under module node16). Dawn's OpenGL ES backend goes through
- * EGL, and Mesa's EGL defaults to the X11 platform, which fails on a machine without a display
- * (EGL_NOT_INITIALIZED); its surfaceless platform (render nodes, or llvmpipe) needs none, so it
- * is asked for unless a display is there or the user chose a platform. It must be set before
- * EGL first loads, i.e. before the first adapter request.
+ * Loads dawn.node in this process, once. The package is an ES module, so it comes through a
+ * real dynamic import (tsc keeps `import()` as is under module node16).
  */
-export function loadDawn(): Promise<DawnModule> {
+function loadDawn(): Promise<DawnModule> {
   if (!dawn) {
-    if (process.platform === 'linux' && !process.env.EGL_PLATFORM && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
-      process.env.EGL_PLATFORM = 'surfaceless';
-    }
+    if (eglEnv(process.env) !== process.env) process.env.EGL_PLATFORM = 'surfaceless';
     const specifier = 'webgpu';
     dawn = (import(specifier) as Promise<DawnModule>).then((m) => {
       // TF.js's WebGPU backend reads the WebGPU enums (GPUBufferUsage, GPUMapMode…) as globals, as in a browser.
@@ -129,49 +135,104 @@ function message(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
 }
 
-let probed: Promise<{ found: FoundAdapter[]; probe: WebGpuProbe }> | null = null;
-
 /**
- * Every adapter, one request per Dawn backend: 'core' first, then 'compatibility' (the
- * reduced profile Dawn's OpenGL ES backend offers; TF.js's kernels run on it). Runs once per
- * process; each request takes milliseconds.
+ * The probe, run in a child Node process: one Dawn instance per backend, 'core' first, then
+ * 'compatibility' (the reduced profile of Dawn's OpenGL ES backend; TF.js's kernels run on
+ * it). In a child because Dawn writes its warnings straight to file descriptor 2 (every CLI run
+ * would print "Couldn't load Vulkan…" otherwise), and here they say why a backend gave no
+ * adapter: each backend's share is cut out by a marker line. Prints one JSON line.
  */
-export function findWebGpuAdapters(): Promise<{ found: FoundAdapter[]; probe: WebGpuProbe }> {
-  if (!probed) {
-    probed = (async () => {
-      let m: DawnModule;
-      try {
-        m = await loadDawn();
-      } catch (e) {
-        return { found: [], probe: { adapters: [], notFound: [], error: `the npm package "webgpu" (Dawn) did not load: ${message(e)}` } };
+const PROBE_SCRIPT = `
+const fs = require('node:fs');
+const url = require('node:url');
+(async () => {
+  const [file, ...backends] = process.argv.slice(1);
+  const m = await import(url.pathToFileURL(file).href);
+  const out = [];
+  for (const backend of backends) {
+    fs.writeSync(2, '\\n@@dawn-backend ' + backend + '\\n');
+    let hit = null, error = null;
+    try {
+      const gpu = m.create(['backend=' + backend]);
+      for (const featureLevel of ['core', 'compatibility']) {
+        const a = await gpu.requestAdapter({ featureLevel, powerPreference: 'high-performance' });
+        if (!a) continue;
+        const i = a.info;
+        hit = { featureLevel, vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter };
+        break;
       }
-      const found: FoundAdapter[] = [];
-      const notFound: WebGpuProbe['notFound'] = [];
-      for (const backend of dawnBackends()) {
-        let hit: FoundAdapter | null = null;
-        try {
-          const gpu = m.create([`backend=${backend}`]);
-          for (const featureLevel of ['core', 'compatibility'] as const) {
-            const adapter = await gpu.requestAdapter({ featureLevel, powerPreference: 'high-performance' });
-            if (!adapter) continue;
-            const i = adapter.info;
-            hit = {
-              adapter,
-              gpu,
-              report: { dawnBackend: backend, featureLevel, vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, software: isSoftwareAdapter(i) },
-            };
-            break;
-          }
-          if (hit) found.push(hit);
-          else notFound.push({ dawnBackend: backend, reason: whyNone(backend) });
-        } catch (e) {
-          notFound.push({ dawnBackend: backend, reason: message(e) });
-        }
-      }
-      return { found, probe: { adapters: found.map((f) => f.report), notFound } };
-    })();
+    } catch (e) {
+      error = String(e && e.message || e);
+    }
+    out.push({ backend, hit, error });
   }
-  return probed;
+  fs.writeSync(1, JSON.stringify(out) + '\\n');
+  process.exit(0);
+})().catch((e) => { fs.writeSync(1, JSON.stringify({ fatal: String(e && e.message || e) }) + '\\n'); process.exit(0); });
+`;
+
+interface ProbeRow {
+  backend: string;
+  hit: (GpuAdapterInfoLike & { featureLevel: 'core' | 'compatibility' }) | null;
+  error: string | null;
+}
+
+/** Dawn's warning lines printed for one backend, without its source-location lines. */
+function dawnSays(stderr: string, backend: string): string {
+  const part = stderr.split(`@@dawn-backend ${backend}\n`)[1]?.split('\n@@dawn-backend ')[0] ?? '';
+  const lines = part.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ') && !l.startsWith('- While') && !/artificially reduced/.test(l));
+  return lines.join(' ').slice(0, 400);
+}
+
+let probed: WebGpuProbe | null = null;
+
+/** Every adapter Dawn finds here, one Dawn backend at a time (once per process; ~0.2 s). */
+export function probeWebGpuAdapters(): WebGpuProbe {
+  if (probed) return probed;
+  let file: string;
+  try {
+    file = require.resolve('webgpu');
+  } catch (e) {
+    return (probed = { adapters: [], notFound: [], error: `the npm package "webgpu" (Dawn) is not installed: ${message(e)}` });
+  }
+  const backends = dawnBackends();
+  // In Electron's utility processes execPath is the Electron binary: run it as plain Node.
+  const r = spawnSync(process.execPath, ['-e', PROBE_SCRIPT, file, ...backends], { env: { ...eglEnv(process.env), ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8', timeout: 30_000, maxBuffer: 1 << 20 });
+  const line = (r.stdout ?? '').trim().split('\n').at(-1) ?? '';
+  let rows: ProbeRow[] | { fatal: string };
+  try {
+    rows = JSON.parse(line) as ProbeRow[] | { fatal: string };
+  } catch {
+    const why = r.error ? message(r.error) : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
+    return (probed = { adapters: [], notFound: [], error: `the WebGPU adapter probe failed (${why}): ${dawnSays(`@@dawn-backend -\n${r.stderr ?? ''}`, '-') || 'no output'}` });
+  }
+  if (!Array.isArray(rows)) return (probed = { adapters: [], notFound: [], error: `the npm package "webgpu" (Dawn) did not load: ${rows.fatal.split('\n')[0].slice(0, 300)}` });
+  const adapters: WebGpuAdapterReport[] = [];
+  const notFound: WebGpuProbe['notFound'] = [];
+  for (const row of rows) {
+    if (row.hit) {
+      const i = row.hit;
+      adapters.push({ dawnBackend: row.backend, featureLevel: i.featureLevel, vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, software: isSoftwareAdapter(i) });
+    } else {
+      const said = dawnSays(r.stderr ?? '', row.backend);
+      notFound.push({ dawnBackend: row.backend, reason: row.error ?? (said ? `${whyNone(row.backend)}; Dawn: ${said}` : whyNone(row.backend)) });
+    }
+  }
+  return (probed = { adapters, notFound });
+}
+
+/** The live adapter of a probed one, in this process (dawn.node loaded here from now on). */
+export async function openAdapter(report: WebGpuAdapterReport): Promise<FoundAdapter> {
+  let m: DawnModule;
+  try {
+    m = await loadDawn();
+  } catch (e) {
+    throw new Error(`the npm package "webgpu" (Dawn) did not load: ${message(e)}`);
+  }
+  const gpu = m.create([`backend=${report.dawnBackend}`]);
+  const adapter = await gpu.requestAdapter({ featureLevel: report.featureLevel, powerPreference: 'high-performance' });
+  if (!adapter) throw new Error(`the ${report.dawnBackend} adapter found by the probe did not come up in this process`);
+  return { report, adapter, gpu };
 }
 
 /** One line naming an adapter, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) via opengles, software". */

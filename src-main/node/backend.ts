@@ -187,8 +187,22 @@ async function registerWebGpu(f: FoundAdapter): Promise<void> {
       maxComputeInvocationsPerWorkgroup: lim.maxComputeInvocationsPerWorkgroup,
     },
   });
+  // WebGPU reports a failed shader or dispatch asynchronously, as an event, and drops the
+  // commands: TF.js then returns stale or zero results without a word (found: a rank-6 pad,
+  // bench/results/webgpu.md). Every read checks for such errors and throws them instead.
+  const errors: string[] = [];
+  (device as { addEventListener(type: string, fn: (e: { error?: { message?: string } }) => void): void }).addEventListener('uncapturederror', (e) => {
+    if (errors.length < 20) errors.push((e.error?.message ?? 'unknown error').split('\n')[0].slice(0, 300));
+  });
+  class CheckedWebGpuBackend extends (WebGPUBackend as unknown as new (device: unknown, info?: unknown) => tf.KernelBackend & { read(dataId: object): Promise<tf.backend_util.BackendValues> }) {
+    override async read(dataId: object): Promise<tf.backend_util.BackendValues> {
+      const values = await super.read(dataId);
+      if (errors.length) throw new Error(`WebGPU failed on work before this read, whose results are invalid: ${errors.splice(0).join('; ')}`);
+      return values;
+    }
+  }
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new WebGPUBackend(device, f.adapter.info));
+  tf.registerBackend('webgpu', () => new CheckedWebGpuBackend(device, f.adapter.info));
 }
 
 const WHY_OK: Record<Exclude<BackendName, 'webgpu'>, string> = {

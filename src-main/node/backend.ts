@@ -31,7 +31,7 @@ export interface BackendChoice {
 
 function message(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return m.split('\n')[0].slice(0, 300);
+  return m.split('\n')[0].slice(0, 800);
 }
 
 /** The CUDA and cuDNN runtimes the dynamic linker knows (Linux: /etc/ld.so.cache), e.g. "libcudart.so.13". */

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { selectBackend } from '../../src-main/node/backend';
 import type { WebGpuAdapterReport } from '../../src-main/node/webgpu-adapters';
 
@@ -39,3 +40,37 @@ export async function webgpuForTests(): Promise<WebGpuForTests> {
     return { ok: false, reason, mustFail: !!process.env.CI && mesaInstalled() };
   }
 }
+
+/**
+ * For a test file on WebGPU: selects it before the tests, adds a test that the adapter came up
+ * (skipped with the reason where none can be; a failure under CI=true with Mesa installed), and
+ * skips every other test of the file with the reason when there is none.
+ */
+export function webgpuTestFile(): { adapter: () => WebGpuAdapterReport } {
+  let gpu: WebGpuForTests | null = null;
+  beforeAll(async () => {
+    gpu = await webgpuForTests();
+  });
+  beforeEach((ctx) => {
+    if (ctx.task.name.startsWith(ADAPTER_TEST)) return;
+    if (!gpu?.ok) ctx.skip(gpu?.reason ?? 'WebGPU not selected');
+  });
+  it(`${ADAPTER_TEST} (a software one suffices; with Mesa installed under CI=true it must)`, (ctx) => {
+    if (!gpu) throw new Error('webgpuForTests did not run');
+    if (gpu.ok) {
+      expect(tf.getBackend()).toBe('webgpu');
+      expect(gpu.adapter.dawnBackend).toMatch(/^(vulkan|metal|d3d12|d3d11|opengles|opengl)$/);
+      return;
+    }
+    if (gpu.mustFail) throw new Error(`CI installed Mesa (libegl-mesa0, libgl1-mesa-dri) but ${gpu.reason}`);
+    ctx.skip(gpu.reason);
+  });
+  return {
+    adapter: () => {
+      if (!gpu?.ok) throw new Error('no WebGPU adapter');
+      return gpu.adapter;
+    },
+  };
+}
+
+const ADAPTER_TEST = 'a WebGPU adapter comes up';

@@ -5,7 +5,7 @@ import { Rng } from '../../src-main/common/rng';
 import { avgPool3x3, depthwiseConvTorch, factorizedReduce, maxPool3x3, subsample } from '../../src-main/core/supernet/darts-ops';
 import { avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from '../../src-main/core/supernet/fast-ops';
 import { ParamStore } from '../../src-main/core/supernet/param-store';
-import { webgpuForTests } from '../helpers/webgpu';
+import { webgpuTestFile } from '../helpers/webgpu';
 
 /*
  * Every op the supernets and the standalone networks train through, on TF.js's WebGPU backend
@@ -15,7 +15,7 @@ import { webgpuForTests } from '../helpers/webgpu';
  * dataSync). Tiny shapes: the software rasteriser compiles a shader per op and shape.
  */
 
-const gpu = await webgpuForTests();
+webgpuTestFile();
 
 type Shape = number[];
 const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
@@ -27,7 +27,7 @@ interface OpCase {
   w?: Record<string, Shape>;
   positive?: string[];
   f: (x: tf.Tensor4D, w: Record<string, tf.Tensor>) => tf.Tensor;
-  /** Allowed |WebGPU − CPU| per entry, relative to the largest |CPU| entry (default 2e-5). */
+  /** Allowed |WebGPU − CPU| per entry, relative to the largest |CPU| entry (default 1e-5; gradients twice that). */
   rel?: number;
 }
 
@@ -121,13 +121,7 @@ function expectClose(a: Float32Array, b: Float32Array, rel: number, what: string
   return worst / scale;
 }
 
-if (!gpu.ok && gpu.mustFail) {
-  it('a WebGPU adapter comes up in CI (Mesa installed by .ci/run)', () => {
-    throw new Error(gpu.reason);
-  });
-}
-
-describe.skipIf(!gpu.ok)(`TF.js WebGPU kernels found wrong (${gpu.reason})`, () => {
+describe('TF.js WebGPU kernels found wrong', () => {
   it('a rank-5 or rank-6 pad fails to compile (WGSL has no vec5/vec6); our reads say so instead of returning stale data', async () => {
     await tf.setBackend('webgpu');
     const bad = tf.pad(tf.ones([1, 2, 1, 2, 1, 1]), [[0, 0], [0, 0], [0, 1], [0, 0], [0, 1], [0, 0]]);
@@ -140,7 +134,7 @@ describe.skipIf(!gpu.ok)(`TF.js WebGPU kernels found wrong (${gpu.reason})`, () 
   });
 });
 
-describe.skipIf(!gpu.ok)(`training ops on WebGPU (${gpu.reason})`, () => {
+describe('training ops on WebGPU', () => {
   afterAll(() => {
     if (worstSeen.length) console.log(`worst |WebGPU − CPU| / max(1, max |CPU|):\n  ${worstSeen.join('\n  ')}`);
   });
@@ -155,9 +149,9 @@ describe.skipIf(!gpu.ok)(`training ops on WebGPU (${gpu.reason})`, () => {
     await tf.setBackend('cpu');
     const onCpu = await run(c, xv, wv, r);
     await tf.setBackend('webgpu');
-    const rel = c.rel ?? 2e-5;
+    const rel = c.rel ?? 1e-5;
     const dy = expectClose(onGpu.y, onCpu.y, rel, `${c.name} value`);
-    const dg = Math.max(...onGpu.grads.map((g, k) => expectClose(g, onCpu.grads[k], rel * 10, `${c.name} gradient ${k === 0 ? 'x' : Object.keys(c.w ?? {})[k - 1]}`)));
+    const dg = Math.max(...onGpu.grads.map((g, k) => expectClose(g, onCpu.grads[k], rel * 2, `${c.name} gradient ${k === 0 ? 'x' : Object.keys(c.w ?? {})[k - 1]}`)));
     worstSeen.push(`${c.name}: value ${dy.toExponential(1)}, gradients ${dg.toExponential(1)}`);
 
     // Central differences on WebGPU at a spread of coordinates of x and of each weight; points

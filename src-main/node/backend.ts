@@ -221,7 +221,7 @@ async function load(b: BackendName, named: boolean): Promise<string> {
       try {
         await tryNative('@tensorflow/tfjs-node-gpu');
       } catch (e) {
-        throw new Error(`${message(e)} (${cudaReport()})`);
+        throw new Error(`${message(e)} (${cudaReport()})`, { cause: e });
       }
       return `${WHY_OK[b]}; ${cudaReport()}`;
     }

@@ -227,7 +227,7 @@ export async function openAdapter(report: WebGpuAdapterReport): Promise<FoundAda
   try {
     m = await loadDawn();
   } catch (e) {
-    throw new Error(`the npm package "webgpu" (Dawn) did not load: ${message(e)}`);
+    throw new Error(`the npm package "webgpu" (Dawn) did not load: ${message(e)}`, { cause: e });
   }
   const gpu = m.create([`backend=${report.dawnBackend}`]);
   const adapter = await gpu.requestAdapter({ featureLevel: report.featureLevel, powerPreference: 'high-performance' });

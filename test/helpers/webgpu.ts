@@ -11,7 +11,7 @@ import type { WebGpuAdapterReport } from '../../src-main/node/webgpu-adapters';
  */
 export function mesaInstalled(): boolean {
   if (process.platform !== 'linux') return false;
-  let cache = '';
+  let cache: string;
   try {
     cache = fs.readFileSync('/etc/ld.so.cache').toString('latin1');
   } catch {

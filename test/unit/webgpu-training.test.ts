@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src-main/common/rng';
 import { DARTS_V2, dartsSpace } from '../../src-main/common/spaces/darts';
 import { nb201Space } from '../../src-main/common/spaces/nb201';
+import { ofaSpace } from '../../src-main/common/spaces/ofa';
 import { SupernetEstimator } from '../../src-main/core/estimators/supernet-estimator';
 import { buildNetwork } from '../../src-main/core/network/build';
 import { NetworkTrainer, NetworkWeights } from '../../src-main/core/network/executor';
 import { DartsSupernet } from '../../src-main/core/supernet/darts-supernet';
 import type { ImageData } from '../../src-main/core/supernet/image-data';
 import { Nb201Supernet } from '../../src-main/core/supernet/nb201-supernet';
+import { OfaSupernet } from '../../src-main/core/supernet/ofa-supernet';
 import { SgdMomentum } from '../../src-main/core/supernet/sgd-momentum';
 import type { PathSupernet } from '../../src-main/core/supernet/supernet';
 import { SupernetTrainer, type BatchProgress, type SupernetTrainerState } from '../../src-main/core/supernet/supernet-trainer';
@@ -47,9 +49,9 @@ interface EpochRun {
 }
 
 /** One epoch of single-path training from seed 1 on the active backend, then one query. */
-async function supernetEpoch<A>(make: () => PathSupernet<A>, space: Pick<typeof nb201Space, 'sample' | 'key'> | Pick<typeof dartsSpace, 'sample' | 'key'>, arch: A, trainImages: number): Promise<EpochRun> {
+async function supernetEpoch<A>(make: () => PathSupernet<A>, space: Pick<typeof nb201Space, 'sample' | 'key'> | Pick<typeof dartsSpace, 'sample' | 'key'> | Pick<typeof ofaSpace, 'sample' | 'key'>, arch: A, trainImages: number, evalPaths = cfg.evalPaths): Promise<EpochRun> {
   const net = make();
-  const trainer = new SupernetTrainer(net, space as never, toyData(trainImages, 2), toyData(16, 3), cfg, new Rng(4));
+  const trainer = new SupernetTrainer(net, space as never, toyData(trainImages, 2), toyData(16, 3), { ...cfg, evalPaths }, new Rng(4));
   const progress: BatchProgress[] = [];
   const report = await trainer.trainEpochAsync((p) => progress.push(p), () => Promise.resolve());
   const query = await new SupernetEstimator(trainer).query(arch);
@@ -96,6 +98,17 @@ describe('training on WebGPU', () => {
     const onGpu = await supernetEpoch(make, dartsSpace, arch, 16);
     await tf.setBackend('wasm');
     const onWasm = await supernetEpoch(make, dartsSpace, arch, 16);
+    await tf.setBackend('webgpu');
+    expectSameTraining(onGpu, onWasm);
+  });
+
+  it('OFA supernet (elastic MobileNetV3): an epoch on WebGPU equals the WASM backend’s (smoke: width 0.25, 2 stride-2 steps, one batch)', async () => {
+    const make = () => new OfaSupernet({ inChannels: 1, classes: 3, widthMult: 0.25, downsamples: 2 }, new Rng(1));
+    const arch = ofaSpace.sample(new Rng(7));
+    await tf.setBackend('webgpu');
+    const onGpu = await supernetEpoch(make, ofaSpace, arch, 8, 1);
+    await tf.setBackend('wasm');
+    const onWasm = await supernetEpoch(make, ofaSpace, arch, 8, 1);
     await tf.setBackend('webgpu');
     expectSameTraining(onGpu, onWasm);
   });

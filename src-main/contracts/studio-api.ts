@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AgentChoiceSchema } from './agent-config';
 import { DatasetSpecSchema, type DatasetCheck } from './dataset';
 import { MethodSchema, SEARCH_STEPS_MAX, SeedSchema, SupernetSettingsSchema, type RunConfig, type RunEvent, type RunResult } from './run';
-import { SPACE_IDS, SUPERNET_IDS } from './ids';
+import { BACKEND_IDS, SPACE_IDS, SUPERNET_IDS } from './ids';
 import { EpochSummarySchema, TrainProgressSchema, type WebGpuAdapter, type WebGpuProbeInfo } from './worker-protocol';
 
 /**
@@ -116,6 +116,8 @@ export const SupernetSearchOptionsSchema = z
     agent: AgentChoiceSchema.optional(),
     /** Start the L²NAS agent from this run's policy (a fine-tuning run, issue #12). */
     policyRun: RUN_ID.optional(),
+    /** The TF.js backend the supernet trains on (default auto: node/backend.ts's order). */
+    backend: z.enum(['auto', ...BACKEND_IDS]).optional(),
   })
   .strict();
 export type SupernetSearchOptions = z.infer<typeof SupernetSearchOptionsSchema>;

@@ -142,8 +142,8 @@ export class RunManager {
    * files in a worker thread); otherwise it is read here.
    */
   startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}, data?: DatasetCheck): { id: string } {
-    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, ...fromOptions } = o.options ?? {};
-    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, settings: { ...fromOptions, ...o.settings } });
+    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, backend, ...fromOptions } = o.options ?? {};
+    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, backend, settings: { ...fromOptions, ...o.settings } });
     checkSupernetRun(config, data ?? checkDataset(dataset));
     const p = this.policyOf(config, policyRun);
     return this.create(p.config, o.options ? `supernet-${space}` : 'demo', undefined, p.bytes);

@@ -24,7 +24,7 @@ export function formFromConfig(config: RunConfig): SearchFormState {
     form.report = [...est.report];
   } else {
     const { dataset, files, classes } = datasetFields(est.dataset);
-    form.supernet = { dataset, files, classes, epochs: String(est.epochs), C: String(est.C), N: String(est.N), batchSize: String(est.batchSize), trainImages: String(est.trainImages) };
+    form.supernet = { dataset, files, classes, epochs: String(est.epochs), C: String(est.C), N: String(est.N), batchSize: String(est.batchSize), trainImages: String(est.trainImages), backend: config.backend };
   }
   return form;
 }

@@ -65,6 +65,8 @@ export interface SupernetFormState {
   N: string;
   batchSize: string;
   trainImages: string;
+  /** 'auto' or one of BACKEND_IDS. */
+  backend: string;
 }
 
 export const SUPERNET_FIELDS = [
@@ -153,7 +155,7 @@ export function initialForm(space: SpaceChoice = 'nb201'): SearchFormState {
   return {
     space, estimator: 'table', method: 'l2nas', preset, benchmark: '', metric: '', report: [],
     steps: String(PRESETS[preset].steps), seed: '0', agent: agentTextOf(preset),
-    supernet: { dataset: 'mnist-embedded', files: '', classes: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '' },
+    supernet: { dataset: 'mnist-embedded', files: '', classes: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', backend: 'auto' },
   };
 }
 
@@ -253,6 +255,7 @@ export function toSupernetOptions(form: SearchFormState): SupernetSearchOptions 
     space: form.space, dataset: spec, method: form.method,
     epochs: n(f.epochs), steps: n(form.steps), C: n(f.C), N: n(f.N), batchSize: n(f.batchSize), trainImages: n(f.trainImages),
     agent: { preset: form.preset, config: agentConfigOf(form) },
+    ...(f.backend !== 'auto' ? { backend: f.backend as SupernetSearchOptions['backend'] } : {}),
   };
 }
 

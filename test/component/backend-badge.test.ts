@@ -28,3 +28,33 @@ describe('the header backend badge', () => {
     expect(backendBadge(null)).toBe('');
   });
 });
+
+describe('the supernet form’s backend choice', () => {
+  it('says what each backend would use here, and a chosen one reaches the request', async () => {
+    const { backendChoices } = await import('../../src-renderer/lib/backend-badge');
+    const { initialForm, toSupernetOptions } = await import('../../src-renderer/lib/search-form');
+    const d: DoctorInfo = {
+      chosen: 'wasm',
+      backends: [
+        { backend: 'tensorflow-gpu', ok: false, reason: "Cannot find module '@tensorflow/tfjs-node-gpu'" },
+        { backend: 'webgpu', ok: false, reason: 'only a software adapter' },
+        { backend: 'tensorflow', ok: false, reason: "Cannot find module '@tensorflow/tfjs-node'" },
+        { backend: 'wasm', ok: true, reason: 'WebAssembly with SIMD' },
+      ],
+      webgpu: { adapters: [llvmpipe], notFound: [] },
+    };
+    const c = Object.fromEntries(backendChoices(d).map((o) => [o.value, o.label]));
+    expect(Object.keys(c)).toEqual(['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
+    expect(c.auto).toBe('auto — uses wasm here');
+    expect(c.webgpu).toBe('webgpu — llvmpipe-llvm-15-0-6-256-bits- via opengles (software rasteriser: far slower than WASM)');
+    expect(c['tensorflow-gpu']).toMatch(/^tensorflow-gpu — did not load: Cannot find module/);
+    expect(c.wasm).toBe('wasm — WebAssembly with SIMD');
+    expect(c.cpu).toBe('cpu — not tried (a faster backend loaded)');
+    expect(backendChoices(null).map((o) => o.value)).toEqual(['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
+    const form = initialForm('nb201');
+    form.estimator = 'supernet';
+    expect(toSupernetOptions(form).backend).toBeUndefined(); // auto: config.json's default
+    form.supernet.backend = 'webgpu';
+    expect(toSupernetOptions(form).backend).toBe('webgpu');
+  });
+});

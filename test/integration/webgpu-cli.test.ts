@@ -2,11 +2,14 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RunManager } from '../../src-main/node/run-manager';
+import { forkNodeWorker } from '../../src-main/node/worker-host';
 import { tempDir } from '../helpers/fixture-tables';
 import { mesaInstalled } from '../helpers/webgpu';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'l2nas.cjs');
+const WORKERS = path.join(ROOT, 'out', 'node', 'workers');
 
 function l2nas(...args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
@@ -80,4 +83,27 @@ describe('WebGPU from the CLI', () => {
     expect(train.backend).toBe('webgpu');
     expect(Number.isFinite(train.epochs[0].trainLoss)).toBe(true);
   });
+
+  it('the API: doctor reports the adapters, and a supernet search asked for on webgpu runs there in the training worker', async (ctx) => {
+    const runs = tempDir('webgpu-api');
+    const manager = new RunManager({ runsDir: runs, launch: forkNodeWorker, workerEntry: path.join(WORKERS, 'search-worker.js'), trainingWorkerEntry: path.join(WORKERS, 'training-worker.js'), log: () => {} });
+    try {
+      const doctor = await manager.doctor();
+      expect(doctor.webgpu.adapters).toEqual(info.webgpu.adapters);
+      expect(doctor.backends.find((b) => b.backend === 'webgpu')).toBeDefined();
+      if (!hasAdapter) ctx.skip(`no WebGPU adapter: ${JSON.stringify(info.webgpu)}`);
+      const [img, lab] = idxDataset(runs);
+      const { id } = manager.startSupernetSearch({
+        seed: 1,
+        settings: { randomArchitectures: 1 },
+        options: { space: 'nb201', dataset: { kind: 'idx', images: img, labels: lab }, method: 'l2nas', epochs: 1, steps: 3, C: 2, N: 1, batchSize: 16, trainImages: 64, backend: 'webgpu' },
+      });
+      expect(await manager.whenSettled(id)).toBe('completed');
+      const detail = manager.get(id);
+      expect(detail.config.backend).toBe('webgpu');
+      expect(detail.result?.backend).toBe('webgpu');
+    } finally {
+      manager.dispose();
+    }
+  }, 300_000);
 });

@@ -53,14 +53,17 @@ async function measure(space, backendName, steps, queries) {
   // Warm-up: kernels compile and every op's weights get momentum buffers on first use.
   const warm = { ...cfg };
   const warmSteps = Math.min(3, steps);
+  // TF.js's WebGPU backend reads only asynchronously in Node (core/backend-reads.ts).
+  const async = choice.tfName === 'webgpu';
+  const epoch = (t) => (async ? t.trainEpochAsync(undefined, () => Promise.resolve()) : t.trainEpoch());
   const wt = new SupernetTrainer(net, searchSpace, { ...train, n: warmSteps * d.batchSize }, val, warm, new Rng(1));
-  wt.trainEpoch();
+  await epoch(wt);
   wt.dispose();
   const t0 = performance.now();
-  const r = trainer.trainEpoch();
+  const r = await epoch(trainer);
   const trainSeconds = (performance.now() - t0) / 1000;
   const q0 = performance.now();
-  for (let i = 0; i < queries; i++) trainer.evaluate(searchSpace.sample(rng));
+  for (let i = 0; i < queries; i++) await (async ? trainer.evaluateAsync(searchSpace.sample(rng)) : trainer.evaluate(searchSpace.sample(rng)));
   const perQuery = (performance.now() - q0) / 1000 / queries;
   trainer.dispose();
   net.dispose();
@@ -84,6 +87,10 @@ async function main() {
     ['nb201', 'cpu', arg('--cpu-steps', 2), arg('--cpu-queries', 1)],
     ['darts', 'wasm', arg('--darts-steps', 20), arg('--darts-queries', 5)],
     ['darts', 'cpu', 1, 1],
+    // WebGPU: a hardware adapter where there is one, else the software one (llvmpipe here: a
+    // CPU rasteriser, its rate says nothing of a GPU's; bench/results/webgpu.md).
+    ['nb201', 'webgpu', arg('--webgpu-steps', 10), arg('--webgpu-queries', 2)],
+    ['darts', 'webgpu', arg('--webgpu-darts-steps', 3), 1],
   ];
   const rows = [];
   for (const [space, b, steps, queries] of plan) {
@@ -126,7 +133,9 @@ async function main() {
     ...(torchRows.length ? ['', '| PyTorch twin (bench/supernet_torch_twin.py) | threads | images/s | ours (wasm, 1 thread) / PyTorch |', '|---|---|---|---|',
       ...torchRows.map((t) => `| torch ${t.torch} | ${t.threads} | ${t.imagesPerSecond.toFixed(1)} | ${(rows.find((r) => r.space === 'nb201' && r.backend === 'wasm' && r.ok)?.imagesPerSecond / t.imagesPerSecond).toFixed(2)} |`)] : []),
     '',
-    'Numbers are from one run on a shared machine; expect ±15 % between runs. tfjs-node',
+    'Numbers are from one run on a shared machine; expect ±15 % between runs. A `webgpu` row on a',
+    'software adapter (llvmpipe: Mesa\'s CPU rasteriser, named in the note) measures a CPU',
+    'emulating a GPU and says nothing of WebGPU\'s speed on a GPU (bench/results/webgpu.md). tfjs-node',
     '(`tensorflow`) is not installable in this environment; the reason above is the loader\'s own.',
     '',
   ].join('\n');

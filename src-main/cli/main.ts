@@ -224,7 +224,8 @@ export function buildProgram(): Command {
       .addOption(new Option('--method <method>', 'search method on the trained supernet').choices([...METHOD_NAMES]).default('l2nas'))
       .option('--seed <n>', 'seed', int('--seed', 0, SEED_MAX), 0)
       .option('--steps <n>', 'search queries', intLike('--steps', supernetField.steps))
-      .option('--checkpoint-every <n>', 'search steps between checkpoints', int('--checkpoint-every', 1, SEARCH_STEPS_MAX), DEFAULT_CHECKPOINT_EVERY),
+      .option('--checkpoint-every <n>', 'search steps between checkpoints', int('--checkpoint-every', 1, SEARCH_STEPS_MAX), DEFAULT_CHECKPOINT_EVERY)
+      .addOption(backendOption()),
   ).action(async (o) => demoCommand(o));
 
   program

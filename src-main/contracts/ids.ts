@@ -9,7 +9,7 @@ export const METHOD_IDS = ['l2nas', 'random', 'rea', 'reinforce', 'local'] as co
 export type MethodId = (typeof METHOD_IDS)[number];
 
 /** TF.js backends, fastest first: the order `auto` tries them in (node/backend.ts). */
-export const BACKEND_IDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_IDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendId = (typeof BACKEND_IDS)[number];
 
 /** Spaces with a weight-sharing supernet (common/supernets.ts describes each). */

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { AgentChoiceSchema } from './agent-config';
 import { DatasetSpecSchema, type DatasetCheck } from './dataset';
 import { MAX_MACS_LIMIT, MethodSchema, SEARCH_STEPS_MAX, SeedSchema, SupernetSettingsSchema, type RunConfig, type RunEvent, type RunResult } from './run';
-import { SPACE_IDS, SUPERNET_IDS } from './ids';
-import { EpochSummarySchema, TrainProgressSchema } from './worker-protocol';
+import { BACKEND_IDS, SPACE_IDS, SUPERNET_IDS } from './ids';
+import { EpochSummarySchema, TrainProgressSchema, type WebGpuAdapter, type WebGpuProbeInfo } from './worker-protocol';
 import { TRAIN_PRESET_IDS, TRAIN_SPACES, TrainConfigSchema, TrainSettingsSchema, type TrainConfig, type TrainEpoch, type TrainResult } from './train';
 
 /**
@@ -177,6 +177,8 @@ export const SupernetSearchOptionsSchema = z
     agent: AgentChoiceSchema.optional(),
     /** Start the L²NAS agent from this run's policy (a fine-tuning run, issue #12). */
     policyRun: RUN_ID.optional(),
+    /** The TF.js backend the supernet trains on (default auto: node/backend.ts's order). */
+    backend: z.enum(['auto', ...BACKEND_IDS]).optional(),
   })
   .strict();
 export type SupernetSearchOptions = z.infer<typeof SupernetSearchOptionsSchema>;
@@ -256,7 +258,12 @@ export type StudioCall = z.infer<typeof StudioCallSchema>;
 
 export interface DoctorInfo {
   chosen: string;
+  /** Every backend tried, in order, with why it was or was not taken. */
   backends: { backend: string; ok: boolean; reason: string }[];
+  /** The WebGPU adapters found (whichever backend was chosen). */
+  webgpu: WebGpuProbeInfo;
+  /** The adapter the chosen backend runs on, when it is 'webgpu'. */
+  adapter?: WebGpuAdapter;
 }
 
 /** Result type of each call. */

@@ -2,6 +2,33 @@ import { z } from 'zod';
 import { RunEventSchema, RunResultSchema, SEARCH_STEPS_MAX } from './run';
 import { TrainEpochSchema } from './train';
 
+/** A WebGPU adapter Dawn found (node/webgpu-adapters.ts), as `doctor` reports it. */
+export const WebGpuAdapterSchema = z
+  .object({
+    /** Dawn's backend type: vulkan, metal, d3d12, d3d11, opengles, opengl. */
+    dawnBackend: z.string().max(32),
+    featureLevel: z.enum(['core', 'compatibility']),
+    vendor: z.string().max(256),
+    architecture: z.string().max(256),
+    device: z.string().max(256),
+    description: z.string().max(512),
+    /** A CPU rasteriser (llvmpipe…): never chosen automatically. */
+    software: z.boolean(),
+  })
+  .strict();
+export type WebGpuAdapter = z.infer<typeof WebGpuAdapterSchema>;
+
+export const WebGpuProbeSchema = z
+  .object({
+    adapters: z.array(WebGpuAdapterSchema).max(16),
+    /** Per Dawn backend without an adapter: what is known of why. */
+    notFound: z.array(z.object({ dawnBackend: z.string().max(32), reason: z.string().max(1000) }).strict()).max(16),
+    /** Why no adapter could be asked for at all (the npm package "webgpu" missing…). */
+    error: z.string().max(1000).optional(),
+  })
+  .strict();
+export type WebGpuProbeInfo = z.infer<typeof WebGpuProbeSchema>;
+
 /**
  * Messages between the run manager and a worker (Electron utility process, or a Node child
  * process for CLI / serve / tests), the same for every kind of run. Both directions are validated.
@@ -77,6 +104,9 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
       type: z.literal('doctor'),
       chosen: z.string(),
       backends: z.array(z.object({ backend: z.string(), ok: z.boolean(), reason: z.string() }).strict()),
+      webgpu: WebGpuProbeSchema,
+      /** The adapter the chosen backend runs on, when it is 'webgpu'. */
+      adapter: WebGpuAdapterSchema.optional(),
     })
     .strict(),
 ]);

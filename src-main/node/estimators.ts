@@ -44,7 +44,7 @@ export interface PreparedEstimator {
   /** Acc(Env) for Eq. 7, where the estimator defines it (a supernet's best validation accuracy). */
   accEnv?: number;
   /** Extra metrics for result.json, measured once after the search (may draw from the run's Rng). */
-  finish?: (rng: Rng) => Record<string, number>;
+  finish?: (rng: Rng) => Record<string, number> | Promise<Record<string, number>>;
   dispose(): void;
 }
 

@@ -193,8 +193,8 @@ export class RunManager {
    * files in a worker thread); otherwise it is read here.
    */
   startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}, data?: DatasetCheck): { id: string } {
-    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, maxMacs, ...fromOptions } = o.options ?? {};
-    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, maxMacs, settings: { ...fromOptions, ...o.settings } });
+    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, maxMacs, backend, ...fromOptions } = o.options ?? {};
+    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, maxMacs, backend, settings: { ...fromOptions, ...o.settings } });
     checkSupernetRun(config, data ?? checkDataset(dataset), 'maxMacs');
     const p = this.policyOf(config, policyRun);
     return this.create(p.config, o.options ? `supernet-${space}` : 'demo', undefined, p.bytes);
@@ -363,7 +363,7 @@ export class RunManager {
       worker.onMessage((m) => {
         if (m.type === 'doctor') {
           answered = true;
-          resolve({ chosen: m.chosen, backends: m.backends });
+          resolve({ chosen: m.chosen, backends: m.backends, webgpu: m.webgpu, ...(m.adapter ? { adapter: m.adapter } : {}) });
           worker.kill();
         } else if (m.type === 'error') {
           answered = true;

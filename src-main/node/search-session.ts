@@ -8,7 +8,7 @@ import type { SearchStrategy } from '../common/strategy';
 import { getSpace } from '../common/spaces';
 import { resolveReward, type RewardSpec } from '../common/rewards';
 import type { SearchSpace } from '../common/spaces/space';
-import { selectBackend } from './backend';
+import { hostBound, onHost, selectBackend } from './backend';
 import { createEstimator, type PreparationHooks, type PreparedEstimator } from './estimators';
 import { PreparationStopped } from './supernet-preparation';
 import { CheckpointError } from './checkpoint-codec';
@@ -68,7 +68,8 @@ async function build(config: RunConfig, dir: string | null, hooks: SessionHooks)
   const prepared = await createEstimator(config, { dir, rng, table: hooks.table, hooks: { ...hooks, yieldToEvents } });
   try {
     const reward = resolveReward(config.reward, prepared.accEnv);
-    const strategy = createStrategy(config.method, space, rng, config);
+    // On WebGPU the strategy (the agent's MLPs) lives on the host backend (node/backend.ts hostBound).
+    const strategy = hostBound(onHost(() => createStrategy(config.method, space, rng, config)));
     return { space, prepared, rng, strategy, backend: backend.backend, reward };
   } catch (e) {
     prepared.dispose();
@@ -81,13 +82,13 @@ function dispose(b: Built): void {
   b.prepared.dispose();
 }
 
-function toResult(b: Built, loop: LoopState, status: RunResult['status']): RunResult {
+async function toResult(b: Built, loop: LoopState, status: RunResult['status']): Promise<RunResult> {
   if (!loop.best) throw new Error('the run stopped before its first query');
-  const extra = status === 'completed' ? (b.prepared.finish?.(b.rng) ?? {}) : {};
+  const extra = status === 'completed' ? ((await b.prepared.finish?.(b.rng)) ?? {}) : {};
   return {
     version: RUN_FORMAT_VERSION,
     status,
-    best: { ...loop.best, metrics: { ...b.prepared.estimator.report(b.space.parse(loop.best.arch)), ...extra } },
+    best: { ...loop.best, metrics: { ...(await b.prepared.estimator.report(b.space.parse(loop.best.arch))), ...extra } },
     steps: loop.step,
     seconds: loop.seconds + b.prepared.seconds,
     backend: b.backend,
@@ -101,7 +102,7 @@ export async function runInMemory(config: RunConfig, hooks: SessionHooks = {}): 
   const b = await build(config, null, hooks);
   try {
     const s = await runSearch({ ...b, estimator: b.prepared.estimator, steps: config.steps, reward: b.reward, onEvent: hooks.onEvent, shouldStop: hooks.shouldStop });
-    return toResult(b, s.state, s.outcome === 'completed' ? 'completed' : 'cancelled');
+    return await toResult(b, s.state, s.outcome === 'completed' ? 'completed' : 'cancelled');
   } finally {
     dispose(b);
   }
@@ -171,7 +172,7 @@ export async function runFolder(dir: string, opts: { resume: boolean; checkpoint
       events.close();
     }
     if (s.outcome === 'paused') return { outcome: 'paused', step: s.state.step };
-    const result = toResult(b, s.state, s.outcome);
+    const result = await toResult(b, s.state, s.outcome);
     // The learned policy, for `--policy <this run>` (issue #12); before result.json marks the run ended.
     writeFinalPolicy(dir, config, b.strategy, s.state.step, b.reward.kind === 'eq7' ? b.reward.accEnv : undefined);
     writeRunResult(dir, result);

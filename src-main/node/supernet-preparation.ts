@@ -6,6 +6,7 @@ import type { Estimator } from '../core/estimators/estimator';
 import { SupernetEstimator } from '../core/estimators/supernet-estimator';
 import { supernetCostModel } from '../core/supernet/cost-models';
 import { supernetBuilder } from '../core/supernet/registry';
+import { readsSynchronously } from '../core/backend-reads';
 import { SupernetTrainer, type SupernetTrainConfig } from '../core/supernet/supernet-trainer';
 import { loadDataset, splitHalves } from './datasets';
 import type { EstimatorContext, PreparedEstimator } from './estimators';
@@ -108,7 +109,7 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
       }, between);
       seconds += (performance.now() - te) / 1000;
       reports.push(r);
-      if (ctx.dir) writeSupernetCheckpoint(ctx.dir, { fingerprint, state: trainer.snapshot(), reports, seconds });
+      if (ctx.dir) writeSupernetCheckpoint(ctx.dir, { fingerprint, state: readsSynchronously() ? trainer.snapshot() : await trainer.snapshotAsync(), reports, seconds });
       log(`epoch ${r.epoch}: loss ${r.loss.toFixed(3)}, ${r.imagesPerSecond.toFixed(0)} img/s, best sampled path ${r.valAccuracy.toFixed(2)}%, Acc(Env) ${r.accEnv.toFixed(2)}%`);
       ctx.hooks.onEpoch?.({ ...r, epochs: e.epochs });
       await between();
@@ -128,8 +129,9 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
       seconds,
       accEnv: trainer.accEnv,
       // After the search: the same supernet's verdict on random architectures (is the search better than chance?).
-      finish: (finalRng) => {
+      finish: async (finalRng) => {
         const acc: number[] = [];
+        const evaluate = (a: unknown) => (readsSynchronously() ? trainer.evaluate(a) : trainer.evaluateAsync(a));
         // Under a budget the comparison is with random subnets within it (uniform over the
         // admitted ones: rejection sampling, at most 1,000 draws each; a budget near the smallest
         // subnet's cost may admit fewer).
@@ -137,12 +139,12 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
         for (let i = 0, draws = 0; i < randomArchitectures && draws < 1000 * randomArchitectures; draws++) {
           const a = builder.space.sample(finalRng);
           if (!admits(a)) continue;
-          acc.push(trainer.evaluate(a));
+          acc.push(await evaluate(a));
           i++;
         }
         if (!acc.length) {
           log(`no random subnet within ${maxMacs} million MACs in ${1000 * randomArchitectures} draws: comparing with unconstrained random subnets`);
-          for (let i = 0; i < randomArchitectures; i++) acc.push(trainer.evaluate(builder.space.sample(finalRng)));
+          for (let i = 0; i < randomArchitectures; i++) acc.push(await evaluate(builder.space.sample(finalRng)));
         }
         const within = maxMacs === undefined || acc.length < randomArchitectures ? '' : ` within ${maxMacs} million MACs`;
         log(`${acc.length} random architectures${within} on the same supernet: median ${median(acc).toFixed(2)}%, best ${Math.max(...acc).toFixed(2)}%`);

@@ -59,7 +59,8 @@ function firstImages(d: ImageData, n: number | undefined): ImageData {
   return { ...d, n, images: d.images.subarray(0, n * px), labels: d.labels.subarray(0, n) };
 }
 
-function evaluate(w: NetworkWeights, val: ImageData, stats: { mean: number[]; std: number[] }): { loss: number; accuracy: number } {
+/** Validation loss and accuracy; read asynchronously, as every backend can (WebGPU in Node only so). */
+async function evaluate(w: NetworkWeights, val: ImageData, stats: { mean: number[]; std: number[] }): Promise<{ loss: number; accuracy: number }> {
   const [h, wd, c] = w.desc.input;
   let lossSum = 0, correct = 0;
   for (let s = 0; s < val.n; s += EVAL_BATCH) {
@@ -67,16 +68,22 @@ function evaluate(w: NetworkWeights, val: ImageData, stats: { mean: number[]; st
     const idx = Array.from({ length: n }, (_, i) => s + i);
     const buf = new Float32Array(n * h * wd * c);
     fillBatch(val, idx, stats, buf);
-    const [l, k] = tf.tidy(() => {
+    const [lt, kt] = tf.tidy(() => {
       const x = tf.tensor4d(buf, [n, h, wd, c]);
       const labels = tf.tensor1d(Int32Array.from(idx, (i) => val.labels[i]), 'int32');
       const logits = forwardNetwork(w, x, { mode: 'infer' }).logits;
       const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(labels, w.desc.classes), logits, undefined, undefined, tf.Reduction.SUM);
       const right = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32'));
-      return [loss.dataSync()[0], right.dataSync()[0]];
+      return [loss, right];
     });
-    lossSum += l;
-    correct += k;
+    try {
+      const [l, k] = await Promise.all([lt.data(), kt.data()]);
+      lossSum += l[0];
+      correct += k[0];
+    } finally {
+      lt.dispose();
+      kt.dispose();
+    }
   }
   return { loss: lossSum / val.n, accuracy: (100 * correct) / val.n };
 }
@@ -154,8 +161,12 @@ export async function trainFolder(dir: string, hooks: TrainHooks = {}): Promise<
         fillBatch(train, idx, stats, buf, s.cutout, rng);
         for (let k = 0; k < idx.length; k++) labels[k] = train.labels[idx[k]];
         const x = tf.tensor4d(buf, [s.batchSize, h, wd, c]);
-        const r = trainer.step(x, labels, { auxWeight: s.auxWeight, dropPath, rng });
-        x.dispose();
+        let r: { loss: number; correct: number };
+        try {
+          r = await trainer.stepAsync(x, labels, { auxWeight: s.auxWeight, dropPath, rng });
+        } finally {
+          x.dispose();
+        }
         lossSum += r.loss;
         correct += r.correct;
         if (hooks.onBatch) {
@@ -166,16 +177,16 @@ export async function trainFolder(dir: string, hooks: TrainHooks = {}): Promise<
         }
       }
       const seconds = (performance.now() - te) / 1000;
-      const v = evaluate(weights, val, stats);
+      const v = await evaluate(weights, val, stats);
       const rec: TrainEpoch = { epoch: epoch + 1, lr: trainer.opt.lr, trainLoss: lossSum / batches, trainAccuracy: (100 * correct) / (batches * s.batchSize), valLoss: v.loss, valAccuracy: v.accuracy, seconds, imagesPerSecond: (batches * s.batchSize) / seconds };
       history = [...history, rec];
-      const ck: TrainCheckpoint = { version: CHECKPOINT_VERSION, kind: 'train', epoch: epoch + 1, rng: rng.getState(), weights: weights.snapshot(), momentum: trainer.opt.snapshot(), history, stats };
+      const ck: TrainCheckpoint = { version: CHECKPOINT_VERSION, kind: 'train', epoch: epoch + 1, rng: rng.getState(), weights: await weights.snapshotAsync(), momentum: await trainer.opt.snapshotAsync(), history, stats };
       writeFileAtomic(path.join(dir, TRAIN_FILES.checkpoint), encodeCheckpoint(ck));
       writeJsonAtomic(path.join(dir, TRAIN_FILES.history), history);
       hooks.onEpoch?.(rec);
     }
     // Measured once, after the last epoch (a kill here: resume skips the epochs and measures again).
-    const t = evaluate(weights, test, stats);
+    const t = await evaluate(weights, test, stats);
     const counts = countNetwork(desc);
     const result: TrainResult = {
       version: 1, kind: 'train', status: 'completed', arch: desc.arch, params: counts.params, macs: counts.macs, epochs: history, valAccuracy: history.at(-1)?.valAccuracy ?? 0,

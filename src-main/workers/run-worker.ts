@@ -7,7 +7,7 @@
  */
 import { FromWorker, parseMessage, ToWorkerSchema, type WorkerKind } from '../contracts/worker-protocol';
 import { onParentMessage, postToParent } from './parent-port';
-import { selectBackend } from '../node/backend';
+import { probeWebGpu, selectBackend } from '../node/backend';
 import { runFolder } from '../node/search-session';
 import { withRunLock } from '../node/run-lock';
 import { isTrainingRun } from '../node/run-store';
@@ -39,8 +39,8 @@ export function serveRunWorker(kind: WorkerKind): void {
     }
     const msg = parsed.msg;
     if (msg.type === 'doctor') {
-      selectBackend('auto').then(
-        (b) => post({ type: 'doctor', chosen: b.backend, backends: b.attempts }),
+      Promise.all([selectBackend('auto'), probeWebGpu()]).then(
+        ([b, webgpu]) => post({ type: 'doctor', chosen: b.backend, backends: b.attempts, webgpu, ...(b.adapter ? { adapter: b.adapter } : {}) }),
         (e: Error) => post({ type: 'error', message: e.message, fatal: true }),
       );
       return;

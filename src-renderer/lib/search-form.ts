@@ -74,6 +74,8 @@ export interface SupernetFormState {
   trainImages: string;
   /** MAC budget, millions per image (supernets with a cost model only; empty: no budget). */
   maxMacs: string;
+  /** 'auto' or one of BACKEND_IDS. */
+  backend: string;
 }
 
 export const SUPERNET_FIELDS = [
@@ -169,7 +171,7 @@ export function initialForm(space: SpaceChoice = 'nb201'): SearchFormState {
   return {
     space, estimator: 'table', method: 'l2nas', preset, benchmark: '', metric: '', report: [],
     steps: String(PRESETS[preset].steps), seed: '0', agent: agentTextOf(preset),
-    supernet: { dataset: 'mnist-embedded', files: '', classes: '', imageSize: '', perClass: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', maxMacs: '' },
+    supernet: { dataset: 'mnist-embedded', files: '', classes: '', imageSize: '', perClass: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', maxMacs: '', backend: 'auto' },
   };
 }
 
@@ -282,6 +284,7 @@ export function toSupernetOptions(form: SearchFormState): SupernetSearchOptions 
     epochs: n(f.epochs), steps: n(form.steps), C: n(f.C), N: n(f.N), batchSize: n(f.batchSize), trainImages: n(f.trainImages),
     ...(SUPERNET_SPECS[form.space].macBudget && f.maxMacs.trim() ? { maxMacs: Number(f.maxMacs) } : {}),
     agent: { preset: form.preset, config: agentConfigOf(form) },
+    ...(f.backend !== 'auto' ? { backend: f.backend as SupernetSearchOptions['backend'] } : {}),
   };
 }
 

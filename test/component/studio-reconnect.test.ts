@@ -40,7 +40,7 @@ function reply(c: { method: string; from?: number }): unknown {
   if (c.method === 'listRuns') return [summary(server.events.length, server.status)];
   if (c.method === 'getRun') return { summary: summary(server.events.length, server.status), config: { space: 'nb201', agent: { topK: 4 } }, result: null, training: [] } as unknown as RunDetail;
   if (c.method === 'getEvents') return server.events.slice(c.from ?? 0);
-  if (c.method === 'doctor') return { chosen: 'wasm', backends: [] };
+  if (c.method === 'doctor') return { chosen: 'wasm', backends: [], webgpu: { adapters: [], notFound: [] } };
   throw new Error(`unexpected call ${c.method}`);
 }
 

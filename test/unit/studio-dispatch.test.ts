@@ -27,7 +27,7 @@ function fakeManager() {
     resume: rec('resume', {}),
     cancel: rec('cancel', {}),
     delete: rec('delete', { deleted: true }),
-    doctor: rec('doctor', { chosen: 'wasm', backends: [] }),
+    doctor: rec('doctor', { chosen: 'wasm', backends: [], webgpu: { adapters: [], notFound: [] } }),
   };
   return { manager: m as unknown as RunManager, calls };
 }

@@ -98,9 +98,9 @@ export const checkSupernetInputs = (config: RunConfig) => async () => {
  * found architecture against random architectures on the same supernet. Killed or paused: `l2nas
  * resume <out>` continues it (after the last finished epoch, or from the last search checkpoint).
  */
-export async function demoCommand(o: SupernetCommandOptions & { out: string; checkpointEvery?: number }): Promise<void> {
+export async function demoCommand(o: SupernetCommandOptions & { out: string; checkpointEvery?: number; backend?: RunConfig['backend'] }): Promise<void> {
   const t0 = performance.now();
-  const config = supernetConfigOf(o);
+  const config = { ...supernetConfigOf(o), backend: o.backend ?? 'auto' };
   const out = await searchCommand(config, o.out, false, o.checkpointEvery, checkSupernetInputs(config));
   if (out.outcome !== 'completed') return;
   const r = out.result;

@@ -48,12 +48,13 @@ export class BudgetedEstimator<A> implements Estimator<A> {
     return this.maxMacs === undefined || this.costOf(arch).macs <= this.maxMacs;
   }
 
-  query(arch: A): number {
+  query(arch: A): number | Promise<number> {
     return this.admits(arch) ? this.inner.query(arch) : OVER_BUDGET_VALUE;
   }
 
-  report(arch: A): Record<string, number> {
+  report(arch: A): Record<string, number> | Promise<Record<string, number>> {
     const c = this.costOf(arch);
-    return { ...this.inner.report(arch), macs: c.macs, params: c.params };
+    const inner = this.inner.report(arch);
+    return inner instanceof Promise ? inner.then((r) => ({ ...r, macs: c.macs, params: c.params })) : { ...inner, macs: c.macs, params: c.params };
   }
 }

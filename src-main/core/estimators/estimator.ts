@@ -10,10 +10,10 @@ export interface Estimator<A> {
   readonly metric: string;
   /** Further columns reported for the found architecture. */
   readonly reportColumns: readonly string[];
-  /** The search signal for `arch`. */
-  query(arch: A): number;
+  /** The search signal for `arch` (a promise where the backend reads asynchronously: WebGPU). */
+  query(arch: A): number | Promise<number>;
   /** The metric and every report column for `arch`. */
-  report(arch: A): Record<string, number>;
+  report(arch: A): Record<string, number> | Promise<Record<string, number>>;
   /** The best value of the search metric over the whole space, when known (tables). */
   optimum?(): { value: number; key: string };
   /** MACs and parameters of `arch` at the run's resolution, where known (recorded in events.jsonl). */

@@ -1,4 +1,5 @@
 import type { SupernetTrainer } from '../supernet/supernet-trainer';
+import { readsSynchronously } from '../backend-reads';
 import type { Estimator } from './estimator';
 
 /**
@@ -13,11 +14,11 @@ export class SupernetEstimator<A> implements Estimator<A> {
 
   constructor(private readonly trainer: SupernetTrainer<A>) {}
 
-  query(arch: A): number {
-    return this.trainer.evaluate(arch);
+  query(arch: A): number | Promise<number> {
+    return readsSynchronously() ? this.trainer.evaluate(arch) : this.trainer.evaluateAsync(arch);
   }
 
-  report(arch: A): Record<string, number> {
-    return { [this.metric]: this.query(arch), accEnv: this.trainer.accEnv };
+  async report(arch: A): Promise<Record<string, number>> {
+    return { [this.metric]: await this.query(arch), accEnv: this.trainer.accEnv };
   }
 }

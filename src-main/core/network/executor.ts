@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
 import { batchNormTrain, conv2dSame } from '../supernet/fast-ops';
 import { avgPool3x3, depthwiseConvTorch, maxPool3x3, subsample } from '../supernet/darts-ops';
-import { snapshotVariables, variableFrom, assignValues, type NamedTensors } from '../supernet/param-store';
+import { snapshotVariables, snapshotVariablesAsync, variableFrom, assignValues, type NamedTensors } from '../supernet/param-store';
 import { SgdMomentum } from '../supernet/sgd-momentum';
 import type { NetNode, NetworkDescription, Pads } from './network';
 import { poolCountScale } from './pool-scale';
@@ -57,6 +57,10 @@ export class NetworkWeights {
   /** Trainable tensors; the auxiliary head's only when `withAux`. */
   trainable(withAux: boolean): tf.Variable[] {
     return this.desc.tensors.filter((t) => t.trainable && (withAux || !t.aux)).map((t) => this.get(t.name));
+  }
+
+  snapshotAsync(): Promise<NamedTensors> {
+    return snapshotVariablesAsync(this.vars);
   }
 
   snapshot(): NamedTensors {
@@ -305,12 +309,34 @@ export class NetworkTrainer {
 
   /** One step; returns the batch's loss and how many images the (pre-step) logits classified right. */
   step(x: tf.Tensor4D, labels: Int32Array, o: TrainStepOptions = {}): { loss: number; correct: number } {
+    const { loss, correct } = this.update(x, labels, o);
+    try {
+      return { loss: loss.dataSync()[0], correct: correct ? correct.dataSync()[0] : 0 };
+    } finally {
+      loss.dispose();
+      correct?.dispose();
+    }
+  }
+
+  /** The same step, read asynchronously (TF.js's WebGPU backend cannot read synchronously in Node). */
+  async stepAsync(x: tf.Tensor4D, labels: Int32Array, o: TrainStepOptions = {}): Promise<{ loss: number; correct: number }> {
+    const { loss, correct } = this.update(x, labels, o);
+    try {
+      const [l, c] = await Promise.all([loss.data(), correct?.data()]);
+      return { loss: l[0], correct: c ? c[0] : 0 };
+    } finally {
+      loss.dispose();
+      correct?.dispose();
+    }
+  }
+
+  private update(x: tf.Tensor4D, labels: Int32Array, o: TrainStepOptions): { loss: tf.Scalar; correct: tf.Tensor | null } {
     const auxWeight = o.auxWeight ?? 0;
     const withAux = auxWeight > 0 && this.weights.desc.auxOutput !== undefined;
     const vars = this.weights.trainable(withAux);
     const classes = this.weights.desc.classes;
     let correct: tf.Tensor | null = null;
-    const loss = this.opt.step(() => {
+    const loss = this.opt.update(() => {
       const { logits, aux } = forwardNetwork(this.weights, x, { mode: 'train', dropPath: o.dropPath, rng: o.rng });
       const labelsT = tf.tensor1d(labels, 'int32');
       correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labelsT), 'int32')));
@@ -319,10 +345,7 @@ export class NetworkTrainer {
       if (withAux && aux) l = tf.add(l, tf.mul(tf.losses.softmaxCrossEntropy(onehot, aux), auxWeight));
       return l;
     }, vars);
-    const c = correct as tf.Tensor | null;
-    const n = c ? c.dataSync()[0] : 0;
-    c?.dispose();
-    return { loss, correct: n };
+    return { loss, correct: correct as tf.Tensor | null };
   }
 
   dispose(): void {

@@ -73,7 +73,7 @@ export async function runSearch<A>(o: SearchOptions<A>): Promise<SearchSummary> 
     // An over-budget architecture is answered with the penalty and never becomes the best.
     const admitted = o.estimator.admits?.(p.arch) ?? true;
     const cost = o.estimator.cost?.(p.arch);
-    const value = o.estimator.query(p.arch);
+    const value = await o.estimator.query(p.arch);
     const r = rewardOf(value, o.reward);
     const info = o.strategy.observe(p, value, r);
     const key = o.space.key(p.arch);

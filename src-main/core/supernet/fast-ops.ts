@@ -62,7 +62,10 @@ function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, n
   const [, h, w] = xShape;
   const top = Math.floor(Math.max((h2 - 1) * s + k - h, 0) / 2);
   const left = Math.floor(Math.max((w2 - 1) * s + k - w, 0) / 2);
-  const spread = tf.reshape(tf.pad(tf.reshape(dy, [n, h2, 1, w2, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]), [n, h2 * s, w2 * s, c]) as tf.Tensor4D;
+  // Zeros after every column, then after every row, each a rank-4 pad: TF.js WebGPU cannot pad
+  // a rank-6 tensor (its shader indexes a 'vec6', which WGSL has not: bench/results/webgpu.md).
+  const cols = tf.reshape(tf.pad(tf.reshape(dy, [n * h2, w2, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0]]), [n, h2, 1, w2 * s * c]);
+  const spread = tf.reshape(tf.pad(cols, [[0, 0], [0, 0], [0, s - 1], [0, 0]]), [n, h2 * s, w2 * s, c]) as tf.Tensor4D;
   // Rows of the spread grid: index i holds dy row i/s, which touches input rows i − top .. i − top + k − 1.
   const pt = k - 1 - top, pl = k - 1 - left;
   const pb = h + k - 1 - pt - h2 * s, pr = w + k - 1 - pl - w2 * s;

@@ -32,6 +32,13 @@ export function snapshotVariables(vars: ReadonlyMap<string, tf.Variable>): Named
   return out;
 }
 
+/** The same, read asynchronously (the only way on TF.js's WebGPU backend in Node). */
+export async function snapshotVariablesAsync(vars: ReadonlyMap<string, tf.Variable>): Promise<NamedTensors> {
+  const entries = [...vars];
+  const values = await Promise.all(entries.map(([, v]) => v.data() as Promise<Float32Array>));
+  return Object.fromEntries(entries.map(([k, v], i) => [k, { shape: v.shape, values: values[i] }]));
+}
+
 export class ParamStore {
   private readonly vars = new Map<string, tf.Variable>();
   /** TF.js variable names are global: each store prefixes its own. */
@@ -120,6 +127,10 @@ export class ParamStore {
 
   snapshot(): NamedTensors {
     return snapshotVariables(this.vars);
+  }
+
+  snapshotAsync(): Promise<NamedTensors> {
+    return snapshotVariablesAsync(this.vars);
   }
 
   restore(s: NamedTensors): void {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { snapshotVariables, variableFrom, type NamedTensors } from './param-store';
+import { snapshotVariables, snapshotVariablesAsync, variableFrom, type NamedTensors } from './param-store';
 
 let nextOptimizer = 0;
 
@@ -25,6 +25,29 @@ export class SgdMomentum {
 
   /** Minimises `loss` over `vars`; returns the loss value. */
   step(loss: () => tf.Scalar, vars: tf.Variable[]): number {
+    const value = this.update(loss, vars);
+    try {
+      return value.dataSync()[0];
+    } finally {
+      value.dispose();
+    }
+  }
+
+  /**
+   * The same step, reading the loss back asynchronously: TF.js's WebGPU backend cannot read a
+   * tensor synchronously in Node (its readSync goes through a browser OffscreenCanvas).
+   */
+  async stepAsync(loss: () => tf.Scalar, vars: tf.Variable[]): Promise<number> {
+    const value = this.update(loss, vars);
+    try {
+      return (await value.data())[0];
+    } finally {
+      value.dispose();
+    }
+  }
+
+  /** One update; returns the loss (kept: the caller reads and disposes it). */
+  update(loss: () => tf.Scalar, vars: tf.Variable[]): tf.Scalar {
     return tf.tidy(() => {
       const { value, grads } = tf.variableGrads(loss, vars);
       for (const v of vars) {
@@ -40,7 +63,7 @@ export class SgdMomentum {
         buf.assign(tf.add(tf.mul(buf, this.momentum), d));
         v.assign(tf.sub(v, tf.mul(buf, this.lr)));
       }
-      return value.dataSync()[0];
+      return value;
     });
   }
 
@@ -51,6 +74,10 @@ export class SgdMomentum {
 
   snapshot(): NamedTensors {
     return snapshotVariables(this.buffers);
+  }
+
+  snapshotAsync(): Promise<NamedTensors> {
+    return snapshotVariablesAsync(this.buffers);
   }
 
   /** Replaces every buffer by those of `s` (a parameter without a buffer there starts at zero). */

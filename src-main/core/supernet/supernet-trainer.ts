@@ -135,7 +135,10 @@ export class SupernetTrainer<A> {
   /** One epoch over a fresh permutation of the training half; returns its report. */
   trainEpoch(onBatch?: (p: BatchProgress) => void): EpochReport {
     const steps = this.epochSteps(onBatch);
-    for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+    for (let r = steps.next(); ; ) {
+      if (r.done) return r.value;
+      r = r.value ? steps.next(readSyncAndDispose(r.value)) : steps.next();
+    }
   }
 
   /**
@@ -145,14 +148,24 @@ export class SupernetTrainer<A> {
    */
   async trainEpochAsync(onBatch: ((p: BatchProgress) => void) | undefined, between: () => Promise<void>): Promise<EpochReport> {
     const steps = this.epochSteps(onBatch);
-    for (let r = steps.next(); ; r = steps.next()) {
+    for (let r = steps.next(); ; ) {
       if (r.done) return r.value;
-      await between();
+      if (r.value) {
+        // A value to read: asynchronously, which every backend can (WebGPU in Node only so).
+        r = steps.next(await readAndDispose(r.value));
+      } else {
+        await between();
+        r = steps.next();
+      }
     }
   }
 
-  /** The epoch's batches, one yield after each; returns the report (both trainEpoch forms drive it). */
-  private *epochSteps(onBatch?: (p: BatchProgress) => void): Generator<void, EpochReport, void> {
+  /**
+   * The epoch's batches; returns the report (both trainEpoch forms drive it). It yields a
+   * tensor whenever it needs a value read (the driver reads it, disposes it and sends back the
+   * number), and null after each batch (where the async driver awaits `between`).
+   */
+  private *epochSteps(onBatch?: (p: BatchProgress) => void): Generator<tf.Tensor | null, EpochReport, number | undefined> {
     const t0 = performance.now();
     const perm = new Uint32Array(this.train.n);
     for (let i = 0; i < perm.length; i++) perm[i] = i;
@@ -169,14 +182,15 @@ export class SupernetTrainer<A> {
       const arch = this.space.sample(this.rng); // = Discretize(α ~ U(0,1))
       this.opt.lr = this.lrAt(this.epoch * steps + s);
       const { x, y } = this.batchTensors(this.train, perm.subarray(s * B, (s + 1) * B), true);
-      let loss: number;
+      let lossT: tf.Scalar;
       try {
         // Gradients reach exactly the path's weights (pathParams); the optimizer skips the rest.
-        loss = this.opt.step(() => tf.losses.softmaxCrossEntropy(y, this.net.forward(x, arch)) as tf.Scalar, this.net.params.variables());
+        lossT = this.opt.update(() => tf.losses.softmaxCrossEntropy(y, this.net.forward(x, arch)) as tf.Scalar, this.net.params.variables());
       } finally {
         x.dispose();
         y.dispose();
       }
+      const loss = (yield lossT) as number;
       if (!Number.isFinite(loss)) throw new Error(`supernet training diverged: loss ${loss} at epoch ${this.epoch + 1}, batch ${s + 1} (lower the learning rate)`);
       lossSum += loss;
       if (onBatch) {
@@ -184,19 +198,31 @@ export class SupernetTrainer<A> {
         const imagesLeft = ((steps - s - 1) + (this.cfg.epochs - this.epoch - 1) * steps) * B;
         onBatch({ epoch: this.epoch + 1, epochs: this.cfg.epochs, batch: s + 1, of: steps, loss, imagesPerSecond: rate, etaSeconds: imagesLeft / rate });
       }
-      if (s + 1 < steps) yield;
+      if (s + 1 < steps) yield null;
     }
     const seconds = (performance.now() - t0) / 1000;
     this.epoch += 1;
     this.valCache.clear(); // weights changed
     let best = 0;
-    for (let p = 0; p < this.cfg.evalPaths; p++) best = Math.max(best, this.evaluate(this.space.sample(this.rng)));
+    for (let p = 0; p < this.cfg.evalPaths; p++) best = Math.max(best, yield* this.evalSteps(this.space.sample(this.rng)));
     this.accEnv = Math.max(this.accEnv, best);
     return { epoch: this.epoch, loss: lossSum / steps, imagesPerSecond: (steps * B) / seconds, seconds, valAccuracy: best, accEnv: this.accEnv };
   }
 
   /** Validation accuracy (%) of one path with inherited weights on the fixed first `evalBatches` validation batches. */
   evaluate(arch: A): number {
+    const steps = this.evalSteps(arch);
+    for (let r = steps.next(); ; r = steps.next(readSyncAndDispose(r.value))) if (r.done) return r.value;
+  }
+
+  /** The same, read asynchronously (for backends that cannot read synchronously: WebGPU in Node). */
+  async evaluateAsync(arch: A): Promise<number> {
+    const steps = this.evalSteps(arch);
+    for (let r = steps.next(); ; r = steps.next(await readAndDispose(r.value))) if (r.done) return r.value;
+  }
+
+  /** evaluate's work: yields each batch's count of correct answers to be read. */
+  private *evalSteps(arch: A): Generator<tf.Tensor, number, number | undefined> {
     const key = this.space.key(arch);
     const cached = this.valCache.get(key);
     if (cached !== undefined) return cached;
@@ -211,11 +237,12 @@ export class SupernetTrainer<A> {
     let correct = 0;
     try {
       for (let b = 0; b < batches; b++) {
-        correct += tf.tidy(() => {
+        const right = tf.tidy(() => {
           const idx = Array.from({ length: B }, (_, i) => b * B + i);
           const { x, y } = this.batchTensors(this.val, idx, false);
-          return tf.sum(tf.equal(tf.argMax(net.forward(x, arch), 1), tf.argMax(y, 1))).dataSync()[0];
+          return tf.sum(tf.equal(tf.argMax(net.forward(x, arch), 1), tf.argMax(y, 1)));
         });
+        correct += (yield right) as number;
       }
     } finally {
       if (mode !== 'batch') net.bnMode = 'batch'; // training normalises with batch statistics
@@ -261,6 +288,12 @@ export class SupernetTrainer<A> {
     return { epoch: this.epoch, accEnv: this.accEnv, rng: this.rng.getState(), params: this.net.params.snapshot(), momentum: this.opt.snapshot() };
   }
 
+  /** The same, read asynchronously. */
+  async snapshotAsync(): Promise<SupernetTrainerState> {
+    const [params, momentum] = await Promise.all([this.net.params.snapshotAsync(), this.opt.snapshotAsync()]);
+    return { epoch: this.epoch, accEnv: this.accEnv, rng: this.rng.getState(), params, momentum };
+  }
+
   /** Continues from `s` (taken from a trainer over the same supernet, data and settings). */
   restore(s: SupernetTrainerState): void {
     this.net.params.restore(s.params);
@@ -273,5 +306,19 @@ export class SupernetTrainer<A> {
 
   dispose(): void {
     this.opt.dispose();
+  }
+}
+
+function readSyncAndDispose(t: tf.Tensor): number {
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
+}
+
+async function readAndDispose(t: tf.Tensor): Promise<number> {
+  try {
+    return (await t.data())[0];
+  } finally {
+    t.dispose();
   }
 }

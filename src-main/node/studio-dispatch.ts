@@ -155,7 +155,7 @@ function inspectNetwork(c: Extract<StudioCall, { method: 'inspectNetwork' }>): N
     const { params, macs } = countNetwork(buildNetwork(c.space, c.arch, { ...o, auxiliary: false }));
     return { params, macs, ...o };
   } catch (e) {
-    if (e instanceof NetworkSpecError) throw new UsageError(`arch: ${e.message}`);
+    if (e instanceof NetworkSpecError) throw new UsageError(`arch: ${e.message.replace(/^--arch: /, '')}`); // the builders name the CLI flag
     throw e;
   }
 }

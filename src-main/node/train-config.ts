@@ -48,7 +48,7 @@ export function buildTrainConfig(o: TrainConfigInput, check: DatasetCheck, testC
   try {
     desc = trainNetwork(config, check);
   } catch (e) {
-    if (e instanceof NetworkSpecError) throw new UsageError(`arch: ${e.message}`);
+    if (e instanceof NetworkSpecError) throw new UsageError(`arch: ${e.message.replace(/^--arch: /, '')}`); // the builders name the CLI flag
     throw e;
   }
   // The standard DARTS auxiliary head needs an 8×8 map (32×32 input). Asked for explicitly on

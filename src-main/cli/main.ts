@@ -67,14 +67,19 @@ function positive(name: string, max: number) {
 }
 const backendOption = () => new Option('--backend <name>', 'TF.js backend').choices(['auto', ...BACKEND_ORDER]).default('auto');
 
-/** The options of a supernet search, shared by `search --estimator supernet` and `demo` (defaults: the supernet's). */
-function supernetOptions(cmd: Command): Command {
+/** The flags that say which files a dataset is read from, beside --dataset (supernet searches and training alike). */
+function datasetOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--dataset <kind>', 'supernet training data (one half trains, the other is queried)').choices([...DATASET_KINDS]).default('mnist-embedded'))
     .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files; image-folder: the folder)', collect, [])
     .option('--classes <n>', `downsampled ImageNet, image folder: keep the first n classes (ImageNet16-120: 120; at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
     .option('--image-size <px>', 'image folder: side of the centre crop after resizing the shorter side to size / 0.875 (OFA\'s evaluation transform)', int('--image-size', IMAGE_FOLDER_SIZE.min, IMAGE_FOLDER_SIZE.max))
-    .option('--per-class <n>', 'image folder: keep the first n images of each class', int('--per-class', 1, 1_000_000))
+    .option('--per-class <n>', 'image folder: keep the first n images of each class', int('--per-class', 1, 1_000_000));
+}
+
+/** The options of a supernet search, shared by `search --estimator supernet` and `demo` (defaults: the supernet's). */
+function supernetOptions(cmd: Command): Command {
+  return datasetOptions(cmd
+    .addOption(new Option('--dataset <kind>', 'supernet training data (one half trains, the other is queried)').choices([...DATASET_KINDS]).default('mnist-embedded')))
     .option('--epochs <n>', 'supernet training epochs (default: the supernet\'s)', intLike('--epochs', supernetField.epochs))
     .option('--random <n>', 'random architectures queried after the search, for comparison', intLike('--random', supernetField.randomArchitectures))
     .option('--channels <n>', 'supernet channels C (DARTS: even; OFA: width multiplier in %, 100 = w1.0)', intLike('--channels', supernetField.C))
@@ -258,17 +263,14 @@ export function buildProgram(): Command {
     if (!(n >= 0 && (maxOpen ? n < max : n <= max))) throw new InvalidArgumentError(`${name} must be a number from 0 to ${maxOpen ? 'below ' : ''}${max} (got ${v})`);
     return n;
   };
-  program
+  const train = program
     .command('train')
     .description('train one architecture from scratch into a new run folder (per-epoch checkpoints; `l2nas resume <out>` continues a killed one; `l2nas export <out>` writes the model)')
     .addOption(new Option('--space <space>', 'search space of the architecture (or --from-run)').choices([...TRAIN_SPACES]))
     .option('--arch <text>', 'NAS-Bench-201 arch string, DARTS Genotype(...) text or OFA config JSON (or --from-run)')
     .option('--from-run <run-dir>', 'train the best architecture of a finished search run')
-    .addOption(new Option('--dataset <kind>', 'training data (one seeded half trains, the other validates)').choices(['mnist', ...DATASET_KINDS]).default('mnist'))
-    .option('--data <file>', 'dataset file; repeatable (idx: images then labels; cifar/imagenet: batch files; image-folder: the folder)', collect, [])
-    .option('--classes <n>', `downsampled ImageNet, image folder: keep the first n classes (at most ${DATASET_MAX_CLASSES})`, int('--classes', 2, DATASET_MAX_CLASSES))
-    .option('--image-size <px>', 'image folder: side of the centre crop after resizing the shorter side to size / 0.875', int('--image-size', IMAGE_FOLDER_SIZE.min, IMAGE_FOLDER_SIZE.max))
-    .option('--per-class <n>', 'image folder: keep the first n images of each class', int('--per-class', 1, 1_000_000))
+    .addOption(new Option('--dataset <kind>', 'training data (one seeded half trains, the other validates)').choices(['mnist', ...DATASET_KINDS]).default('mnist'));
+  datasetOptions(train)
     .option('--epochs <n>', 'epochs (preset default: 10)', intLike('--epochs', trainField.epochs))
     .option('--channels <n>', 'NB201: first-stage C (preset default: 16); DARTS: initial C, even (default 36); OFA: width multiplier in % (default 25, or the search run\'s)', intLike('--channels', trainField.channels))
     .option('--cells <n>', 'NB201: cells per stage N (preset default: 5); DARTS: cells (default 20); OFA: stride-2 steps kept, 1-5 (default 4, or the search run\'s)', intLike('--cells', trainField.layers))

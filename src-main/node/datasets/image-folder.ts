@@ -165,12 +165,11 @@ function coefficients(inSize: number, outSize: number): { lo: Int32Array; n: Int
   return { lo, n, w, stride };
 }
 
-/** Resizes RGB bytes to outW × outH as PIL's BILINEAR (horizontal pass, then vertical; rounded to bytes after each, as PIL does). */
-export function resizeBilinear(img: Rgb, outW: number, outH: number): Rgb {
+/** One PIL resampling pass along rows: each row of `img` resized to `outW` pixels, rounded to bytes (PIL keeps 8 bits between passes). */
+function resampleRows(img: Rgb, outW: number): Rgb {
   const { width: W, height: H, data } = img;
-  const cx = coefficients(W, outW), cy = coefficients(H, outH);
-  const mid = new Uint8Array(outW * H * 3);
-  const clip = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+  const cx = coefficients(W, outW);
+  const out = new Uint8Array(outW * H * 3);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < outW; x++) {
       let r = 0, g = 0, b = 0;
@@ -183,30 +182,26 @@ export function resizeBilinear(img: Rgb, outW: number, outH: number): Rgb {
         b += wk * data[p + 2];
       }
       const q = (y * outW + x) * 3;
-      mid[q] = clip(r);
-      mid[q + 1] = clip(g);
-      mid[q + 2] = clip(b);
+      out[q] = clip8(r);
+      out[q + 1] = clip8(g);
+      out[q + 2] = clip8(b);
     }
   }
-  const out = new Uint8Array(outW * outH * 3);
-  for (let y = 0; y < outH; y++) {
-    const base = y * cy.stride;
-    for (let x = 0; x < outW; x++) {
-      let r = 0, g = 0, b = 0;
-      for (let k = 0; k < cy.n[y]; k++) {
-        const wk = cy.w[base + k];
-        const p = ((cy.lo[y] + k) * outW + x) * 3;
-        r += wk * mid[p];
-        g += wk * mid[p + 1];
-        b += wk * mid[p + 2];
-      }
-      const q = (y * outW + x) * 3;
-      out[q] = clip(r);
-      out[q + 1] = clip(g);
-      out[q + 2] = clip(b);
-    }
-  }
-  return { width: outW, height: outH, data: out };
+  return { width: outW, height: H, data: out };
+}
+
+const clip8 = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+
+function transpose(img: Rgb): Rgb {
+  const { width: W, height: H, data } = img;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out.set(data.subarray((y * W + x) * 3, (y * W + x) * 3 + 3), (x * H + y) * 3);
+  return { width: H, height: W, data: out };
+}
+
+/** Resizes RGB bytes to outW × outH as PIL's BILINEAR: the horizontal pass, then the vertical one (as rows of the transpose). */
+export function resizeBilinear(img: Rgb, outW: number, outH: number): Rgb {
+  return transpose(resampleRows(transpose(resampleRows(img, outW)), outH));
 }
 
 /** Python's round(): halves go to the even neighbour (torchvision's CenterCrop uses it). */

@@ -150,10 +150,15 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
 
 /** The #10 counter for the renderer (which may not import core/): build the description, count it. */
 function inspectNetwork(c: Extract<StudioCall, { method: 'inspectNetwork' }>): NetworkCounts {
-  const o = { ...NETWORK_DEFAULTS[c.space], classes: 10, input: 32, inChannels: 3, ...Object.fromEntries(Object.entries({ channels: c.channels, layers: c.layers, classes: c.classes, input: c.input, inChannels: c.inChannels }).filter(([, v]) => v !== undefined)) };
+  // NB201 and DARTS as CIFAR-10 (32×32, 10 classes); OFA as its ImageNet network (its defaults,
+  // the config's own resolution `r` when it names one).
+  const given = Object.fromEntries(Object.entries({ channels: c.channels, layers: c.layers, classes: c.classes, input: c.input, inChannels: c.inChannels }).filter(([, v]) => v !== undefined));
+  const { input: _input, ...ofaDefaults } = NETWORK_DEFAULTS.ofa;
+  const o = c.space === 'ofa' ? { ...ofaDefaults, inChannels: 3, ...given } : { ...NETWORK_DEFAULTS[c.space], classes: 10, input: 32, inChannels: 3, ...given };
   try {
-    const { params, macs } = countNetwork(buildNetwork(c.space, c.arch, { ...o, auxiliary: false }));
-    return { params, macs, ...o };
+    const desc = buildNetwork(c.space, c.arch, { ...o, auxiliary: false });
+    const { params, macs } = countNetwork(desc);
+    return { params, macs, channels: o.channels, layers: o.layers, classes: desc.classes, input: desc.input[0], inChannels: desc.input[2] };
   } catch (e) {
     if (e instanceof NetworkSpecError) throw new UsageError(`arch: ${e.message.replace(/^--arch: /, '')}`); // the builders name the CLI flag
     throw e;

@@ -323,6 +323,8 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.click('[data-example="OFA smallest subnet"]');
     await page.waitForSelector('svg[data-figure="ofa-strip"]');
     expect(await page.$$eval('svg[data-figure="ofa-strip"] g.block', (g) => g.length)).toBe(11);
+    // Its size in OFA's ImageNet network from the #10 counter: 3,410,792 parameters, 121.3M MACs (OFA's own count_parameters / count_net_flops).
+    await page.waitForFunction(() => /3\.41M parameters, 121\.28M MACs/.test(document.querySelector('[data-totals]')?.textContent ?? ''));
     await shot('ofa-strip');
   });
 

@@ -143,6 +143,11 @@ describe('training runs in the run manager and the API', () => {
   it('inspectNetwork counts a whole network with the #10 counter (DARTS_V2: the published 3,349,342 parameters)', async () => {
     const v2 = 'Genotype(normal=[(\'sep_conv_3x3\', 0), (\'sep_conv_3x3\', 1), (\'sep_conv_3x3\', 0), (\'sep_conv_3x3\', 1), (\'sep_conv_3x3\', 1), (\'skip_connect\', 0), (\'skip_connect\', 0), (\'dil_conv_3x3\', 2)], normal_concat=[2, 3, 4, 5], reduce=[(\'max_pool_3x3\', 0), (\'max_pool_3x3\', 1), (\'skip_connect\', 2), (\'max_pool_3x3\', 1), (\'max_pool_3x3\', 0), (\'skip_connect\', 2), (\'skip_connect\', 2), (\'max_pool_3x3\', 1)], reduce_concat=[2, 3, 4, 5])';
     expect(await call({ method: 'inspectNetwork', space: 'darts', arch: v2 })).toMatchObject({ params: 3_349_342, channels: 36, layers: 20, classes: 10, input: 32 });
+    // OFA: the subnet in OFA's ImageNet network (w1.0, 224 px, 1000 classes), as OFA's own counter gives it (docs/NETWORKS.md).
+    const largest = JSON.stringify({ ks: Array(20).fill(7), e: Array(20).fill(6), d: Array(5).fill(4) });
+    expect(await call({ method: 'inspectNetwork', space: 'ofa', arch: largest })).toMatchObject({ params: 7_664_760, macs: 566_170_656, channels: 100, classes: 1000, input: 224 });
+    const at160 = JSON.stringify({ ks: Array(20).fill(7), e: Array(20).fill(6), d: Array(5).fill(4), r: 160 });
+    expect(await call({ method: 'inspectNetwork', space: 'ofa', arch: at160 })).toMatchObject({ input: 160 });
     const bad = await dispatchStudioCall(manager, { method: 'inspectNetwork', space: 'nb201', arch: '|nor_conv_3x3~0|' });
     expect(bad.ok || bad.error).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/^arch: /) });
   });

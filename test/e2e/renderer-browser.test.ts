@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium, openPage } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStudioServer, type StudioServer } from '../../src-main/node/http-server';
 import { RunManager } from '../../src-main/node/run-manager';
@@ -17,11 +18,9 @@ import { NB201_TEST_CSV, requireSharedData } from '../helpers/shared-data';
  * (.ci/run); elsewhere, without it, the test reports itself skipped.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'search-worker.js');
 const TRAINING_ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'training-worker.js');
-if (!CHROMIUM && process.env.CI) throw new Error('CI must install Debian chromium for the browser tests (see .ci/run)');
 
 let manager: RunManager;
 let server: StudioServer;
@@ -45,16 +44,9 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--report', 'cifar10', '--method', 'rea', '--steps', '150', '--seed', '4', '--out', path.join(runsDir, 'cli-rea-run-s4'), '-q']);
     manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: ENTRY, trainingWorkerEntry: TRAINING_ENTRY, log: () => {} });
     server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    browser = await launchChromium();
     // Any console error (a CSP violation included) or uncaught exception fails the suite.
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page = await openPage(browser, problems);
   });
 
   afterAll(async () => {
@@ -324,7 +316,7 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.waitForSelector('svg[data-figure="ofa-strip"]');
     expect(await page.$$eval('svg[data-figure="ofa-strip"] g.block', (g) => g.length)).toBe(11);
     // Its size in OFA's ImageNet network from the #10 counter: 3,410,792 parameters, 121.3M MACs (OFA's own count_parameters / count_net_flops).
-    await page.waitForFunction(() => /3\.41M parameters, 121\.28M MACs/.test(document.querySelector('[data-totals]')?.textContent ?? ''));
+    await page.waitForSelector('[data-totals]:has-text("3.41M parameters, 121.28M MACs")');
     await shot('ofa-strip');
   });
 

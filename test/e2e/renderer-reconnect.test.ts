@@ -1,7 +1,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium, openPage } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStudioServer, type StudioServer } from '../../src-main/node/http-server';
 import { RunManager } from '../../src-main/node/run-manager';
@@ -16,12 +17,10 @@ import { tempDir, writeSyntheticNb201 } from '../helpers/fixture-tables';
  * run moves while the run goes (item 7: it stayed at one step for ~25 s).
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
 const STATIC = path.join(ROOT, 'out', 'renderer');
 const ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'search-worker.js');
 const TRAINING_ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'training-worker.js');
-if (!CHROMIUM && process.env.CI) throw new Error('CI must install Debian chromium for the browser tests (see .ci/run)');
 
 /** What Chromium logs for requests refused while the server is down (or refuses the token): expected then, and only then. */
 const DOWN_NOISE = /ERR_CONNECTION_(REFUSED|RESET)|WebSocket connection to .* failed|status of 401/;
@@ -56,15 +55,8 @@ describe.skipIf(!CHROMIUM)('web UI survives a server restart (Chromium against l
     manager = new RunManager({ runsDir: path.join(dir, 'runs'), launch: forkNodeWorker, workerEntry: ENTRY, trainingWorkerEntry: TRAINING_ENTRY, log: () => {} });
     server = await startStudioServer({ manager, staticDir: STATIC, token });
     port = server.port;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !(serverDown && DOWN_NOISE.test(m.text()))) problems.push(`console: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    browser = await launchChromium();
+    page = await openPage(browser, problems, { ignore: (text) => serverDown && DOWN_NOISE.test(text) });
     // Long enough to outlast the restart; cancelled at the end.
     ({ id: runId } = manager.start({ space: 'nb201', method: 'l2nas', preset: 'nb201', benchmark: [table], metric: 'acc', report: [], steps: 20_000, seed: 1 }));
   });

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium, openPage } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStudioServer, type StudioServer } from '../../src-main/node/http-server';
 import { RunManager } from '../../src-main/node/run-manager';
@@ -16,9 +17,7 @@ import { tempDir, writeSyntheticNb201 } from '../helpers/fixture-tables';
  * chromium, as renderer-browser.test.ts.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const OUT = path.join(ROOT, 'out', 'node', 'workers');
-if (!CHROMIUM && process.env.CI) throw new Error('CI must install Debian chromium for the browser tests (see .ci/run)');
 
 let manager: RunManager;
 let server: StudioServer;
@@ -34,10 +33,8 @@ describe.skipIf(!CHROMIUM)('training a found architecture from the web UI', () =
     execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', csv, '--metric', 'acc', '--steps', '20', '--preset', 'nb201', '--out', path.join(runsDir, 'found'), '-q']);
     manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: path.join(OUT, 'search-worker.js'), trainingWorkerEntry: path.join(OUT, 'training-worker.js'), log: () => {} });
     server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
-    page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    browser = await launchChromium();
+    page = await openPage(browser, problems, { acceptDownloads: true });
   });
 
   afterAll(async () => {

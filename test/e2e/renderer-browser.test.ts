@@ -267,6 +267,24 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.click('nav >> text=New search');
     await page.waitForSelector('[data-table-ok]');
     expect(await page.inputValue('#f-benchmark')).toBe(NB201_TEST_CSV);
+    // Every method's own settings (#15 item 5): REA's population and sample, checked as the server checks them.
+    await page.selectOption('#f-method', 'rea');
+    expect(await page.inputValue('#f-rea-population')).toBe('10');
+    expect(await page.inputValue('#f-rea-sample')).toBe('3');
+    await page.fill('#f-rea-population', '1e9');
+    await page.press('#f-rea-population', 'Tab');
+    expect(await page.textContent('[data-error="rea.population"]')).toMatch(/at most 100,000/);
+    expect(await page.isDisabled('[data-action="start"]')).toBe(true);
+    await page.fill('#f-rea-population', '12');
+    await page.fill('#f-rea-sample', '20');
+    await page.press('#f-rea-sample', 'Tab');
+    expect(await page.textContent('[data-error="rea.sample"]')).toMatch(/at most the population/);
+    await page.fill('#f-rea-sample', '4');
+    await page.press('#f-rea-sample', 'Tab');
+    expect(await page.textContent('[data-error="rea.sample"]')).toBe('');
+    expect(await page.isDisabled('[data-action="start"]')).toBe(false);
+    await shot('new-search-rea-settings');
+    await page.selectOption('#f-method', 'l2nas');
   });
 
   it('deletes a run only after confirmation', async () => {

@@ -48,6 +48,8 @@ export const StartTrainingRequestSchema = z
     preset: z.enum(TRAIN_PRESET_IDS).optional(),
     settings: TrainSettingsSchema.partial().strict().optional(),
     seed: SeedSchema.optional(),
+    /** TF.js backend for the training worker (default 'auto': the order in node/backend.ts). */
+    backend: z.enum(['auto', ...BACKEND_IDS]).optional(),
   })
   .strict();
 export type StartTrainingRequest = z.infer<typeof StartTrainingRequestSchema>;

@@ -163,7 +163,7 @@ export class RunManager {
   startTraining(req: StartTrainingRequest, check?: DatasetCheck, testCheck?: DatasetCheck): { id: string } {
     const data = check ?? checkDataset(req.dataset);
     const test = req.testDataset ? (testCheck ?? checkDataset(req.testDataset)) : undefined;
-    const config = buildTrainConfig({ ...req, backend: 'auto' }, data, test);
+    const config = buildTrainConfig({ ...req, backend: req.backend ?? 'auto' }, data, test);
     const id = newRunId(`train-${config.space}`);
     const dir = path.join(this.opts.runsDir, id);
     makeNewRunFolder(dir);

@@ -19,6 +19,8 @@ export interface TrainFormState {
   /** Image folder: side of the centre crop (px) and images kept per class (as the search form). */
   imageSize: string;
   perClass: string;
+  /** 'auto' or one of BACKEND_IDS. */
+  backend: string;
   preset: TrainPresetId;
   /** Empty: the preset's value. */
   epochs: string;
@@ -41,7 +43,7 @@ export const TRAIN_FIELDS: readonly { key: TrainFieldKey; label: string; unit: s
 export const TRAIN_PRESET_CHOICES = TRAIN_PRESET_IDS.map((id) => ({ id, description: TRAIN_PRESETS[id].description }));
 
 export function initialTrainForm(): TrainFormState {
-  return { dataset: 'mnist-embedded', files: '', testFiles: '', classes: '', imageSize: '', perClass: '', preset: 'cpu', epochs: '', channels: '', layers: '', batchSize: '', trainImages: '', seed: '0' };
+  return { dataset: 'mnist-embedded', files: '', testFiles: '', classes: '', imageSize: '', perClass: '', backend: 'auto', preset: 'cpu', epochs: '', channels: '', layers: '', batchSize: '', trainImages: '', seed: '0' };
 }
 
 /** The preset's value of a field for the space (what an empty field means). */
@@ -91,7 +93,7 @@ export function validateTrainForm(f: TrainFormState, space: TrainSpace, arch: st
   const ok = Object.keys(errors).length === 0 && typeof dataset !== 'string';
   return {
     errors,
-    request: ok ? { space, arch, dataset, ...(testDataset ? { testDataset } : {}), preset: f.preset, settings, seed: Number(f.seed) } : null,
+    request: ok ? { space, arch, dataset, ...(testDataset ? { testDataset } : {}), preset: f.preset, settings, seed: Number(f.seed), ...(f.backend !== 'auto' ? { backend: f.backend as StartTrainingRequest['backend'] } : {}) } : null,
   };
 }
 

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it, vi } from 'vitest';
-import type { StartTrainingRequest } from '../../src-main/contracts/studio-api';
+import type { DoctorInfo, StartTrainingRequest } from '../../src-main/contracts/studio-api';
 import { StartTrainingRequestSchema } from '../../src-main/contracts/studio-api';
 import TrainForm from '../../src-renderer/components/TrainForm.vue';
 import { fieldOfServerError, initialTrainForm, validateTrainForm } from '../../src-renderer/lib/train-form';
@@ -17,6 +17,22 @@ describe('train form (issue #10)', () => {
     expect(StartTrainingRequestSchema.safeParse(request).success).toBe(true);
     const idx = validateTrainForm({ ...initialTrainForm(), dataset: 'idx', files: '/d/train-images\n/d/train-labels', testFiles: '/d/t10k-images\n/d/t10k-labels' }, 'nb201', ARCH).request;
     expect(idx?.testDataset).toEqual({ kind: 'idx', images: '/d/t10k-images', labels: '/d/t10k-labels' });
+    // A backend other than auto is sent (#13 item 5); auto is the server's default and is left out.
+    const gpu = validateTrainForm({ ...initialTrainForm(), backend: 'webgpu' }, 'nb201', ARCH).request;
+    expect(gpu?.backend).toBe('webgpu');
+    expect(StartTrainingRequestSchema.safeParse(gpu).success).toBe(true);
+    expect(StartTrainingRequestSchema.safeParse({ ...gpu, backend: 'cuda' }).success).toBe(false);
+  });
+
+  it('offers the backend choice with what each option would use (from the doctor call)', async () => {
+    const doctor = { chosen: 'wasm', adapter: null, backends: [{ backend: 'wasm', ok: true, reason: 'loaded @tensorflow/tfjs-backend-wasm' }], webgpu: { adapters: [] } } as unknown as DoctorInfo;
+    const w = mount(TrainForm, { props: { space: 'nb201', arch: ARCH, start: vi.fn(), doctor } });
+    const options = w.findAll('#t-backend option').map((o) => o.attributes('value'));
+    expect(options[0]).toBe('auto');
+    expect(options).toContain('webgpu');
+    expect(options).toContain('wasm');
+    expect(w.find('#t-backend option[value="auto"]').text()).toBe('auto — uses wasm here');
+    expect(w.find('#t-backend option[value="webgpu"]').text()).toMatch(/no adapter found/);
   });
 
   it('names each bad field with the contract bounds; DARTS C must be even', () => {

@@ -131,9 +131,11 @@ describe('training runs in the run manager and the API', () => {
     const [wimg, wlab] = writeIdx(dir, 'wide', 40, 10);
     const dataset = { kind: 'idx', images: img, labels: lab };
     const settings = { channels: 2, layers: 1, epochs: 1, batchSize: 16, trainImages: 32 };
-    const { id } = (await call(request(settings, { dataset, testDataset: { kind: 'idx', images: timg, labels: tlab } }))) as { id: string };
+    // …on the backend asked for (#13 item 5: the training form's backend choice).
+    const { id } = (await call(request(settings, { dataset, testDataset: { kind: 'idx', images: timg, labels: tlab }, backend: 'cpu' }))) as { id: string };
     expect(await manager.whenSettled(id)).toBe('completed');
     const d = (await call({ method: 'getRun', id })) as TrainRunDetail;
+    expect(d.result?.backend).toBe('cpu');
     expect(d.result?.testImages).toBe(40);
     expect(d.result?.testSet).toMatch(/the test dataset/);
     const wrong = await dispatchStudioCall(manager, request(settings, { dataset, testDataset: { kind: 'idx', images: wimg, labels: wlab } }));
@@ -160,6 +162,7 @@ describe('training runs in the run manager and the API', () => {
       [request({ nope: 1 }), /request\.settings/],
       [request(TINY, { preset: 'fast' }), /request\.preset/],
       [request(TINY, { space: 'nasnet' }), /request\.space/],
+      [request(TINY, { backend: 'cuda' }), /request\.backend/],
       [request(TINY, { space: 'ofa' }), /^arch: OFA config: not JSON/],
       [request(TINY, { arch: '|nor_conv_3x3~0|' }), /^arch: /],
       [request({ ...TINY, batchSize: 128 }), /settings\.batchSize 128 is larger than the 64 training images/],

@@ -12,6 +12,7 @@ import { selectBackend } from './backend';
 import { encodeCheckpoint } from './checkpoint-codec';
 import { loadDataset, splitHalves } from './datasets';
 import { UsageError } from './usage-error';
+import type { BatchProgress } from '../core/supernet/supernet-trainer';
 
 /*
  * A training run (issue #10): one architecture's network trained from scratch in a run folder.
@@ -28,17 +29,8 @@ export { isTrainingRun as isTrainFolder } from './run-store';
 const EVAL_BATCH = 250;
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export interface TrainProgress {
-  epoch: number;
-  epochs: number;
-  batch: number;
-  of: number;
-  loss: number;
-  /** Training images per second in this epoch so far. */
-  imagesPerSecond: number;
-  /** Seconds of training left (this and later epochs) at this epoch's rate (evaluation not counted). */
-  etaSeconds: number;
-}
+/** One training batch's progress: the same record the supernet trainer reports (epoch 1-based, images/s, ETA). */
+export type TrainProgress = BatchProgress;
 
 export interface TrainHooks {
   onBatch?: (p: TrainProgress) => void;

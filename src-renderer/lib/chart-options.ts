@@ -201,34 +201,25 @@ export function trainingOption(epochs: readonly EpochSummary[]): EChartsCoreOpti
   };
 }
 
-/** A training run's per-epoch loss (train and validation). */
-export function trainRunLossOption(epochs: readonly TrainEpoch[]): EChartsCoreOption {
+/** Two per-epoch series of a training run (train and validation) on one value axis. */
+function trainRunPairOption(epochs: readonly TrainEpoch[], yName: string, series: readonly (readonly [name: string, value: (e: TrainEpoch) => number])[]): EChartsCoreOption {
   return {
     animation: false,
     grid,
     tooltip,
-    legend: { data: ['train loss', 'validation loss'], top: 6 },
+    legend: { data: series.map(([name]) => name), top: 6 },
     xAxis: { type: 'value', name: 'epoch', min: 0, minInterval: 1, nameLocation: 'middle', nameGap: 24 },
-    yAxis: { type: 'value', name: 'loss', scale: true },
-    series: [
-      { name: 'train loss', type: 'line', data: epochs.map((e) => [e.epoch, e.trainLoss]) },
-      { name: 'validation loss', type: 'line', data: epochs.map((e) => [e.epoch, e.valLoss]) },
-    ],
+    yAxis: { type: 'value', name: yName, scale: true },
+    series: series.map(([name, value]) => ({ name, type: 'line', data: epochs.map((e) => [e.epoch, value(e)]) })),
   };
+}
+
+/** A training run's per-epoch loss (train and validation). */
+export function trainRunLossOption(epochs: readonly TrainEpoch[]): EChartsCoreOption {
+  return trainRunPairOption(epochs, 'loss', [['train loss', (e) => e.trainLoss], ['validation loss', (e) => e.valLoss]]);
 }
 
 /** A training run's per-epoch accuracy (train and validation, %). */
 export function trainRunAccuracyOption(epochs: readonly TrainEpoch[]): EChartsCoreOption {
-  return {
-    animation: false,
-    grid,
-    tooltip,
-    legend: { data: ['train accuracy', 'validation accuracy'], top: 6 },
-    xAxis: { type: 'value', name: 'epoch', min: 0, minInterval: 1, nameLocation: 'middle', nameGap: 24 },
-    yAxis: { type: 'value', name: 'accuracy (%)', scale: true },
-    series: [
-      { name: 'train accuracy', type: 'line', data: epochs.map((e) => [e.epoch, e.trainAccuracy]) },
-      { name: 'validation accuracy', type: 'line', data: epochs.map((e) => [e.epoch, e.valAccuracy]) },
-    ],
-  };
+  return trainRunPairOption(epochs, 'accuracy (%)', [['train accuracy', (e) => e.trainAccuracy], ['validation accuracy', (e) => e.valAccuracy]]);
 }

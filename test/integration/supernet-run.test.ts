@@ -8,6 +8,7 @@ import { RunManager } from '../../src-main/node/run-manager';
 import { readSupernetCheckpoint } from '../../src-main/node/supernet-checkpoint';
 import { forkNodeWorker } from '../../src-main/node/worker-host';
 import { tempDir } from '../helpers/fixture-tables';
+import { writeIdxPair } from '../helpers/idx';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'l2nas.cjs');
@@ -95,18 +96,9 @@ describe('supernet searches are ordinary runs (train, then the same search loop)
   it('refuses a dataset whose validation half is smaller than one evaluation batch before writing a folder', async () => {
     const dir = tempDir('supernet-tiny');
     // 100 images of 8×8 in IDX: a validation half of 50, under the 64 images one query evaluates.
-    const n = 100;
-    const images = Buffer.alloc(16 + n * 64);
-    images.writeUInt32BE(0x803, 0);
-    [n, 8, 8].forEach((v, i) => images.writeUInt32BE(v, 4 + 4 * i));
-    const labels = Buffer.alloc(8 + n);
-    labels.writeUInt32BE(0x801, 0);
-    labels.writeUInt32BE(n, 4);
-    for (let i = 0; i < n; i++) labels[8 + i] = i % 10;
-    fs.writeFileSync(path.join(dir, 'img.idx'), images);
-    fs.writeFileSync(path.join(dir, 'lab.idx'), labels);
+    const [img, lab] = writeIdxPair(dir, 'tiny', 100, 8, () => 0, (i) => i % 10);
     const out = path.join(dir, 'run');
-    const r = await l2nas(['search', '--estimator', 'supernet', '--dataset', 'idx', '--data', path.join(dir, 'img.idx'), '--data', path.join(dir, 'lab.idx'), '--out', out]);
+    const r = await l2nas(['search', '--estimator', 'supernet', '--dataset', 'idx', '--data', img, '--data', lab, '--out', out]);
     expect(r.code, r.out).toBe(2);
     expect(r.out).toMatch(/has 100 images: its validation half \(50\) is smaller than one evaluation batch \(64\)/);
     expect(fs.existsSync(out)).toBe(false);

@@ -7,6 +7,7 @@ import { RunManager } from '../../src-main/node/run-manager';
 import { dispatchStudioCall } from '../../src-main/node/studio-dispatch';
 import { forkNodeWorker } from '../../src-main/node/worker-host';
 import { tempDir } from '../helpers/fixture-tables';
+import { writeIdxPair } from '../helpers/idx';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'training-worker.js');
@@ -25,19 +26,9 @@ beforeAll(() => {
 afterAll(() => manager.dispose());
 
 /** An IDX image/label pair of n side×side images, labels 0..9 in turn. */
+/** n pseudo-random side × side images, labels i mod 10 (the pixel pattern the original fixture used: byte k of the file is 37·k mod 256). */
 function writeIdx(dir: string, name: string, n: number, side: number): [string, string] {
-  const images = Buffer.alloc(16 + n * side * side);
-  images.writeUInt32BE(0x803, 0);
-  [n, side, side].forEach((v, i) => images.writeUInt32BE(v, 4 + 4 * i));
-  for (let i = 16; i < images.length; i++) images[i] = (i * 37) % 256;
-  const labels = Buffer.alloc(8 + n);
-  labels.writeUInt32BE(0x801, 0);
-  labels.writeUInt32BE(n, 4);
-  for (let i = 0; i < n; i++) labels[8 + i] = i % 10;
-  const [a, b] = [path.join(dir, `${name}-images.idx`), path.join(dir, `${name}-labels.idx`)];
-  fs.writeFileSync(a, images);
-  fs.writeFileSync(b, labels);
-  return [a, b];
+  return writeIdxPair(dir, name, n, side, (i, p) => ((16 + i * side * side + p) * 37) % 256, (i) => i % 10);
 }
 
 async function call(c: unknown) {

@@ -6,6 +6,7 @@ import { RunManager } from '../../src-main/node/run-manager';
 import { forkNodeWorker } from '../../src-main/node/worker-host';
 import { tempDir } from '../helpers/fixture-tables';
 import { mesaInstalled } from '../helpers/webgpu';
+import { writeIdxPair } from '../helpers/idx';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'l2nas.cjs');
@@ -18,21 +19,7 @@ function l2nas(...args: string[]): { code: number | null; out: string; err: stri
 
 /** 200 images of 8×8 in IDX, 3 classes by which third is bright: seconds per run even on llvmpipe. */
 function idxDataset(dir: string): string[] {
-  const n = 200;
-  const images = Buffer.alloc(16 + n * 64);
-  images.writeUInt32BE(0x803, 0);
-  [n, 8, 8].forEach((v, i) => images.writeUInt32BE(v, 4 + 4 * i));
-  const labels = Buffer.alloc(8 + n);
-  labels.writeUInt32BE(0x801, 0);
-  labels.writeUInt32BE(n, 4);
-  for (let i = 0; i < n; i++) {
-    labels[8 + i] = i % 3;
-    for (let p = 0; p < 64; p++) images[16 + i * 64 + p] = (Math.floor(p / 22) === i % 3 ? 160 : 60) + ((i * 7 + p * 13) % 40);
-  }
-  const files = [path.join(dir, 'img.idx'), path.join(dir, 'lab.idx')];
-  fs.writeFileSync(files[0], images);
-  fs.writeFileSync(files[1], labels);
-  return files;
+  return writeIdxPair(dir, 'bright-third', 200, 8, (i, p) => (Math.floor(p / 22) === i % 3 ? 160 : 60) + ((i * 7 + p * 13) % 40), (i) => i % 3);
 }
 
 interface Doctor {

@@ -1,13 +1,30 @@
 #!/usr/bin/env node
 // Supernet training speed (images/s) and query cost (seconds per evaluate) per TF.js backend and
-// space, at each supernet's default settings (common/supernets.ts; embedded MNIST). Each measurement runs in its own child process (a process keeps the
-// first backend it loads). Needs the build:
+// space. Each measurement runs in its own child process (a process keeps the first backend it
+// loads). Needs the build:
 //   npx tsc -p tsconfig.node.json && node bench/supernet-speed.cjs [--steps 60] [--queries 10]
 //        [--torch /path/to/python] [--nb201-only]
-// Writes bench/results/supernet-speed.md (not with --nb201-only, which times only the NB201 line
-// on WASM). With --torch, the PyTorch twin of the NB201 line (bench/supernet_torch_twin.py, a
+// Without shape flags: every backend and space at each supernet's default (demo) settings
+// (common/supernets.ts; embedded MNIST), one JSON line per space and backend, and
+// bench/results/supernet-speed.md (not with --nb201-only, which times only the NB201 line on
+// WASM). With --torch, the PyTorch twin of the NB201 line (bench/supernet_torch_twin.py, a
 // measuring stick: torch must be installed there) runs right after, with 1 and 2 threads, and
 // the ratio ours / PyTorch is printed (issue #14 item 4).
+//
+// Shape flags (issue #13 item 4) time one space at another shape, on random images (the speed
+// does not depend on the pixels; 10 classes), and write no results file:
+//   node bench/supernet-speed.cjs --shape nb201-cifar --batch 64 [--backends webgpu,wasm]
+//        [--steps 10] [--warm-steps 3] [--queries 0] [--torch python3 --device cuda]
+//   --shape nb201-cifar   NB201 supernet, C = 16, N = 5, 32×32×3 (NAS-Bench-201's CIFAR shape)
+//   --shape darts-cifar   DARTS supernet, C = 16, 8 cells, 32×32×3 (DARTS's search network)
+//   --space nb201|darts --C c --N n --image HxWxC --batch b   any other shape (each flag
+//                         overrides the preset's; unset ones are the space's demo settings)
+//   --wasm-batch b        the wasm backend at batch b instead (its heap is 4 GiB: NB201 above
+//                         aborts at batch 256, DARTS above at 64); images/s still compare
+// The twin trains the very paths ours trained (their list goes to it with --archs).
+// One JSON line per backend (with the shape and the supernet's parameter count), then with
+// --torch the twin at the same shape on --device (cpu by default, --torch-threads, default 1),
+// then one "compare" line: images/s of each and the ratios (ours / PyTorch, webgpu / wasm).
 const strArg = (name) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -23,7 +40,30 @@ const arg = (name, def) => {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 };
 
-async function measure(space, backendName, steps, queries) {
+const SHAPES = {
+  'nb201-cifar': { space: 'nb201', C: 16, N: 5, image: '32x32x3' },
+  'darts-cifar': { space: 'darts', C: 16, N: 8, image: '32x32x3' },
+};
+
+function parseImage(s) {
+  const m = /^(\d+)x(\d+)x(\d+)$/i.exec(String(s));
+  if (!m || +m[1] < 1 || +m[2] < 1 || +m[3] < 1) throw new Error(`--image: expected HxWxC with positive integers, e.g. 32x32x3 (got "${s}")`);
+  return { height: +m[1], width: +m[2], channels: +m[3] };
+}
+
+/** Random images of a shape (seeded): the speed does not depend on the pixels. */
+function syntheticImages(n, img, rng) {
+  const images = new Uint8Array(n * img.height * img.width * img.channels);
+  for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
+  const labels = Uint8Array.from({ length: n }, () => rng.int(10));
+  return { images, labels, n, ...img, classes: 10 };
+}
+
+/**
+ * `shape`: null for the demo's (embedded MNIST, the space's defaults), else
+ * { C, N, batch, image: 'HxWxC' } on random images.
+ */
+async function measure(space, backendName, steps, queries, shape, warmSteps) {
   const { selectBackend } = require(path.join(OUT, 'node', 'backend'));
   let choice;
   try {
@@ -39,44 +79,161 @@ async function measure(space, backendName, steps, queries) {
   const { SupernetTrainer } = require(path.join(OUT, 'core', 'supernet', 'supernet-trainer'));
   const spec = SUPERNET_SPECS[space];
   const d = spec.defaults;
+  const C = shape ? shape.C : d.C, N = shape ? shape.N : d.N, B = shape ? shape.batch : d.batchSize;
   const builder = supernetBuilder(space);
   const searchSpace = builder.space;
   const rng = new Rng(0);
-  const all = loadDataset({ kind: 'mnist-embedded' });
-  const { train: full, val } = splitHalves(all, rng);
-  // One "epoch" of `steps` batches: the first batches of the training half.
-  const n = Math.min(full.n, steps * d.batchSize);
-  const train = { ...full, n, images: full.images.subarray(0, n * 784), labels: full.labels.subarray(0, n) };
-  const cfg = { epochs: 1, batchSize: d.batchSize, lrMax: d.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: d.cutout, evalPaths: 0, evalBatches: spec.evalBatches, evalBatchSize: 64 };
-  const net = builder.build({ inChannels: 1, classes: 10 }, d.C, d.N, rng);
-  const trainer = new SupernetTrainer(net, searchSpace, train, val, cfg, rng);
-  // Warm-up: kernels compile and every op's weights get momentum buffers on first use.
-  const warm = { ...cfg };
-  const warmSteps = Math.min(3, steps);
+  const warm = Math.min(warmSteps ?? 3, steps);
+  let train, val, inChannels, image;
+  if (shape) {
+    const img = parseImage(shape.image);
+    train = syntheticImages(Math.max(steps, warm) * B, img, rng);
+    val = syntheticImages(spec.evalBatches * 64, img, rng);
+    inChannels = img.channels;
+    image = `${img.height}x${img.width}x${img.channels}`;
+  } else {
+    const all = loadDataset({ kind: 'mnist-embedded' });
+    const halves = splitHalves(all, rng);
+    // One "epoch" of `steps` batches: the first batches of the training half.
+    const n = Math.min(halves.train.n, steps * B);
+    train = { ...halves.train, n, images: halves.train.images.subarray(0, n * 784), labels: halves.train.labels.subarray(0, n) };
+    val = halves.val;
+    inChannels = 1;
+    image = '28x28x1';
+  }
+  const cfg = { epochs: 1, batchSize: B, lrMax: d.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: d.cutout, evalPaths: 0, evalBatches: spec.evalBatches, evalBatchSize: 64 };
+  const net = builder.build({ inChannels, classes: 10 }, C, N, rng);
+  const params = net.params.variables().reduce((s, v) => s + v.size, 0);
+  // The paths trained, recorded so that the PyTorch twin trains the very same ones (--archs).
+  const archs = { warm: [], timed: [] };
+  const recording = (list) => ({ key: (a) => searchSpace.key(a), sample: (r) => { const a = searchSpace.sample(r); list.push(a); return a; } });
+  const trainer = new SupernetTrainer(net, recording(archs.timed), { ...train, n: Math.min(train.n, steps * B) }, val, cfg, rng);
   // TF.js's WebGPU backend reads only asynchronously in Node (core/backend-reads.ts).
   const async = choice.tfName === 'webgpu';
   const epoch = (t) => (async ? t.trainEpochAsync(undefined, () => Promise.resolve()) : t.trainEpoch());
-  const wt = new SupernetTrainer(net, searchSpace, { ...train, n: warmSteps * d.batchSize }, val, warm, new Rng(1));
-  await epoch(wt);
-  wt.dispose();
+  // Warm-up: kernels compile and every op's weights get momentum buffers on first use.
+  if (warm > 0) {
+    const wt = new SupernetTrainer(net, recording(archs.warm), { ...train, n: warm * B }, val, { ...cfg }, new Rng(1));
+    await epoch(wt);
+    wt.dispose();
+  }
   const t0 = performance.now();
   const r = await epoch(trainer);
   const trainSeconds = (performance.now() - t0) / 1000;
   const q0 = performance.now();
   for (let i = 0; i < queries; i++) await (async ? trainer.evaluateAsync(searchSpace.sample(rng)) : trainer.evaluate(searchSpace.sample(rng)));
-  const perQuery = (performance.now() - q0) / 1000 / queries;
+  const perQuery = queries > 0 ? (performance.now() - q0) / 1000 / queries : null;
   trainer.dispose();
   net.dispose();
-  return { space, backend: backendName, ok: true, reason: choice.attempts.at(-1).reason, imagesPerSecond: r.imagesPerSecond, steps: Math.floor(n / d.batchSize), warmSteps, trainSeconds, secondsPerQuery: perQuery, queries, evalImages: cfg.evalBatches * cfg.evalBatchSize };
+  return {
+    space, backend: backendName, ok: true, reason: choice.attempts.at(-1).reason,
+    ...(choice.adapter ? { adapter: choice.adapter } : {}),
+    C, N, batch: B, image, data: shape ? 'synthetic' : 'mnist-embedded', params,
+    imagesPerSecond: r.imagesPerSecond, steps: trainer.stepsPerEpoch, warmSteps: warm, trainSeconds, secondsPerQuery: perQuery, queries, evalImages: cfg.evalBatches * cfg.evalBatchSize,
+    ...(shape ? { archs } : {}),
+  };
+}
+
+/** Runs one measurement in a child process; its RESULT line, or why it failed. */
+function runChild(space, b, steps, queries, shape, warmSteps) {
+  const args = [__filename, '--child', b, space, '--steps', String(steps), '--queries', String(queries)];
+  if (shape) args.push('--shape-json', JSON.stringify(shape));
+  if (warmSteps !== undefined) args.push('--warm-steps', String(warmSteps));
+  try {
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: Number(process.env.SUPERNET_SPEED_TIMEOUT_S ?? 900) * 1000, maxBuffer: 1 << 24 });
+    return JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT ')).slice(7));
+  } catch (e) {
+    // The child's own error (its last "…Error: …" line on stderr; Dawn's warnings go there too).
+    const lines = String(e.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at '));
+    const said = lines.filter((l) => /Error\b|Aborted/.test(l)).at(-1) ?? lines.at(-1);
+    const how = e.signal ? `killed by ${e.signal}${e.code === 'ETIMEDOUT' ? ' (timed out)' : ''}` : `exit code ${e.status}`;
+    return { space, backend: b, ok: false, reason: `benchmark process failed (${how})${said ? `: ${said.slice(0, 300)}` : ''}`, ...(shape ? { ...shape } : {}) };
+  }
+}
+
+/** The shape asked for by flags, or null (the demo's). Exits with a clear message on bad flags. */
+function shapeFromFlags() {
+  const given = ['--shape', '--space', '--C', '--N', '--batch', '--image', '--backends'].filter((f) => process.argv.includes(f));
+  if (!given.length) return null;
+  const presetName = strArg('--shape');
+  if (presetName !== undefined && !SHAPES[presetName]) throw new Error(`--shape: unknown shape "${presetName}" (known: ${Object.keys(SHAPES).join(', ')})`);
+  const preset = presetName ? SHAPES[presetName] : {};
+  const space = strArg('--space') ?? preset.space ?? 'nb201';
+  const { SUPERNET_SPECS } = require(path.join(OUT, 'common', 'supernets'));
+  if (!SUPERNET_SPECS[space] || !['nb201', 'darts'].includes(space)) throw new Error(`--space: expected nb201 or darts (got "${space}")`);
+  const d = SUPERNET_SPECS[space].defaults;
+  const int = (name, def) => {
+    const v = strArg(name);
+    if (v === undefined) return def;
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new Error(`${name}: expected a positive integer (got "${v}")`);
+    return Number(v);
+  };
+  const shape = { space, C: int('--C', preset.C ?? d.C), N: int('--N', preset.N ?? d.N), batch: int('--batch', d.batchSize), image: strArg('--image') ?? preset.image ?? '28x28x1' };
+  parseImage(shape.image);
+  const backends = (strArg('--backends') ?? 'webgpu,wasm').split(',').filter(Boolean);
+  const { BACKEND_IDS } = require(path.join(OUT, 'contracts', 'ids'));
+  for (const b of backends) if (!BACKEND_IDS.includes(b)) throw new Error(`--backends: unknown backend "${b}" (known: ${BACKEND_IDS.join(', ')})`);
+  return { shape, backends };
+}
+
+/** Shape flags: one space at one shape on the chosen backends, the twin beside it, a compare line. */
+function runShape({ shape, backends }) {
+  const steps = arg('--steps', 10), queries = arg('--queries', 0), warm = arg('--warm-steps', 3);
+  const { space, ...net } = shape;
+  // --wasm-batch: WASM at a smaller batch where the asked one does not fit its 4 GiB heap
+  // (NB201 at 32×32×3, C = 16, N = 5 aborts at batch 256; DARTS at C = 16, 8 cells at 64).
+  const wasmBatch = strArg('--wasm-batch') !== undefined ? arg('--wasm-batch', shape.batch) : shape.batch;
+  const rows = backends.map((b) => {
+    const res = runChild(space, b, steps, queries, b === 'wasm' ? { ...net, batch: wasmBatch } : net, warm);
+    const { archs: _archs, ...shown } = res;
+    console.log(JSON.stringify({ ...shown, loadAverage: os.loadavg() }));
+    return res;
+  });
+  const py = strArg('--torch');
+  let t = null;
+  if (py) {
+    const device = strArg('--device') ?? 'cpu';
+    const twinArgs = [path.join(__dirname, 'supernet_torch_twin.py'), '--space', space, '--device', device, '--threads', String(arg('--torch-threads', 1)), '--steps', String(arg('--torch-steps', steps)), '--warm-steps', String(warm), '--C', String(shape.C), '--N', String(shape.N), '--batch', String(shape.batch), '--image', shape.image];
+    if (process.argv.includes('--no-tf32')) twinArgs.push('--no-tf32');
+    // The same paths as ours, step for step (every backend's child samples the same, from one seed).
+    const withArchs = rows.find((r) => r.ok && r.archs);
+    if (withArchs) {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'supernet-speed-')), 'archs.json');
+      fs.writeFileSync(file, JSON.stringify(withArchs.archs));
+      twinArgs.push('--archs', file);
+    }
+    try {
+      const out = execFileSync(py, twinArgs, { encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      t = JSON.parse(out.trim().split('\n').pop());
+      console.log(JSON.stringify({ ...t, loadAverage: os.loadavg() }));
+    } catch (e) {
+      t = { impl: 'pytorch', ok: false, reason: `PyTorch twin failed: ${String(e.stderr || e.message).trim().split('\n').pop()}` };
+      console.log(JSON.stringify(t));
+    }
+  }
+  const rate = (b) => rows.find((r) => r.backend === b && r.ok)?.imagesPerSecond ?? null;
+  const ratio = (a, b) => (a !== null && b ? a / b : null);
+  const torchRate = t && t.imagesPerSecond ? t.imagesPerSecond : null;
+  const ours = Object.fromEntries(backends.map((b) => [b, rate(b)]));
+  const okRows = rows.filter((r) => r.ok);
+  const paramsMatch = t && t.params !== undefined && okRows.length ? okRows.every((r) => r.params === t.params) : null;
+  console.log(JSON.stringify({
+    compare: true, space, ...net, ...(wasmBatch !== shape.batch ? { wasmBatch } : {}), ours, pytorch: torchRate, pytorchDevice: t?.device ?? null, paramsMatch, samePaths: Boolean(t && t.samePaths),
+    oursOverPytorch: Object.fromEntries(backends.map((b) => [b, ratio(ours[b], torchRate)])),
+    webgpuOverWasm: ratio(ours.webgpu ?? null, ours.wasm ?? null),
+  }));
 }
 
 async function main() {
   const child = process.argv.indexOf('--child');
   if (child >= 0) {
-    const res = await measure(process.argv[child + 2], process.argv[child + 1], arg('--steps', 60), arg('--queries', 10));
+    const shapeJson = strArg('--shape-json');
+    const res = await measure(process.argv[child + 2], process.argv[child + 1], arg('--steps', 60), arg('--queries', 10), shapeJson ? JSON.parse(shapeJson) : null, process.argv.includes('--warm-steps') ? arg('--warm-steps', 3) : undefined);
     process.stdout.write('RESULT ' + JSON.stringify(res) + '\n');
     return;
   }
+  const custom = shapeFromFlags();
+  if (custom) return runShape(custom);
   const { SUPERNET_SPECS } = require(path.join(OUT, 'common', 'supernets'));
   const [DEMO_DEFAULTS, DARTS_DEMO_DEFAULTS] = [SUPERNET_SPECS.nb201.defaults, SUPERNET_SPECS.darts.defaults];
   const nb201Only = process.argv.includes('--nb201-only');
@@ -94,13 +251,7 @@ async function main() {
   ];
   const rows = [];
   for (const [space, b, steps, queries] of plan) {
-    let res;
-    try {
-      const out = execFileSync(process.execPath, [__filename, '--child', b, space, '--steps', String(steps), '--queries', String(queries)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 900_000 });
-      res = JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT ')).slice(7));
-    } catch (e) {
-      res = { space, backend: b, ok: false, reason: `benchmark process failed: ${String(e.message).split('\n')[0]}` };
-    }
+    const res = runChild(space, b, steps, queries, null);
     console.log(JSON.stringify(res));
     rows.push(res);
   }

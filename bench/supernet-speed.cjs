@@ -21,6 +21,7 @@
 //                         overrides the preset's; unset ones are the space's demo settings)
 //   --wasm-batch b        the wasm backend at batch b instead (its heap is 4 GiB: NB201 above
 //                         aborts at batch 256, DARTS above at 64); images/s still compare
+//   --wasm-steps n, --wasm-warm-steps n   fewer steps for wasm (default: --steps, --warm-steps)
 // The twin trains the very paths ours trained (their list goes to it with --archs).
 // One JSON line per backend (with the shape and the supernet's parameter count), then with
 // --torch the twin at the same shape on --device (cpu by default, --torch-threads, default 1),
@@ -104,16 +105,18 @@ async function measure(space, backendName, steps, queries, shape, warmSteps) {
   const cfg = { epochs: 1, batchSize: B, lrMax: d.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: d.cutout, evalPaths: 0, evalBatches: spec.evalBatches, evalBatchSize: 64 };
   const net = builder.build({ inChannels, classes: 10 }, C, N, rng);
   const params = net.params.variables().reduce((s, v) => s + v.size, 0);
-  // The paths trained, recorded so that the PyTorch twin trains the very same ones (--archs).
+  // The paths trained come from generators of their own (not the trainer's, whose draws depend
+  // on the batch and step counts), so every backend, batch and step count trains a prefix of
+  // one sequence; recorded so that the PyTorch twin trains the very same ones (--archs).
   const archs = { warm: [], timed: [] };
-  const recording = (list) => ({ key: (a) => searchSpace.key(a), sample: (r) => { const a = searchSpace.sample(r); list.push(a); return a; } });
-  const trainer = new SupernetTrainer(net, recording(archs.timed), { ...train, n: Math.min(train.n, steps * B) }, val, cfg, rng);
+  const recording = (list, pathRng) => ({ key: (a) => searchSpace.key(a), sample: () => { const a = searchSpace.sample(pathRng); list.push(a); return a; } });
+  const trainer = new SupernetTrainer(net, recording(archs.timed, new Rng(2)), { ...train, n: Math.min(train.n, steps * B) }, val, cfg, rng);
   // TF.js's WebGPU backend reads only asynchronously in Node (core/backend-reads.ts).
   const async = choice.tfName === 'webgpu';
   const epoch = (t) => (async ? t.trainEpochAsync(undefined, () => Promise.resolve()) : t.trainEpoch());
   // Warm-up: kernels compile and every op's weights get momentum buffers on first use.
   if (warm > 0) {
-    const wt = new SupernetTrainer(net, recording(archs.warm), { ...train, n: warm * B }, val, { ...cfg }, new Rng(1));
+    const wt = new SupernetTrainer(net, recording(archs.warm, new Rng(3)), { ...train, n: warm * B }, val, { ...cfg }, new Rng(1));
     await epoch(wt);
     wt.dispose();
   }
@@ -183,8 +186,10 @@ function runShape({ shape, backends }) {
   // --wasm-batch: WASM at a smaller batch where the asked one does not fit its 4 GiB heap
   // (NB201 at 32×32×3, C = 16, N = 5 aborts at batch 256; DARTS at C = 16, 8 cells at 64).
   const wasmBatch = strArg('--wasm-batch') !== undefined ? arg('--wasm-batch', shape.batch) : shape.batch;
+  // --wasm-steps, --wasm-warm-steps: fewer steps for the (much slower) wasm backend.
+  const wasmSteps = arg('--wasm-steps', steps), wasmWarm = arg('--wasm-warm-steps', warm);
   const rows = backends.map((b) => {
-    const res = runChild(space, b, steps, queries, b === 'wasm' ? { ...net, batch: wasmBatch } : net, warm);
+    const res = b === 'wasm' ? runChild(space, b, wasmSteps, queries, { ...net, batch: wasmBatch }, wasmWarm) : runChild(space, b, steps, queries, net, warm);
     const { archs: _archs, ...shown } = res;
     console.log(JSON.stringify({ ...shown, loadAverage: os.loadavg() }));
     return res;

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 /*
  * The WebGPU adapters Dawn (npm `webgpu`, a prebuilt `dawn.node` N-API addon) finds on this
@@ -83,7 +84,9 @@ export function isSoftwareAdapter(info: GpuAdapterInfoLike): boolean {
   return info.isFallbackAdapter === true || SOFTWARE.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
 }
 
+/** Whether the dynamic loader can find a library: in /etc/ld.so.cache or on LD_LIBRARY_PATH. */
 function libraryListed(name: string): boolean {
+  if ((process.env.LD_LIBRARY_PATH ?? '').split(':').some((d) => d && fs.existsSync(`${d}/${name}`))) return true;
   try {
     return fs.readFileSync('/etc/ld.so.cache').includes(name);
   } catch {
@@ -112,16 +115,39 @@ function eglEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, EGL_PLATFORM: 'surfaceless' };
 }
 
+/**
+ * In a packaged app a file inside app.asar that was unpacked (forge.config.ts ASAR_UNPACK keeps
+ * the whole `webgpu` package out of the archive) maps to its real copy in app.asar.unpacked, so
+ * that the ES-module entry and dawn.node (and, on Windows, the DLLs beside it) load from real
+ * files whatever Electron's asar support does for ES modules; any other path is returned as is.
+ */
+export function unpackedPath(file: string, exists: (p: string) => boolean = fs.existsSync): string {
+  const m = /([\\/])app\.asar([\\/])/.exec(file);
+  if (!m) return file;
+  const real = `${file.slice(0, m.index)}${m[1]}app.asar.unpacked${m[2]}${file.slice(m.index + m[0].length)}`;
+  return exists(real) ? real : file;
+}
+
+/** The webgpu package's entry file (unpacked in a packaged app), or why it is not there. */
+function webgpuEntry(): string {
+  return unpackedPath(require.resolve('webgpu'));
+}
+
 let dawn: Promise<DawnModule> | null = null;
 
 /**
  * Loads dawn.node in this process, once. The package is an ES module, so it comes through a
- * real dynamic import (tsc keeps `import()` as is under module node16).
+ * real dynamic import (tsc keeps `import()` as is under module node16) of its entry's file URL.
  */
 function loadDawn(): Promise<DawnModule> {
   if (!dawn) {
     if (eglEnv(process.env) !== process.env) process.env.EGL_PLATFORM = 'surfaceless';
-    const specifier = 'webgpu';
+    let specifier: string;
+    try {
+      specifier = pathToFileURL(webgpuEntry()).href;
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     dawn = (import(specifier) as Promise<DawnModule>).then((m) => {
       // TF.js's WebGPU backend reads the WebGPU enums (GPUBufferUsage, GPUMapMode…) as globals, as in a browser.
       for (const [k, v] of Object.entries(m.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
@@ -191,7 +217,7 @@ export function probeWebGpuAdapters(): WebGpuProbe {
   if (probed) return probed;
   let file: string;
   try {
-    file = require.resolve('webgpu');
+    file = webgpuEntry();
   } catch (e) {
     return (probed = { adapters: [], notFound: [], error: `the npm package "webgpu" (Dawn) is not installed: ${message(e)}` });
   }

@@ -41,10 +41,10 @@ function summarize(lines, facts) {
     const ar = a && a.ok ? a.imagesPerSecond : null;
     const tr = t && t.imagesPerSecond ? t.imagesPerSecond : null;
     const same = c.paramsMatch === true && c.samePaths ? `yes (${t.params} parameters)` : c.paramsMatch === false ? 'NO: parameter counts differ' : '–';
-    out.push(`| ${net} | ${c.batch} | ${fmt(wr)} | ${fmt(tr)}${t && t.device ? ` (${t.device}${t.tf32 ? ', TF32 convs' : ''})` : ''} | ${mark(ratio(wr, tr), 0.5)} | ${fmt(ar)}${a ? ` (${a.batch})` : ''} | ${mark(ratio(wr, ar), 10)} | ${same} |`);
+    out.push(`| ${net} | ${c.batch} | ${fmt(wr)} | ${fmt(tr)}${t && t.device ? ` (${t.device}${t.tf32 ? ', TF32 convs' : ''})` : ''} | ${mark(ratio(wr, tr), 0.5)} | ${fmt(ar)}${a && a.ok ? ` (${a.batch})` : ''} | ${mark(ratio(wr, ar), 10)} | ${same} |`);
     if (w && !w.ok) notes.push(`- ${net}, batch ${c.batch}: webgpu failed: ${w.reason}`);
     if (w && w.ok && w.adapter) notes.push(`- ${net}, batch ${c.batch}: webgpu on ${w.adapter.vendor || ''} ${w.adapter.architecture || ''} ${w.adapter.device || ''} via ${w.adapter.dawnBackend}${w.adapter.software ? ' (SOFTWARE adapter: not a GPU figure)' : ''}`.replace(/ +/g, ' '));
-    if (a && !a.ok) notes.push(`- ${net}, wasm at batch ${a.batch}: failed: ${a.reason}`);
+    if (a && !a.ok) notes.push(`- ${net}, wasm${a.batch ? ` at batch ${a.batch}` : ''}: failed: ${a.reason}`);
     if (t && t.ok === false) notes.push(`- ${net}, batch ${c.batch}: PyTorch twin failed: ${t.reason}`);
   }
   if (!groups.length) notes.push('- no measurement finished (no "compare" line in the results)');

@@ -49,6 +49,19 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel') }).strict(),
   /** Report which TF.js backend loads in a worker, and why (then exit). */
   z.object({ type: z.literal('doctor') }).strict(),
+  /**
+   * Export the best subnet of a finished OFA supernet search (node/ofa-export.ts: weights from
+   * the supernet, BN recalibrated) in these formats (exporters/network-export.ts names) into the
+   * new folder `out`, then exit: the app's main process loads no TF.js, so a short-lived worker does it.
+   */
+  z
+    .object({
+      type: z.literal('export-ofa'),
+      runDir: z.string().min(1).max(4096),
+      formats: z.array(z.string().min(1).max(16)).min(1).max(8),
+      out: z.string().min(1).max(4096),
+    })
+    .strict(),
 ]);
 export type ToWorker = z.infer<typeof ToWorkerSchema>;
 
@@ -99,6 +112,9 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
   /** The run ended; a run cancelled before its search began has no result, nor has a training run (its result.json is a TrainResult). */
   z.object({ type: z.literal('done'), status: z.enum(['completed', 'cancelled']), result: RunResultSchema.nullable() }).strict(),
   z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean() }).strict(),
+  /** The export-ofa job's files (bare names in its `out` folder), or why it failed (`invalid`: the run or its files are wrong). */
+  z.object({ type: z.literal('exported'), files: z.array(z.string().min(1).max(128)).max(16) }).strict(),
+  z.object({ type: z.literal('export-failed'), message: z.string().max(10_000), invalid: z.boolean() }).strict(),
   z
     .object({
       type: z.literal('doctor'),

@@ -264,6 +264,8 @@ export class RunManager {
           return;
         case 'checkpoint':
         case 'doctor':
+        case 'exported':
+        case 'export-failed':
           return;
       }
     });
@@ -375,6 +377,30 @@ export class RunManager {
         if (!answered) reject(new Error(`the backend check exited (${signal ?? code}) without answering`));
       });
       worker.send({ type: 'doctor' });
+    });
+  }
+
+  /**
+   * Exports the best subnet of a finished OFA supernet search in `formats` into the new folder
+   * `out` (node/ofa-export.ts), in a short-lived training worker (main never loads TF.js);
+   * resolves with the bare names written. A refusal about the run or its files is a UsageError.
+   */
+  exportOfaInWorker(runDir: string, formats: readonly string[], out: string): Promise<string[]> {
+    const worker = this.spawn('training', `OFA export of ${path.basename(runDir)}`);
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      worker.onMessage((m) => {
+        if (m.type === 'exported' || m.type === 'export-failed' || m.type === 'error') {
+          answered = true;
+          if (m.type === 'exported') resolve(m.files);
+          else reject(m.type === 'export-failed' && m.invalid ? new UsageError(m.message) : new Error(m.message));
+          worker.kill();
+        }
+      });
+      worker.onExit((code, signal) => {
+        if (!answered) reject(new Error(`the export worker exited (${signal ?? code}) without answering`));
+      });
+      worker.send({ type: 'export-ofa', runDir, formats: [...formats], out });
     });
   }
 

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { MAX_READ_EXPORT_BYTES, MAX_REQUEST_BYTES, StudioCallSchema, type ExportFile, type NetworkCounts, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
+import { MAX_READ_EXPORT_BYTES, MAX_REQUEST_BYTES, StudioCallSchema, type ExportFile, type NetworkCounts, type RunDetail, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
 import { buildNetwork, NETWORK_DEFAULTS } from '../core/network/build';
 import { countNetwork } from '../core/network/counts';
 import { NetworkSpecError } from '../core/network/network';
@@ -8,7 +8,8 @@ import { BenchmarkFileError } from './benchmark-csv';
 import { DatasetFileError } from './datasets';
 import { inlineFileChecker, type FileChecker } from './file-checks';
 import { UsageError } from './run-config';
-import { exportRun, openRunExport } from './run-export';
+import { exportOfaModel, exportRun, isOfaSupernetSearch, openRunExport } from './run-export';
+import { datasetResolution } from './ofa-subnet-config';
 import { writeRunNotes } from './run-notes';
 import { ConflictError, NotFoundError, type RunManager } from './run-manager';
 
@@ -132,8 +133,22 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
       return checker.check({ kind: 'table', space: c.space, files: c.files });
     case 'checkDataset':
       return checker.check({ kind: 'dataset', dataset: c.dataset });
-    case 'exportRun':
-      return exportRun(m.get(c.id), m.events(c.id), c.what, c.content);
+    case 'exportRun': {
+      const d = m.get(c.id);
+      if (d.kind !== 'train' && isOfaSupernetSearch(d)) {
+        // An OFA search's best subnet: the network with the supernet's weights (a worker), or its config with the run's resolution `r`.
+        if (c.what.startsWith('model-')) return exportOfaModel(d, c.what, (dir, formats, out) => m.exportOfaInWorker(dir, formats, out));
+        if (c.what === 'arch') {
+          const est = d.config.estimator as Extract<RunDetail['config']['estimator'], { kind: 'supernet' }>;
+          const resolution = await datasetResolution(est.dataset, (spec) => {
+            host.allowed?.check(datasetFiles(spec), 'the dataset file'); // read only when the spec does not say the size
+            return checker.check({ kind: 'dataset', dataset: spec });
+          });
+          return exportRun(d, m.events(c.id), c.what, c.content, { resolution });
+        }
+      }
+      return exportRun(d, m.events(c.id), c.what, c.content);
+    }
     case 'readExport':
       return readExport(m.get(c.id).summary.dir, c.name);
     case 'setRunNotes':

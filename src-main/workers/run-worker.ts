@@ -12,6 +12,9 @@ import { runFolder } from '../node/search-session';
 import { withRunLock } from '../node/run-lock';
 import { isTrainingRun } from '../node/run-store';
 import { trainFolder, type TrainProgress } from '../node/train-session';
+import { exportOfaRun } from '../node/ofa-export';
+import { parseExportFormats } from '../node/exporters/network-export';
+import { UsageError } from '../node/usage-error';
 
 /** A training run's batch progress to the parent at most twice a second, and always on an epoch's last batch. */
 function throttledProgress(post: (m: FromWorker) => void): (p: TrainProgress) => void {
@@ -42,6 +45,20 @@ export function serveRunWorker(kind: WorkerKind): void {
       Promise.all([selectBackend('auto'), probeWebGpu()]).then(
         ([b, webgpu]) => post({ type: 'doctor', chosen: b.backend, backends: b.attempts, webgpu, ...(b.adapter ? { adapter: b.adapter } : {}) }),
         (e: Error) => post({ type: 'error', message: e.message, fatal: true }),
+      );
+      return;
+    }
+    if (msg.type === 'export-ofa') {
+      // Reads the finished run (its result, supernet checkpoint and dataset); writes only into `out`.
+      (async () => exportOfaRun(msg.runDir, parseExportFormats(msg.formats.join(','), 'export-ofa formats'), msg.out))().then(
+        ({ files }) => {
+          post({ type: 'exported', files });
+          exit(0);
+        },
+        (e: Error) => {
+          post({ type: 'export-failed', message: e.message, invalid: e instanceof UsageError });
+          exit(1);
+        },
       );
       return;
     }

@@ -5,7 +5,7 @@ import type { RunConfig, RunEvent } from '../contracts/run';
 import type { SupernetSettings } from '../common/supernets';
 import type { BenchmarkTable } from '../core/estimators/estimator';
 import type { DatasetCheck } from '../contracts/dataset';
-import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StartTrainingRequest, type StudioEvent, type SupernetSearchOptions, type TrainRunDetail } from '../contracts/studio-api';
+import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StartTrainingRequest, type StudioEvent, type SupernetCheckpointCheck, type SupernetSearchOptions, type TrainRunDetail } from '../contracts/studio-api';
 import { countNetwork } from '../core/network/counts';
 import { writeJsonAtomic } from './atomic-write';
 import { buildTrainConfig } from './train-config';
@@ -193,8 +193,8 @@ export class RunManager {
    * files in a worker thread); otherwise it is read here.
    */
   startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}, data?: DatasetCheck): { id: string } {
-    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, maxMacs, backend, ...fromOptions } = o.options ?? {};
-    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, maxMacs, backend, settings: { ...fromOptions, ...o.settings } });
+    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, maxMacs, backend, supernetCheckpoint, ...fromOptions } = o.options ?? {};
+    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, maxMacs, backend, pretrained: supernetCheckpoint, settings: { ...fromOptions, ...o.settings } });
     checkSupernetRun(config, data ?? checkDataset(dataset), 'maxMacs');
     const p = this.policyOf(config, policyRun);
     return this.create(p.config, o.options ? `supernet-${space}` : 'demo', undefined, p.bytes);
@@ -265,7 +265,8 @@ export class RunManager {
         case 'checkpoint':
         case 'doctor':
         case 'exported':
-        case 'export-failed':
+        case 'checkpoint-checked':
+        case 'job-failed':
           return;
       }
     });
@@ -380,28 +381,37 @@ export class RunManager {
     });
   }
 
-  /**
-   * Exports the best subnet of a finished OFA supernet search in `formats` into the new folder
-   * `out` (node/ofa-export.ts), in a short-lived training worker (main never loads TF.js);
-   * resolves with the bare names written. A refusal about the run or its files is a UsageError.
-   */
-  exportOfaInWorker(runDir: string, formats: readonly string[], out: string): Promise<string[]> {
-    const worker = this.spawn('training', `OFA export of ${path.basename(runDir)}`);
+  /** One job in a short-lived training worker (main never loads TF.js): its answer, or a UsageError when the input is wrong. */
+  private workerJob<T>(name: string, job: ToWorker, answer: (m: FromWorker) => T | undefined): Promise<T> {
+    const worker = this.spawn('training', name);
     return new Promise((resolve, reject) => {
       let answered = false;
       worker.onMessage((m) => {
-        if (m.type === 'exported' || m.type === 'export-failed' || m.type === 'error') {
-          answered = true;
-          if (m.type === 'exported') resolve(m.files);
-          else reject(m.type === 'export-failed' && m.invalid ? new UsageError(m.message) : new Error(m.message));
-          worker.kill();
-        }
+        const value = answer(m);
+        if (value === undefined && m.type !== 'job-failed' && m.type !== 'error') return;
+        answered = true;
+        if (value !== undefined) resolve(value);
+        else if (m.type === 'job-failed' || m.type === 'error') reject(m.type === 'job-failed' && m.invalid ? new UsageError(m.message) : new Error(m.message));
+        worker.kill();
       });
       worker.onExit((code, signal) => {
-        if (!answered) reject(new Error(`the export worker exited (${signal ?? code}) without answering`));
+        if (!answered) reject(new Error(`${name}: the worker exited (${signal ?? code}) without answering`));
       });
-      worker.send({ type: 'export-ofa', runDir, formats: [...formats], out });
+      worker.send(job);
     });
+  }
+
+  /**
+   * Exports the best subnet of a finished OFA supernet search in `formats` into the new folder
+   * `out` (node/ofa-export.ts); resolves with the bare names written.
+   */
+  exportOfaInWorker(runDir: string, formats: readonly string[], out: string): Promise<string[]> {
+    return this.workerJob(`OFA export of ${path.basename(runDir)}`, { type: 'export-ofa', runDir, formats: [...formats], out }, (m) => (m.type === 'exported' ? m.files : undefined));
+  }
+
+  /** Reads a PyTorch checkpoint as an OFA MobileNetV3 state_dict (with `fit`: against that supernet) in a worker. */
+  checkOfaCheckpoint(file: string, fit?: { C: number; N: number; inChannels: number; classes: number }): Promise<SupernetCheckpointCheck> {
+    return this.workerJob(`check of ${path.basename(file)}`, { type: 'check-ofa-checkpoint', file, ...(fit ? { fit } : {}) }, (m) => (m.type === 'checkpoint-checked' ? m.info : undefined));
   }
 
   /**

@@ -15,6 +15,8 @@ import { trainFolder, type TrainProgress } from '../node/train-session';
 import { exportOfaRun } from '../node/ofa-export';
 import { parseExportFormats } from '../node/exporters/network-export';
 import { UsageError } from '../node/usage-error';
+import { checkOfaCheckpointFile, describeOfaCheckpointFile } from '../node/ofa-checkpoint';
+import { ofaSpecOf } from '../core/supernet/ofa-cost';
 
 /** A training run's batch progress to the parent at most twice a second, and always on an epoch's last batch. */
 function throttledProgress(post: (m: FromWorker) => void): (p: TrainProgress) => void {
@@ -56,7 +58,25 @@ export function serveRunWorker(kind: WorkerKind): void {
           exit(0);
         },
         (e: Error) => {
-          post({ type: 'export-failed', message: e.message, invalid: e instanceof UsageError });
+          post({ type: 'job-failed', message: e.message, invalid: e instanceof UsageError });
+          exit(1);
+        },
+      );
+      return;
+    }
+    if (msg.type === 'check-ofa-checkpoint') {
+      // Reads the file only (the strict reader: no code in it runs); writes nothing.
+      (async () => {
+        const info = await describeOfaCheckpointFile(msg.file);
+        if (msg.fit) await checkOfaCheckpointFile(msg.file, ofaSpecOf({ inChannels: msg.fit.inChannels, classes: msg.fit.classes }, msg.fit.C, msg.fit.N));
+        return info;
+      })().then(
+        (info) => {
+          post({ type: 'checkpoint-checked', info });
+          exit(0);
+        },
+        (e: Error) => {
+          post({ type: 'job-failed', message: e.message, invalid: e instanceof UsageError });
           exit(1);
         },
       );

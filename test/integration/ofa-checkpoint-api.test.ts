@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunConfigSchema } from '../../src-main/contracts/run';
 import type { SupernetCheckpointCheck } from '../../src-main/contracts/studio-api';
@@ -80,7 +81,19 @@ describe('an OFA checkpoint from the API', () => {
     expect(config.estimator).toMatchObject({ kind: 'supernet', C: 25, N: 3, epochs: 0, evalBatchNorm: 'recalibrate', pretrained: { file: ckpt, sha256: info.sha256 } });
     expect(fs.existsSync(path.join(runs, id, 'supernet-checkpoint.bin'))).toBe(false); // nothing trained
     expect(fs.readFileSync(path.join(runs, id, 'events.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
-  }, 180_000);
+
+    // Its best subnet exports with the checkpoint's weights (nothing was trained, so they come from the file) and the run's resolution.
+    const arch = await call({ method: 'exportRun', id, what: 'arch' });
+    expect(arch.ok, JSON.stringify(arch)).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(runs, id, 'exports', 'best-arch.json'), 'utf8')).r).toBe(28);
+    const onnx = await call({ method: 'exportRun', id, what: 'model-onnx' });
+    expect(onnx.ok, JSON.stringify(onnx)).toBe(true);
+    expect((onnx as { value: { files: string[] } }).value.files).toEqual(['model.onnx', 'README.txt']);
+    expect(fs.readFileSync(path.join(runs, id, 'exports', 'README.txt'), 'utf8')).toContain(`supernet loaded from ${ckpt}, sha256 ${info.sha256.slice(0, 12)}…, not trained further`);
+    const session = await ort.InferenceSession.create(fs.readFileSync(path.join(runs, id, 'exports', 'model.onnx')));
+    const out = await session.run({ input: new ort.Tensor('float32', new Float32Array(28 * 28).fill(0.1), [1, 1, 28, 28]) });
+    expect(out.logits.dims).toEqual([1, 10]);
+  }, 240_000);
 
   it('refuses, naming supernetCheckpoint, a file outside the allowed folders, a bad file, another width and a supernet that loads none; no folder is written', async () => {
     const before = fs.readdirSync(runs).length;

@@ -41,6 +41,10 @@ const workerKindOf = (dir: string): WorkerKind => (isTrainingRun(dir) || readRun
  */
 export const STOP_GRACE_MS = 2000;
 
+/** One-off worker jobs (checkpoint checks, OFA exports) running at once, at most; and how long a checkpoint check may take. */
+export const MAX_WORKER_JOBS = 4;
+const CHECK_TIMEOUT_MS = 120_000;
+
 /** A request that names a run that is not there. */
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
@@ -381,25 +385,47 @@ export class RunManager {
     });
   }
 
-  /** One job in a short-lived training worker (main never loads TF.js): its answer, or a UsageError when the input is wrong. */
-  private workerJob<T>(name: string, job: ToWorker, answer: (m: FromWorker) => T | undefined): Promise<T> {
+  /**
+   * One job in a short-lived training worker (main never loads TF.js): its answer, or a
+   * UsageError when the input is wrong. At most MAX_WORKER_JOBS run at once (a flood of calls
+   * cannot start a process each); past `timeoutMs` the worker is killed and the job fails.
+   */
+  private async workerJob<T>(name: string, job: ToWorker, answer: (m: FromWorker) => T | undefined, timeoutMs?: number): Promise<T> {
+    if (this.jobs >= MAX_WORKER_JOBS) throw new ConflictError(`${MAX_WORKER_JOBS} checkpoint checks or exports are already running; try again when they finish`);
+    this.jobs++;
     const worker = this.spawn('training', name);
-    return new Promise((resolve, reject) => {
-      let answered = false;
-      worker.onMessage((m) => {
-        const value = answer(m);
-        if (value === undefined && m.type !== 'job-failed' && m.type !== 'error') return;
-        answered = true;
-        if (value !== undefined) resolve(value);
-        else if (m.type === 'job-failed' || m.type === 'error') reject(m.type === 'job-failed' && m.invalid ? new UsageError(m.message) : new Error(m.message));
-        worker.kill();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        let answered = false;
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            answered = true;
+            reject(new Error(`${name}: no answer within ${timeoutMs / 1000} s; stopped`));
+            worker.kill();
+          }, timeoutMs);
+        }
+        worker.onMessage((m) => {
+          if (answered) return;
+          const value = answer(m);
+          if (value === undefined && m.type !== 'job-failed' && m.type !== 'error') return;
+          answered = true;
+          if (value !== undefined) resolve(value);
+          else if (m.type === 'job-failed' || m.type === 'error') reject(m.type === 'job-failed' && m.invalid ? new UsageError(m.message) : new Error(m.message));
+          worker.kill();
+        });
+        worker.onExit((code, signal) => {
+          if (!answered) reject(new Error(`${name}: the worker exited (${signal ?? code}) without answering`));
+          answered = true;
+        });
+        worker.send(job);
       });
-      worker.onExit((code, signal) => {
-        if (!answered) reject(new Error(`${name}: the worker exited (${signal ?? code}) without answering`));
-      });
-      worker.send(job);
-    });
+    } finally {
+      clearTimeout(timer);
+      this.jobs--;
+    }
   }
+  private jobs = 0;
 
   /**
    * Exports the best subnet of a finished OFA supernet search in `formats` into the new folder
@@ -411,7 +437,7 @@ export class RunManager {
 
   /** Reads a PyTorch checkpoint as an OFA MobileNetV3 state_dict (with `fit`: against that supernet) in a worker. */
   checkOfaCheckpoint(file: string, fit?: { C: number; N: number; inChannels: number; classes: number }): Promise<SupernetCheckpointCheck> {
-    return this.workerJob(`check of ${path.basename(file)}`, { type: 'check-ofa-checkpoint', file, ...(fit ? { fit } : {}) }, (m) => (m.type === 'checkpoint-checked' ? m.info : undefined));
+    return this.workerJob(`check of ${path.basename(file)}`, { type: 'check-ofa-checkpoint', file, ...(fit ? { fit } : {}) }, (m) => (m.type === 'checkpoint-checked' ? m.info : undefined), CHECK_TIMEOUT_MS);
   }
 
   /**

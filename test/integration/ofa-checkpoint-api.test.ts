@@ -10,7 +10,7 @@ import { Rng } from '../../src-main/common/rng';
 import { OfaSupernet } from '../../src-main/core/supernet/ofa-supernet';
 import { ofaStateDict } from '../../src-main/core/supernet/ofa-torch';
 import { AllowedPaths } from '../../src-main/node/allowed-paths';
-import { RunManager } from '../../src-main/node/run-manager';
+import { MAX_WORKER_JOBS, RunManager } from '../../src-main/node/run-manager';
 import { dispatchStudioCall } from '../../src-main/node/studio-dispatch';
 import { sha256OfTorchCheckpoint } from '../../src-main/node/torch-checkpoint';
 import { forkNodeWorker } from '../../src-main/node/worker-host';
@@ -112,5 +112,10 @@ describe('an OFA checkpoint from the API', () => {
     expect(await refusal(search({ C: 50 }))).toMatch(/^supernetCheckpoint: .*its widths are those of C = 25; this supernet has C = 50/);
     expect(await refusal(search({ space: 'nb201', C: undefined, N: undefined }))).toMatch(/^supernetCheckpoint: the nb201 supernet cannot load PyTorch checkpoints \(only: ofa\)/);
     expect(fs.readdirSync(runs).length).toBe(before);
+
+    // A flood of checks starts at most MAX_WORKER_JOBS worker processes; the rest are refused at once.
+    const flood = await Promise.all(Array.from({ length: MAX_WORKER_JOBS + 2 }, () => call({ method: 'checkSupernetCheckpoint', file: ckpt })));
+    expect(flood.filter((r) => r.ok)).toHaveLength(MAX_WORKER_JOBS);
+    expect(flood.filter((r) => !r.ok).map((r) => !r.ok && r.error.code)).toEqual(['conflict', 'conflict']);
   }, 120_000);
 });

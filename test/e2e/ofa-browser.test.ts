@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -18,7 +19,8 @@ import { tempDir } from '../helpers/fixture-tables';
  * end; its dashboard draws the best subnet as the Figure 3 strip with its MACs and parameters and
  * says that over-budget subnets are rejected before querying; the best subnet downloads as OFA's
  * set_active_subnet config (with the run's resolution r) and as ONNX with the supernet's
- * weights, byte for byte the files in the run's exports/, and the ONNX runs in onnxruntime.
+ * weights, byte for byte the files in the run's exports/ and those `l2nas export` writes for the
+ * run, and the ONNX runs in onnxruntime.
  * Skipped without chromium, as renderer-browser.test.ts.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -129,6 +131,11 @@ describe.skipIf(!CHROMIUM)('an OFA search from the web UI', () => {
     const logits = (await session.run({ input: x })).logits;
     expect(logits.dims).toEqual([2, 10]);
     expect([...(logits.data as Float32Array)].every(Number.isFinite)).toBe(true);
+    // The same bytes as `l2nas export` writes for this run (one export path, CLI and app).
+    const cli = path.join(runsDir, '..', `${path.basename(runsDir)}-cli-export`);
+    execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'export', dir, '--format', 'ofa,onnx', '--out', cli], { stdio: 'pipe' });
+    expect(fs.readFileSync(path.join(cli, 'model.onnx')).equals(got)).toBe(true);
+    expect(fs.readFileSync(path.join(cli, 'ofa-subnet.json')).equals(archBytes)).toBe(true);
 
     expect(problems).toEqual([]);
   }, 300_000);

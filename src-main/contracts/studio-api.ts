@@ -173,6 +173,14 @@ export const SupernetSearchOptionsSchema = z
     N: SupernetSettingsSchema.shape.N.optional(),
     batchSize: SupernetSettingsSchema.shape.batchSize.optional(),
     trainImages: SupernetSettingsSchema.shape.trainImages.optional(),
+    /** Random architectures queried after the search on the same supernet, for comparison (CLI --random). */
+    randomArchitectures: SupernetSettingsSchema.shape.randomArchitectures.optional(),
+    /**
+     * A PyTorch checkpoint of OFA's OFAMobileNetV3 (a path on the server, within its allowed
+     * folders) searched instead of a supernet trained here, as the CLI's --supernet-checkpoint;
+     * with no epochs given it is searched as loaded. config.json records its SHA-256.
+     */
+    supernetCheckpoint: z.string().min(1).max(4096).optional(),
     /** MAC budget in millions per image (supernets with a cost model: OFA); over-budget subnets are never queried. */
     maxMacs: z.number().gt(0).max(MAX_MACS_LIMIT).optional(),
     /** The agent's settings (default: the supernet's search agent, common/supernets.ts) and their preset. */
@@ -234,6 +242,8 @@ export const StudioCallSchema = z.discriminatedUnion('method', [
     .strict(),
   /** Reads benchmark tables as a search would (before it starts): rows, columns, or the file:line error. */
   z.object({ method: z.literal('checkTable'), space: z.enum(SPACE_IDS), files: z.array(z.string().min(1).max(4096)).min(1).max(8) }).strict(),
+  /** Reads a PyTorch checkpoint as an OFA MobileNetV3 state_dict, as a search loading it would: what it is, or the error naming file and keys. */
+  z.object({ method: z.literal('checkSupernetCheckpoint'), file: z.string().min(1).max(4096) }).strict(),
   /** Reads a dataset's files as supernet training would: size and shape, or the file+offset error. */
   z.object({ method: z.literal('checkDataset'), dataset: DatasetSpecSchema }).strict(),
   /** Writes one export of a run into its `exports/` folder and says where. */
@@ -284,6 +294,7 @@ export interface StudioResults {
   inspectNetwork: NetworkCounts;
   checkTable: TableCheck;
   checkDataset: DatasetCheck;
+  checkSupernetCheckpoint: SupernetCheckpointCheck;
   /** `files`: every file written (bare names in exports/; a TF.js model is model.json + its weights), for download. */
   exportRun: { path: string; bytes: number; files: string[] };
   readExport: ExportFile;
@@ -314,6 +325,19 @@ export interface ExportFile {
 
 /** Largest export `readExport` returns over IPC (the HTTP route streams larger ones). */
 export const MAX_READ_EXPORT_BYTES = 64 * 1024 * 1024;
+
+/** An OFA MobileNetV3 checkpoint as read (node/ofa-checkpoint.ts describeOfaCheckpointFile). */
+export interface SupernetCheckpointCheck {
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** Tensors in its state_dict. */
+  tensors: number;
+  /** The width multipliers, in % (the supernet's C), whose layer widths are the checkpoint's (w1.0: 100). */
+  widths: number[];
+  classes: number;
+  inChannels: number;
+}
 
 export interface TableCheck {
   /** Architectures with a row in every file. */

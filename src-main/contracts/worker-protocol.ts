@@ -49,6 +49,30 @@ export const ToWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel') }).strict(),
   /** Report which TF.js backend loads in a worker, and why (then exit). */
   z.object({ type: z.literal('doctor') }).strict(),
+  /**
+   * Export the best subnet of a finished OFA supernet search (node/ofa-export.ts: weights from
+   * the supernet, BN recalibrated) in these formats (exporters/network-export.ts names) into the
+   * new folder `out`, then exit: the app's main process loads no TF.js, so a short-lived worker does it.
+   */
+  z
+    .object({
+      type: z.literal('export-ofa'),
+      runDir: z.string().min(1).max(4096),
+      formats: z.array(z.string().min(1).max(16)).min(1).max(8),
+      out: z.string().min(1).max(4096),
+    })
+    .strict(),
+  /**
+   * Read `file` as an OFA MobileNetV3 checkpoint (node/ofa-checkpoint.ts) and say what it is; with
+   * `fit`, also check it against the supernet a search would build. Then exit (main loads no TF.js).
+   */
+  z
+    .object({
+      type: z.literal('check-ofa-checkpoint'),
+      file: z.string().min(1).max(4096),
+      fit: z.object({ C: z.number().int().min(1).max(256), N: z.number().int().min(1).max(5), inChannels: z.number().int().min(1).max(64), classes: z.number().int().min(2).max(100_000) }).strict().optional(),
+    })
+    .strict(),
 ]);
 export type ToWorker = z.infer<typeof ToWorkerSchema>;
 
@@ -99,6 +123,17 @@ export const FromWorkerSchema = z.discriminatedUnion('type', [
   /** The run ended; a run cancelled before its search began has no result, nor has a training run (its result.json is a TrainResult). */
   z.object({ type: z.literal('done'), status: z.enum(['completed', 'cancelled']), result: RunResultSchema.nullable() }).strict(),
   z.object({ type: z.literal('error'), message: z.string(), fatal: z.boolean() }).strict(),
+  /** The export-ofa job's files (bare names in its `out` folder). */
+  z.object({ type: z.literal('exported'), files: z.array(z.string().min(1).max(128)).max(16) }).strict(),
+  /** The check-ofa-checkpoint job's answer (contracts/studio-api.ts SupernetCheckpointCheck). */
+  z
+    .object({
+      type: z.literal('checkpoint-checked'),
+      info: z.object({ file: z.string(), bytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/), tensors: count, widths: z.array(count).max(256), classes: count, inChannels: count }).strict(),
+    })
+    .strict(),
+  /** A one-off job (export-ofa, check-ofa-checkpoint) failed; `invalid`: the run or the file is wrong (→ invalid-request). */
+  z.object({ type: z.literal('job-failed'), message: z.string().max(10_000), invalid: z.boolean() }).strict(),
   z
     .object({
       type: z.literal('doctor'),

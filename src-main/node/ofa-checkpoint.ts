@@ -1,7 +1,8 @@
+import * as fs from 'node:fs';
 import { ofaPlan, type OfaSupernetSpec } from '../core/supernet/ofa-cost';
 import type { OfaSupernet } from '../core/supernet/ofa-supernet';
 import { checkOfaStateDict, loadOfaStateDict, OfaStateDictError, type LoadedTensor } from '../core/supernet/ofa-torch';
-import { float32Values, readTorchCheckpoint, TorchCheckpointError, type TorchCheckpoint } from './torch-checkpoint';
+import { float32Values, readTorchCheckpoint, sha256OfTorchCheckpoint, TorchCheckpointError, type TorchCheckpoint } from './torch-checkpoint';
 
 /*
  * OFA's published supernets (ofa_mbv3_d234_e346_k357_w1.0 / w1.2: torch.save of
@@ -52,4 +53,41 @@ export async function loadOfaCheckpoint(file: string, net: OfaSupernet): Promise
   } catch (e) {
     explain(file, ckpt, e, net.spec);
   }
+}
+
+/** What a checkpoint file is, as the app's file check shows it (contracts/studio-api.ts SupernetCheckpointCheck). */
+export interface OfaCheckpointInfo {
+  file: string;
+  bytes: number;
+  sha256: string;
+  tensors: number;
+  /** Width multipliers in % (the supernet's C) whose widths are the checkpoint's. */
+  widths: number[];
+  classes: number;
+  inChannels: number;
+}
+
+/**
+ * Reads `file` as a search loading it would (the strict reader: no code runs) and checks it is a
+ * whole OFAMobileNetV3 state_dict at one of our widths, before any run is made: its widths,
+ * classes and input channels, or one error naming the file and what does not fit.
+ */
+export async function describeOfaCheckpointFile(file: string): Promise<OfaCheckpointInfo> {
+  const ckpt = await readTorchCheckpoint(file);
+  const first = ckpt.tensors.get('first_conv.conv.weight');
+  const classifier = ckpt.tensors.get('classifier.linear.weight');
+  if (!first || !classifier) {
+    const keys = [...ckpt.tensors.keys()];
+    throw new TorchCheckpointError(file, `not an OFA MobileNetV3 state_dict: no ${first ? 'classifier.linear.weight' : 'first_conv.conv.weight'} among its ${keys.length} tensors${keys.length ? ` (${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''})` : ''}`);
+  }
+  const widths = widthsOf(ckpt);
+  const inChannels = first.shape[1], classes = classifier.shape[0];
+  if (!widths.length) throw new TorchCheckpointError(file, `an OFA-like state_dict whose widths (first conv ${first.shape[0]} channels) are those of no width multiplier from 0.01 to 2.56`);
+  const spec = { widthMult: widths[0] / 100, downsamples: 5, inChannels, classes };
+  try {
+    checkOfaStateDict(ofaPlan(spec), spec, ckpt.tensors);
+  } catch (e) {
+    explain(file, ckpt, e, spec);
+  }
+  return { file, bytes: fs.statSync(file).size, sha256: sha256OfTorchCheckpoint(file), tensors: ckpt.tensors.size, widths, classes, inChannels };
 }

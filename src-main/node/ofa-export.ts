@@ -6,7 +6,10 @@ import { parseOfaConfig } from '../common/spaces/ofa';
 import { forwardNetwork, NetworkWeights, recalibrateBatchNorm } from '../core/network/executor';
 import type { NetworkDescription } from '../core/network/network';
 import { buildOfaNetwork, ofaSubnetWeights } from '../core/network/ofa-network';
-import { channelStats, fillBatch, type ImageData } from '../core/supernet/image-data';
+import { fillBatch, normalizationOf, type ImageData } from '../core/supernet/image-data';
+import { OfaSupernet } from '../core/supernet/ofa-supernet';
+import { loadOfaCheckpoint } from './ofa-checkpoint';
+import { sha256OfTorchCheckpoint } from './torch-checkpoint';
 import { ofaPlan, ofaSpecOf } from '../core/supernet/ofa-cost';
 import type { NamedTensors } from '../core/supernet/param-store';
 import { selectBackend, type BackendName } from './backend';
@@ -122,18 +125,28 @@ export async function ofaRunNetwork(dir: string, formats: readonly NetworkExport
   } catch (err) {
     throw new UsageError((err as Error).message); // names the damaged file
   }
-  if (!ckpt) throw new UsageError(`${dir}: no trained supernet (no supernet-checkpoint.bin): the run's supernet training has not finished an epoch`);
   const backend = await selectBackend(opts.backend ?? 'auto');
+  // A run that searched a loaded checkpoint as it is (epochs 0) trained nothing: its weights are the file's.
+  let supernetParams: NamedTensors, from: string, weightsFile: string;
+  if (ckpt) {
+    supernetParams = ckpt.state.params;
+    from = `supernet trained ${ckpt.state.epoch} epoch(s)`;
+    weightsFile = path.join(dir, 'supernet-checkpoint.bin');
+  } else if (e.pretrained) {
+    supernetParams = await pretrainedParams(e.pretrained, ofaSpecOf({ inChannels: all.channels, classes: all.classes }, e.C, e.N));
+    from = `supernet loaded from ${e.pretrained.file}, sha256 ${e.pretrained.sha256.slice(0, 12)}…, not trained further`;
+    weightsFile = e.pretrained.file;
+  } else throw new UsageError(`${dir}: no trained supernet (no supernet-checkpoint.bin): the run's supernet training has not finished an epoch`);
   // The run's own halves (search-session: Rng(seed), then splitHalves first) and the images the supernet trained on.
   const { train: fullTrain, val } = splitHalves(all, new Rng(config.seed));
   const nTrain = Math.min(e.trainImages, fullTrain.n);
   const train: ImageData = { ...fullTrain, n: nTrain, images: fullTrain.images.subarray(0, nTrain * fullTrain.height * fullTrain.width * fullTrain.channels), labels: fullTrain.labels.subarray(0, nTrain) };
-  const stats = channelStats(train); // the supernet trainer's normalisation
+  const stats = normalizationOf(train); // the supernet trainer's normalisation (a dataset's own, e.g. ImageNet's for image folders, else the training images')
   let sliced;
   try {
-    sliced = ofaSubnetWeights(desc, ckpt.state.params, ofaPlan(spec));
+    sliced = ofaSubnetWeights(desc, supernetParams, ofaPlan(spec));
   } catch (err) {
-    throw new UsageError(`${path.join(dir, 'supernet-checkpoint.bin')}: ${(err as Error).message} (config.json's C = ${e.C}, N = ${e.N})`);
+    throw new UsageError(`${weightsFile}: ${(err as Error).message} (config.json's C = ${e.C}, N = ${e.N})`);
   }
   const w = new NetworkWeights(desc, sliced);
   try {
@@ -152,13 +165,26 @@ export async function ofaRunNetwork(dir: string, formats: readonly NetworkExport
     const valAccuracy = (100 * correct) / valIdx.length;
     log(`exported network: ${valAccuracy.toFixed(2)}% on ${valIdx.length} held-out images (the search measured ${result.best.value.toFixed(2)}% with batch statistics)`);
     const trained =
-      `the best subnet of OFA supernet run ${path.resolve(dir)} (supernet trained ${ckpt.state.epoch} epoch(s), seed ${config.seed}); ` +
+      `the best subnet of OFA supernet run ${path.resolve(dir)} (${from}, seed ${config.seed}); ` +
       `weights taken from the supernet as OFA's get_active_subnet (leading channels in the supernet's order, kernels through the learned transform matrices); ` +
       `BN statistics recalibrated on ${used} training images in batches of ${OFA_RECALIBRATION.batchSize} (OFA's set_running_statistics); ` +
       `accuracy of this network on ${valIdx.length} held-out images: ${valAccuracy.toFixed(2)}%`;
     return { ...base, weights: w.snapshot(), stats, trained, valAccuracy, valImages: valIdx.length, backend: backend.backend };
   } finally {
     w.dispose();
+  }
+}
+
+/** The weights of a run's loaded OFA checkpoint (refused when the file changed since the run was made). */
+async function pretrainedParams(p: { file: string; sha256: string }, spec: ReturnType<typeof ofaSpecOf>): Promise<NamedTensors> {
+  const sha = sha256OfTorchCheckpoint(p.file);
+  if (sha !== p.sha256) throw new UsageError(`${p.file}: the checkpoint changed since this run was made (SHA-256 ${sha.slice(0, 12)}…, the run's ${p.sha256.slice(0, 12)}…); restore it to export this run's subnet`);
+  const net = new OfaSupernet(spec, new Rng(0)); // every weight is overwritten by the file's
+  try {
+    await loadOfaCheckpoint(p.file, net);
+    return net.params.snapshot();
+  } finally {
+    net.dispose();
   }
 }
 

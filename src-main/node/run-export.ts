@@ -4,6 +4,7 @@ import type { RunEvent } from '../contracts/run';
 import * as crypto from 'node:crypto';
 import type { ExportKind, RunDetail, TrainRunDetail } from '../contracts/studio-api';
 import { writeNetworkExports, type NetworkExportFormat } from './exporters/network-export';
+import { ofaSubnetFileText } from './ofa-subnet-config';
 import { MODEL_EXPORT_FILES, modelExportFormats, readTrainCheckpoint, readTrainConfig, readTrainNetwork, readTrainResult, TRAIN_FILES } from './train-folder';
 import { getSpace } from '../common/spaces';
 import { writeFileAtomic } from './atomic-write';
@@ -59,13 +60,16 @@ function figureBytes(what: 'figure-svg' | 'figure-png', content: string | undefi
  * returns where: the best architecture in its space's own text form (NAS-Bench-201 arch
  * string, DARTS genotype, OFA config JSON), the history as CSV or JSON, or the figure.
  */
-export function exportRun(detail: RunDetail | TrainRunDetail, events: readonly RunEvent[], what: ExportKind, content?: string): { path: string; bytes: number; files: string[] } {
+export function exportRun(detail: RunDetail | TrainRunDetail, events: readonly RunEvent[], what: ExportKind, content?: string, o: { resolution?: number } = {}): { path: string; bytes: number; files: string[] } {
   const model = what.startsWith('model-');
   if (detail.kind === 'train') {
     if (!model) throw new UsageError(`export ${what}: run ${detail.summary.id} is a training run; it exports its model (model-tfjs, model-onnx, model-arch, model-layers)`);
     return exportModel(detail.summary.dir, what.slice('model-'.length) as NetworkExportFormat);
   }
-  if (model) throw new UsageError(`export ${what}: run ${detail.summary.id} is a search run and has no trained model; train its best architecture first`);
+  if (model) {
+    if (isOfaSupernetSearch(detail)) throw new Error(`export ${what} of OFA run ${detail.summary.id}: made in a worker (exportOfaModel)`);
+    throw new UsageError(`export ${what}: run ${detail.summary.id} is a search run and has no trained model; train its best architecture first`);
+  }
   let name: string;
   let data: string | Uint8Array;
   switch (what) {
@@ -73,7 +77,11 @@ export function exportRun(detail: RunDetail | TrainRunDetail, events: readonly R
       const best = bestOf(detail, events);
       if (!best) throw new UsageError(`run ${detail.summary.id} has no queries yet: nothing to export`);
       const space = getSpace(detail.config.space);
-      data = space.format(space.parse(best.arch)) + '\n'; // round-trip: only a valid architecture is written
+      if (detail.config.space === 'ofa') {
+        // As OFA's set_active_subnet takes it, with the resolution the run measured it at (the CLI's --format ofa).
+        if (o.resolution === undefined) throw new Error(`export arch of OFA run ${detail.summary.id}: the run's resolution is needed (ofaRunResolution)`);
+        data = ofaSubnetFileText(best.arch, o.resolution, `run ${detail.summary.id}: best subnet`);
+      } else data = space.format(space.parse(best.arch)) + '\n'; // round-trip: only a valid architecture is written
       name = space.archFileName;
       break;
     }
@@ -109,19 +117,65 @@ export function exportModel(runDir: string, format: NetworkExportFormat): { path
   const ck = readTrainCheckpoint(runDir);
   if (!ck) throw new UsageError(`run ${path.basename(runDir)}: no trained model yet (no ${TRAIN_FILES.checkpoint}: the first epoch has not finished)`);
   const desc = readTrainNetwork(runDir, config);
-  const formats = [...new Set([format, ...modelExportFormats(runDir)])];
-  const exports = exportsDir(runDir, true);
-  const tmp = path.join(runDir, `.model-export-${crypto.randomBytes(4).toString('hex')}`);
+  const { tmp, formats } = modelExportPlan(runDir, format);
   const done = readTrainResult(runDir) ? 'trained' : 'partly trained';
   try {
-    const written = writeNetworkExports(desc, ck.weights, formats, tmp, `${done}: ${ck.epoch} of ${config.settings.epochs} epochs, seed ${config.seed} (run ${path.basename(runDir)})`, ck.stats);
-    for (const f of written) fs.renameSync(path.join(tmp, f), path.join(exports, f));
+    writeNetworkExports(desc, ck.weights, formats, tmp, `${done}: ${ck.epoch} of ${config.settings.epochs} epochs, seed ${config.seed} (run ${path.basename(runDir)})`, ck.stats);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return installModelExport(runDir, tmp, format);
+}
+
+/**
+ * Where a model export of `format` is written first (a temp folder in the run folder, not there
+ * yet), and every format it writes: `format` and those already in exports/, written again from
+ * the same weights, so the files and the one README.txt always describe the same network.
+ */
+export function modelExportPlan(runDir: string, format: NetworkExportFormat): { tmp: string; formats: NetworkExportFormat[] } {
+  exportsDir(runDir, true);
+  return { tmp: path.join(runDir, `.model-export-${crypto.randomBytes(4).toString('hex')}`), formats: [...new Set([format, ...modelExportFormats(runDir)])] };
+}
+
+/** Renames each file of a finished model export in `tmp` into exports/ (no file there is ever half-written), then removes `tmp`. */
+export function installModelExport(runDir: string, tmp: string, format: NetworkExportFormat): { path: string; bytes: number; files: string[] } {
+  const exports = exportsDir(runDir, true);
+  try {
+    for (const f of fs.readdirSync(tmp)) fs.renameSync(path.join(tmp, f), path.join(exports, f));
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   const files = MODEL_EXPORT_FILES[format];
   const bytes = files.reduce((n, f) => n + fs.statSync(path.join(exports, f)).size, 0);
   return { path: path.join(exports, files[0]), bytes, files: [...files, 'README.txt'] };
+}
+
+/** Whether a run is a supernet search of the OFA space (its best subnet exports with the supernet's weights). */
+export function isOfaSupernetSearch(detail: RunDetail | TrainRunDetail): boolean {
+  return detail.kind !== 'train' && detail.config.space === 'ofa' && detail.config.estimator.kind === 'supernet';
+}
+
+/**
+ * A model export (model-onnx, model-tfjs, model-arch, model-layers) of a finished OFA supernet
+ * search: its best subnet as a standalone network, weights from the supernet and BN recalibrated
+ * (node/ofa-export.ts, as `l2nas export`), made by `inWorker` (the run manager's short-lived
+ * training worker: this process loads no TF.js) into a temp folder, then moved into exports/.
+ */
+export async function exportOfaModel(detail: RunDetail, what: ExportKind, inWorker: (runDir: string, formats: readonly NetworkExportFormat[], out: string) => Promise<string[]>): Promise<{ path: string; bytes: number; files: string[] }> {
+  const id = detail.summary.id;
+  if (!what.startsWith('model-')) throw new Error(`exportOfaModel: ${what} is not a model export`);
+  const format = what.slice('model-'.length) as NetworkExportFormat;
+  if (!detail.result) throw new UsageError(`export ${what}: run ${id} has no best subnet yet (it is ${detail.summary.status}); export it when the run has ended`);
+  const dir = detail.summary.dir;
+  const { tmp, formats } = modelExportPlan(dir, format);
+  try {
+    await inWorker(dir, formats, tmp);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return installModelExport(dir, tmp, format);
 }
 
 /**

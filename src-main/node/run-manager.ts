@@ -5,7 +5,7 @@ import type { RunConfig, RunEvent } from '../contracts/run';
 import type { SupernetSettings } from '../common/supernets';
 import type { BenchmarkTable } from '../core/estimators/estimator';
 import type { DatasetCheck } from '../contracts/dataset';
-import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StartTrainingRequest, type StudioEvent, type SupernetSearchOptions, type TrainRunDetail } from '../contracts/studio-api';
+import { RUN_ID, type DoctorInfo, type RunDetail, type RunStatus, type RunSummary, type EpochSummary, type StartSearchRequest, type StartTrainingRequest, type StudioEvent, type SupernetCheckpointCheck, type SupernetSearchOptions, type TrainRunDetail } from '../contracts/studio-api';
 import { countNetwork } from '../core/network/counts';
 import { writeJsonAtomic } from './atomic-write';
 import { buildTrainConfig } from './train-config';
@@ -40,6 +40,10 @@ const workerKindOf = (dir: string): WorkerKind => (isTrainingRun(dir) || readRun
  * inside this; a killed run resumes from its last checkpoint all the same.
  */
 export const STOP_GRACE_MS = 2000;
+
+/** One-off worker jobs (checkpoint checks, OFA exports) running at once, at most; and how long a checkpoint check may take. */
+export const MAX_WORKER_JOBS = 4;
+const CHECK_TIMEOUT_MS = 120_000;
 
 /** A request that names a run that is not there. */
 export class NotFoundError extends Error {
@@ -193,8 +197,8 @@ export class RunManager {
    * files in a worker thread); otherwise it is read here.
    */
   startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}, data?: DatasetCheck): { id: string } {
-    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, maxMacs, backend, ...fromOptions } = o.options ?? {};
-    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, maxMacs, backend, settings: { ...fromOptions, ...o.settings } });
+    const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, maxMacs, backend, supernetCheckpoint, ...fromOptions } = o.options ?? {};
+    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, maxMacs, backend, pretrained: supernetCheckpoint, settings: { ...fromOptions, ...o.settings } });
     checkSupernetRun(config, data ?? checkDataset(dataset), 'maxMacs');
     const p = this.policyOf(config, policyRun);
     return this.create(p.config, o.options ? `supernet-${space}` : 'demo', undefined, p.bytes);
@@ -264,6 +268,9 @@ export class RunManager {
           return;
         case 'checkpoint':
         case 'doctor':
+        case 'exported':
+        case 'checkpoint-checked':
+        case 'job-failed':
           return;
       }
     });
@@ -376,6 +383,61 @@ export class RunManager {
       });
       worker.send({ type: 'doctor' });
     });
+  }
+
+  /**
+   * One job in a short-lived training worker (main never loads TF.js): its answer, or a
+   * UsageError when the input is wrong. At most MAX_WORKER_JOBS run at once (a flood of calls
+   * cannot start a process each); past `timeoutMs` the worker is killed and the job fails.
+   */
+  private async workerJob<T>(name: string, job: ToWorker, answer: (m: FromWorker) => T | undefined, timeoutMs?: number): Promise<T> {
+    if (this.jobs >= MAX_WORKER_JOBS) throw new ConflictError(`${MAX_WORKER_JOBS} checkpoint checks or exports are already running; try again when they finish`);
+    this.jobs++;
+    const worker = this.spawn('training', name);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        let answered = false;
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            answered = true;
+            reject(new Error(`${name}: no answer within ${timeoutMs / 1000} s; stopped`));
+            worker.kill();
+          }, timeoutMs);
+        }
+        worker.onMessage((m) => {
+          if (answered) return;
+          const value = answer(m);
+          if (value === undefined && m.type !== 'job-failed' && m.type !== 'error') return;
+          answered = true;
+          if (value !== undefined) resolve(value);
+          else if (m.type === 'job-failed' || m.type === 'error') reject(m.type === 'job-failed' && m.invalid ? new UsageError(m.message) : new Error(m.message));
+          worker.kill();
+        });
+        worker.onExit((code, signal) => {
+          if (!answered) reject(new Error(`${name}: the worker exited (${signal ?? code}) without answering`));
+          answered = true;
+        });
+        worker.send(job);
+      });
+    } finally {
+      clearTimeout(timer);
+      this.jobs--;
+    }
+  }
+  private jobs = 0;
+
+  /**
+   * Exports the best subnet of a finished OFA supernet search in `formats` into the new folder
+   * `out` (node/ofa-export.ts); resolves with the bare names written.
+   */
+  exportOfaInWorker(runDir: string, formats: readonly string[], out: string): Promise<string[]> {
+    return this.workerJob(`OFA export of ${path.basename(runDir)}`, { type: 'export-ofa', runDir, formats: [...formats], out }, (m) => (m.type === 'exported' ? m.files : undefined));
+  }
+
+  /** Reads a PyTorch checkpoint as an OFA MobileNetV3 state_dict (with `fit`: against that supernet) in a worker. */
+  checkOfaCheckpoint(file: string, fit?: { C: number; N: number; inChannels: number; classes: number }): Promise<SupernetCheckpointCheck> {
+    return this.workerJob(`check of ${path.basename(file)}`, { type: 'check-ofa-checkpoint', file, ...(fit ? { fit } : {}) }, (m) => (m.type === 'checkpoint-checked' ? m.info : undefined), CHECK_TIMEOUT_MS);
   }
 
   /**

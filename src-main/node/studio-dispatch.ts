@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { MAX_READ_EXPORT_BYTES, MAX_REQUEST_BYTES, StudioCallSchema, type ExportFile, type NetworkCounts, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
+import { MAX_READ_EXPORT_BYTES, MAX_REQUEST_BYTES, StudioCallSchema, type ExportFile, type NetworkCounts, type RunDetail, type StudioCall, type StudioReply, type StudioResults } from '../contracts/studio-api';
 import { buildNetwork, NETWORK_DEFAULTS } from '../core/network/build';
 import { countNetwork } from '../core/network/counts';
 import { NetworkSpecError } from '../core/network/network';
@@ -8,7 +8,10 @@ import { BenchmarkFileError } from './benchmark-csv';
 import { DatasetFileError } from './datasets';
 import { inlineFileChecker, type FileChecker } from './file-checks';
 import { UsageError } from './run-config';
-import { exportRun, openRunExport } from './run-export';
+import { SUPERNET_SPECS } from '../common/supernets';
+import { SUPERNET_IDS } from '../contracts/ids';
+import { exportOfaModel, exportRun, isOfaSupernetSearch, openRunExport } from './run-export';
+import { datasetResolution } from './ofa-subnet-config';
 import { writeRunNotes } from './run-notes';
 import { ConflictError, NotFoundError, type RunManager } from './run-manager';
 
@@ -59,6 +62,25 @@ export async function dispatchStudioCall(manager: RunManager, raw: unknown, host
   }
 }
 
+/** The supernet checkpoint field, refused by its name when outside the allowed places. */
+function checkCheckpointPath(allowed: AllowedPaths, file: string): void {
+  try {
+    allowed.check([file], 'the supernet checkpoint');
+  } catch (e) {
+    throw new UsageError(`supernetCheckpoint: ${(e as Error).message}`);
+  }
+}
+
+/** An error about the checkpoint file (its reader's, or the check's) as an invalid-request naming the field. */
+async function asCheckpointField<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`supernetCheckpoint: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Refuses any path of the call outside the allowed places, before anything is opened. */
 function checkPaths(m: RunManager, c: StudioCall, allowed: AllowedPaths): void {
   switch (c.method) {
@@ -69,7 +91,12 @@ function checkPaths(m: RunManager, c: StudioCall, allowed: AllowedPaths): void {
     case 'checkDataset':
       return allowed.check(datasetFiles(c.dataset), 'the dataset file');
     case 'startSupernetSearch':
-      return c.options ? allowed.check(datasetFiles(c.options.dataset), 'the dataset file') : undefined;
+      if (!c.options) return;
+      allowed.check(datasetFiles(c.options.dataset), 'the dataset file');
+      if (c.options.supernetCheckpoint !== undefined) checkCheckpointPath(allowed, c.options.supernetCheckpoint);
+      return;
+    case 'checkSupernetCheckpoint':
+      return checkCheckpointPath(allowed, c.file);
     case 'startTraining':
       allowed.check(datasetFiles(c.request.dataset), 'the dataset file');
       if (c.request.testDataset) allowed.check(datasetFiles(c.request.testDataset), 'the test dataset file');
@@ -84,7 +111,10 @@ function checkPaths(m: RunManager, c: StudioCall, allowed: AllowedPaths): void {
       }
       const est = d.config.estimator;
       if (est.kind === 'table') allowed.check(est.files, 'the benchmark table');
-      else allowed.check(datasetFiles(est.dataset), 'the dataset file');
+      else {
+        allowed.check(datasetFiles(est.dataset), 'the dataset file');
+        if (est.pretrained) allowed.check([est.pretrained.file], 'the supernet checkpoint');
+      }
       return;
     }
     default:
@@ -116,9 +146,23 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
       return m.delete(c.id);
     case 'doctor':
       return m.doctor();
-    case 'startSupernetSearch':
+    case 'startSupernetSearch': {
       // The dataset is read by the checker too; the manager checks the settings against it.
-      return m.startSupernetSearch({ seed: c.seed, options: c.options }, await checker.check({ kind: 'dataset', dataset: c.options?.dataset ?? { kind: 'mnist-embedded' } }));
+      const data = await checker.check({ kind: 'dataset', dataset: c.options?.dataset ?? { kind: 'mnist-embedded' } });
+      const o = c.options;
+      if (o?.supernetCheckpoint !== undefined) {
+        // A published supernet (the CLI's --supernet-checkpoint): read and checked against the supernet this search builds, before any folder exists.
+        const spec = SUPERNET_SPECS[o.space];
+        if (!spec.loadsCheckpoints) throw new UsageError(`supernetCheckpoint: the ${o.space} supernet cannot load PyTorch checkpoints (only: ${SUPERNET_IDS.filter((id) => SUPERNET_SPECS[id].loadsCheckpoints).join(', ')})`);
+        const C = o.C ?? spec.defaults.C, N = o.N ?? spec.defaults.N;
+        const bad = spec.check({ C, N });
+        if (bad) throw new UsageError(bad);
+        await asCheckpointField(m.checkOfaCheckpoint(o.supernetCheckpoint, { C, N, inChannels: data.channels, classes: data.classes }));
+      }
+      return m.startSupernetSearch({ seed: c.seed, options: o }, data);
+    }
+    case 'checkSupernetCheckpoint':
+      return asCheckpointField(m.checkOfaCheckpoint(c.file));
     case 'startTraining': {
       // Both datasets are read by the checker; the manager checks the settings against them.
       const r = c.request;
@@ -132,8 +176,22 @@ async function run(m: RunManager, c: StudioCall, host: DispatchHost): Promise<St
       return checker.check({ kind: 'table', space: c.space, files: c.files });
     case 'checkDataset':
       return checker.check({ kind: 'dataset', dataset: c.dataset });
-    case 'exportRun':
-      return exportRun(m.get(c.id), m.events(c.id), c.what, c.content);
+    case 'exportRun': {
+      const d = m.get(c.id);
+      if (d.kind !== 'train' && isOfaSupernetSearch(d)) {
+        // An OFA search's best subnet: the network with the supernet's weights (a worker), or its config with the run's resolution `r`.
+        if (c.what.startsWith('model-')) return exportOfaModel(d, c.what, (dir, formats, out) => m.exportOfaInWorker(dir, formats, out));
+        if (c.what === 'arch') {
+          const est = d.config.estimator as Extract<RunDetail['config']['estimator'], { kind: 'supernet' }>;
+          const resolution = await datasetResolution(est.dataset, (spec) => {
+            host.allowed?.check(datasetFiles(spec), 'the dataset file'); // read only when the spec does not say the size
+            return checker.check({ kind: 'dataset', dataset: spec });
+          });
+          return exportRun(d, m.events(c.id), c.what, c.content, { resolution });
+        }
+      }
+      return exportRun(d, m.events(c.id), c.what, c.content);
+    }
     case 'readExport':
       return readExport(m.get(c.id).summary.dir, c.name);
     case 'setRunNotes':

@@ -12,6 +12,11 @@ import { runFolder } from '../node/search-session';
 import { withRunLock } from '../node/run-lock';
 import { isTrainingRun } from '../node/run-store';
 import { trainFolder, type TrainProgress } from '../node/train-session';
+import { exportOfaRun } from '../node/ofa-export';
+import { parseExportFormats } from '../node/exporters/network-export';
+import { UsageError } from '../node/usage-error';
+import { checkOfaCheckpointFile, describeOfaCheckpointFile } from '../node/ofa-checkpoint';
+import { ofaSpecOf } from '../core/supernet/ofa-cost';
 
 /** A training run's batch progress to the parent at most twice a second, and always on an epoch's last batch. */
 function throttledProgress(post: (m: FromWorker) => void): (p: TrainProgress) => void {
@@ -42,6 +47,38 @@ export function serveRunWorker(kind: WorkerKind): void {
       Promise.all([selectBackend('auto'), probeWebGpu()]).then(
         ([b, webgpu]) => post({ type: 'doctor', chosen: b.backend, backends: b.attempts, webgpu, ...(b.adapter ? { adapter: b.adapter } : {}) }),
         (e: Error) => post({ type: 'error', message: e.message, fatal: true }),
+      );
+      return;
+    }
+    if (msg.type === 'export-ofa') {
+      // Reads the finished run (its result, supernet checkpoint and dataset); writes only into `out`.
+      (async () => exportOfaRun(msg.runDir, parseExportFormats(msg.formats.join(','), 'export-ofa formats'), msg.out))().then(
+        ({ files }) => {
+          post({ type: 'exported', files });
+          exit(0);
+        },
+        (e: Error) => {
+          post({ type: 'job-failed', message: e.message, invalid: e instanceof UsageError });
+          exit(1);
+        },
+      );
+      return;
+    }
+    if (msg.type === 'check-ofa-checkpoint') {
+      // Reads the file only (the strict reader: no code in it runs); writes nothing.
+      (async () => {
+        const info = await describeOfaCheckpointFile(msg.file);
+        if (msg.fit) await checkOfaCheckpointFile(msg.file, ofaSpecOf({ inChannels: msg.fit.inChannels, classes: msg.fit.classes }, msg.fit.C, msg.fit.N));
+        return info;
+      })().then(
+        (info) => {
+          post({ type: 'checkpoint-checked', info });
+          exit(0);
+        },
+        (e: Error) => {
+          post({ type: 'job-failed', message: e.message, invalid: e instanceof UsageError });
+          exit(1);
+        },
       );
       return;
     }

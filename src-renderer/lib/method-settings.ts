@@ -4,21 +4,31 @@ import type { MethodChoice } from './search-form';
 
 /**
  * The baselines' own settings in the form (#15 item 5): REA's population and tournament sample
- * (Real et al. 2019), REINFORCE's learning rate and baseline momentum (Williams 1992). Random
- * search has none. Sent as `rea.*` / `reinforce.*` overrides, which the run's config records.
+ * (Real et al. 2019), REINFORCE's learning rate and baseline momentum (Williams 1992), local
+ * search's move rule (#14). Random search has none. Sent as `rea.*` / `reinforce.*` /
+ * `local.move` overrides, which the run's config records.
  */
 export interface MethodSettingsState {
   reaPopulation: string;
   reaSample: string;
   reinforceLr: string;
   reinforceBaseline: string;
+  /** Local search: move to the first improving neighbour, or query every unseen neighbour and move to the best (contracts/run.ts `local.move`, CLI --local-move). */
+  localMove: LocalMove;
 }
+
+export type LocalMove = NonNullable<RunConfig['local']>['move'];
+/** The move rules, as the form offers them (the schema's order: first is the default). */
+export const LOCAL_MOVES: readonly { value: LocalMove; label: string }[] = [
+  { value: 'first', label: 'first improvement: move to the first better neighbour, in random order' },
+  { value: 'best', label: 'best improvement: query every unseen neighbour, move to the best' },
+];
 
 /**
  * The engine's defaults (core/baselines: REA_DEFAULTS, REINFORCE_DEFAULTS). The renderer may not
  * import core, so they are repeated here; test/component/method-settings.test.ts keeps them equal.
  */
-export const METHOD_DEFAULTS = { rea: { population: 10, sample: 3 }, reinforce: { lr: 0.01, baselineMomentum: 0.9 } } as const;
+export const METHOD_DEFAULTS = { rea: { population: 10, sample: 3 }, reinforce: { lr: 0.01, baselineMomentum: 0.9 }, local: { move: 'first' } } as const;
 
 export const METHOD_FIELDS = {
   rea: [
@@ -31,10 +41,10 @@ export const METHOD_FIELDS = {
   ],
 } as const satisfies Record<string, readonly { key: keyof MethodSettingsState; error: string; id: string; label: string; unit: string }[]>;
 
-export function initialMethodSettings(c?: Pick<RunConfig, 'rea' | 'reinforce'>): MethodSettingsState {
+export function initialMethodSettings(c?: Pick<RunConfig, 'rea' | 'reinforce' | 'local'>): MethodSettingsState {
   const rea = c?.rea ?? METHOD_DEFAULTS.rea;
   const rf = c?.reinforce ?? METHOD_DEFAULTS.reinforce;
-  return { reaPopulation: String(rea.population), reaSample: String(rea.sample), reinforceLr: String(rf.lr), reinforceBaseline: String(rf.baselineMomentum) };
+  return { reaPopulation: String(rea.population), reaSample: String(rea.sample), reinforceLr: String(rf.lr), reinforceBaseline: String(rf.baselineMomentum), localMove: c?.local?.move ?? METHOD_DEFAULTS.local.move };
 }
 
 /** Larger populations than this are refused in the form (the whole NAS-Bench-201 space is 15,625). */
@@ -70,9 +80,9 @@ export function validateMethodSettings(method: MethodChoice, s: MethodSettingsSt
   return e;
 }
 
-/** The `rea.*` / `reinforce.*` overrides of the chosen method (only values that differ from the defaults). */
-export function methodOverrides(method: MethodChoice, s: MethodSettingsState): Record<string, number> {
-  const out: Record<string, number> = {};
+/** The `rea.*` / `reinforce.*` / `local.move` overrides of the chosen method (only values that differ from the defaults). */
+export function methodOverrides(method: MethodChoice, s: MethodSettingsState): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
   const put = (key: string, text: string, dflt: number) => {
     if (num(text) !== dflt) out[key] = num(text);
   };
@@ -82,6 +92,8 @@ export function methodOverrides(method: MethodChoice, s: MethodSettingsState): R
   } else if (method === 'reinforce') {
     put('reinforce.lr', s.reinforceLr, METHOD_DEFAULTS.reinforce.lr);
     put('reinforce.baselineMomentum', s.reinforceBaseline, METHOD_DEFAULTS.reinforce.baselineMomentum);
+  } else if (method === 'local' && s.localMove !== METHOD_DEFAULTS.local.move) {
+    out['local.move'] = s.localMove;
   }
   return out;
 }
@@ -92,5 +104,5 @@ export const METHOD_LABELS: Readonly<Record<MethodId, string>> = {
   random: 'Random search',
   rea: 'Regularized evolution (REA)',
   reinforce: 'REINFORCE',
-  local: 'Local search (first improvement)',
+  local: 'Local search',
 };

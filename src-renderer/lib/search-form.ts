@@ -2,7 +2,7 @@ import type { SpaceId } from '../../src-main/common/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
 import { DATASET_MAX_CLASSES, IMAGE_FOLDER_SIZE, type DatasetCheck, type DatasetSpec } from '../../src-main/contracts/dataset';
 import { MAX_MACS_LIMIT, SEARCH_STEPS_MAX, SEED_MAX } from '../../src-main/contracts/run';
-import type { RunSummary, StartSearchRequest, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
+import type { RunSummary, StartSearchRequest, SupernetCheckpointCheck, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
 import { SUPERNET_SPECS } from '../../src-main/common/supernets';
 import { isPresetName, PRESETS } from '../../src-main/common/presets';
 
@@ -72,8 +72,12 @@ export interface SupernetFormState {
   N: string;
   batchSize: string;
   trainImages: string;
+  /** Random architectures queried after the search, for comparison (empty: the space's default). */
+  randomArchitectures: string;
   /** MAC budget, millions per image (supernets with a cost model only; empty: no budget). */
   maxMacs: string;
+  /** A PyTorch checkpoint of the supernet on the server (supernets that load them: OFA), searched instead of one trained here; empty: none. */
+  checkpoint: string;
   /** 'auto' or one of BACKEND_IDS. */
   backend: string;
 }
@@ -84,6 +88,7 @@ export const SUPERNET_FIELDS = [
   { key: 'N', label: 'Cells N', unit: 'NB201: per stage; DARTS: in all; OFA: stride-2 steps', min: 1, max: 20 },
   { key: 'batchSize', label: 'Batch size', unit: 'images', min: 2, max: 1024 },
   { key: 'trainImages', label: 'Training images', unit: 'of the training half', min: 64, max: 10_000_000 },
+  { key: 'randomArchitectures', label: 'Random architectures', unit: 'queried after the search on the same supernet, for comparison', min: 1, max: 10_000 },
 ] as const;
 
 export function datasetFiles(f: Pick<SupernetFormState, 'files'>): string[] {
@@ -171,7 +176,7 @@ export function initialForm(space: SpaceChoice = 'nb201'): SearchFormState {
   return {
     space, estimator: 'table', method: 'l2nas', preset, benchmark: '', metric: '', report: [],
     steps: String(PRESETS[preset].steps), seed: '0', agent: agentTextOf(preset),
-    supernet: { dataset: 'mnist-embedded', files: '', classes: '', imageSize: '', perClass: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', maxMacs: '', backend: 'auto' },
+    supernet: { dataset: 'mnist-embedded', files: '', classes: '', imageSize: '', perClass: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', randomArchitectures: '', maxMacs: '', checkpoint: '', backend: 'auto' },
   };
 }
 
@@ -206,14 +211,14 @@ function agentValue(key: AgentKey, text: string): unknown {
  * Validates the form field by field (field name → message); empty means Start may be pressed.
  * Agent fields are checked with the same schema the run's config.json is checked with.
  */
-export function validateForm(form: SearchFormState, table: TableCheck | null, dataset: DatasetCheck | null = null): Partial<Record<string, string>> {
+export function validateForm(form: SearchFormState, table: TableCheck | null, dataset: DatasetCheck | null = null, checkpoint: SupernetCheckpointCheck | null = null): Partial<Record<string, string>> {
   const errors: Partial<Record<string, string>> = {};
   const steps = form.estimator === 'supernet' && !form.steps.trim() ? null : integerIn(form.steps, 1, SEARCH_STEPS_MAX, 'Steps');
   if (steps) errors.steps = steps;
   const seed = integerIn(form.seed, 0, SEED_MAX, 'Seed');
   if (seed) errors.seed = seed;
   if (form.estimator === 'supernet') {
-    validateSupernet(form, dataset, errors);
+    validateSupernet(form, dataset, errors, checkpoint);
   } else if (form.space !== 'nb201') {
     errors.space = 'Benchmark tables exist for NAS-Bench-201 only: the DARTS and OFA spaces are too large to tabulate — choose the supernet estimator';
   } else {
@@ -237,7 +242,7 @@ export function validateForm(form: SearchFormState, table: TableCheck | null, da
   return errors;
 }
 
-function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, errors: Partial<Record<string, string>>): void {
+function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, errors: Partial<Record<string, string>>, checkpoint: SupernetCheckpointCheck | null): void {
   const f = form.supernet;
   for (const field of SUPERNET_FIELDS) {
     const text = f[field.key];
@@ -268,9 +273,33 @@ function validateSupernet(form: SearchFormState, dataset: DatasetCheck | null, e
     const e = integerIn(f.classes, 2, DATASET_MAX_CLASSES, 'Classes');
     if (e) errors['supernet.classes'] = e;
   }
+  if (usesCheckpoint(form)) checkCheckpointFits(form, dataset, checkpoint, errors);
   const spec = datasetSpecOf(f);
   if (typeof spec === 'string') errors['supernet.files'] = spec;
   else if (f.dataset !== 'mnist-embedded' && !dataset) errors['supernet.files'] = 'Check the dataset first: its files are read exactly as training will read them';
+}
+
+/** Whether the form loads a supernet checkpoint (a path given, for a supernet that loads them). */
+export function usesCheckpoint(form: SearchFormState): boolean {
+  return form.estimator === 'supernet' && SUPERNET_SPECS[form.space].loadsCheckpoints && form.supernet.checkpoint.trim() !== '';
+}
+
+/**
+ * A checkpoint must have been read (the server's check, as the search will load it) and fit the
+ * supernet the form describes: its width C, and the dataset's classes and channels once known
+ * (the server checks every tensor again at Start).
+ */
+function checkCheckpointFits(form: SearchFormState, dataset: DatasetCheck | null, ck: SupernetCheckpointCheck | null, errors: Partial<Record<string, string>>): void {
+  if (!ck) {
+    errors['supernet.checkpoint'] = 'Check the checkpoint first: it is read exactly as the search will load it';
+    return;
+  }
+  const f = form.supernet;
+  const C = f.C.trim() ? Number(f.C) : SUPERNET_SPECS[form.space].defaults.C;
+  if (!errors['supernet.C'] && !ck.widths.includes(C)) errors['supernet.C'] = `The checkpoint's widths are those of C = ${ck.widths.join(' or ')} (w${(ck.widths[0] / 100).toFixed(2).replace(/0$/, '')}); set Channels C to ${ck.widths[0]}`;
+  const data = f.dataset === 'mnist-embedded' ? { classes: 10, channels: 1 } : dataset;
+  if (data && data.classes !== ck.classes) errors['supernet.checkpoint'] = `The checkpoint's classifier has ${ck.classes} classes; the dataset has ${data.classes}`;
+  else if (data && data.channels !== ck.inChannels) errors['supernet.checkpoint'] = `The checkpoint's first conv takes ${ck.inChannels} input channel(s); the dataset's images have ${data.channels}`;
 }
 
 /** The supernet search the form describes (fields left empty take the space's demo defaults). */
@@ -281,7 +310,8 @@ export function toSupernetOptions(form: SearchFormState): SupernetSearchOptions 
   const f = form.supernet;
   return {
     space: form.space, dataset: spec, method: form.method,
-    epochs: n(f.epochs), steps: n(form.steps), C: n(f.C), N: n(f.N), batchSize: n(f.batchSize), trainImages: n(f.trainImages),
+    epochs: n(f.epochs), steps: n(form.steps), C: n(f.C), N: n(f.N), batchSize: n(f.batchSize), trainImages: n(f.trainImages), randomArchitectures: n(f.randomArchitectures),
+    ...(usesCheckpoint(form) ? { supernetCheckpoint: f.checkpoint.trim() } : {}),
     ...(SUPERNET_SPECS[form.space].macBudget && f.maxMacs.trim() ? { maxMacs: Number(f.maxMacs) } : {}),
     agent: { preset: form.preset, config: agentConfigOf(form) },
     ...(f.backend !== 'auto' ? { backend: f.backend as SupernetSearchOptions['backend'] } : {}),

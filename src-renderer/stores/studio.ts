@@ -17,8 +17,10 @@ export interface OpenRun {
   space: SearchSpace<unknown>;
   /** The agent's state s_t, rebuilt from the events (the engine's TopKState). */
   topK: TopKState;
-  /** Best query so far (arch text and value). */
-  best: { arch: string; value: number; step: number } | null;
+  /** Best query so far (arch text and value; OFA: the subnet's MACs and parameters at the run's resolution). Over-budget subnets never are. */
+  best: { arch: string; value: number; step: number; macs?: number; params?: number } | null;
+  /** Subnets above the run's MAC budget so far: rejected before querying (events marked overBudget). */
+  overBudget: number;
   progress: string | null;
   /** Supernet runs: live training progress, and the finished epochs. */
   training: { now: TrainProgress | null; epochs: EpochSummary[] };
@@ -145,7 +147,8 @@ export const useStudio = defineStore('studio', () => {
     if (e.step < run.series.length) return; // already have it (loaded, then streamed)
     run.series.push(e);
     offerEvent(run.topK, run.space, e);
-    if (!run.best || e.value > run.best.value) run.best = { arch: e.arch, value: e.value, step: e.step };
+    if (e.overBudget) run.overBudget++;
+    else if (!run.best || e.value > run.best.value) run.best = { arch: e.arch, value: e.value, step: e.step, ...(e.macs !== undefined ? { macs: e.macs } : {}), ...(e.params !== undefined ? { params: e.params } : {}) };
   }
 
   /** Loads a run (any status, including CLI-made runs) and keeps it updated while it goes. */
@@ -159,6 +162,7 @@ export const useStudio = defineStore('studio', () => {
       space,
       topK: new TopKState(detail.config.agent.topK, space.dim),
       best: null,
+      overBudget: 0,
       progress: null,
       training: { now: null, epochs: [...detail.training] },
     });

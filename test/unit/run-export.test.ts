@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src-main/contracts/run';
 import type { RunDetail } from '../../src-main/contracts/studio-api';
 import { DARTS_V2, formatGenotype } from '../../src-main/common/spaces/darts';
-import { exportRun, historyCsv } from '../../src-main/node/run-export';
+import { exportRun, historyCsv, isOfaSupernetSearch } from '../../src-main/node/run-export';
+import { buildOfaNetwork } from '../../src-main/core/network/ofa-network';
+import { OFA_SUBNET_FILE, writeNetworkExports } from '../../src-main/node/exporters/network-export';
+import { datasetResolution, ofaSubnetFileText } from '../../src-main/node/ofa-subnet-config';
 import { UsageError } from '../../src-main/node/run-config';
 import { tempDir } from '../helpers/fixture-tables';
 
@@ -55,5 +58,47 @@ describe('run exports', () => {
     const out = exportRun(d, [], 'figure-png', png.toString('base64'));
     expect(fs.readFileSync(out.path)).toEqual(png);
     expect(() => exportRun(d, [], 'figure-png', Buffer.from('GIF89a....').toString('base64'))).toThrow(/not a base64 PNG/);
+  });
+
+  it("writes an OFA run's best subnet as OFA's set_active_subnet config with the run's resolution r, the same text as l2nas export --format ofa", async () => {
+    const dir = tempDir('export-ofa');
+    const ks = Array.from({ length: 20 }, (_, i) => [3, 5, 7][i % 3]);
+    const e = Array.from({ length: 20 }, (_, i) => [3, 4, 6][(i + 1) % 3]);
+    const d = [2, 3, 4, 2, 3];
+    const arch = JSON.stringify({ ks, e, d });
+    const ofa: RunDetail = {
+      ...detail('nb201', dir),
+      config: { space: 'ofa', estimator: { kind: 'supernet', dataset: { kind: 'mnist-embedded' } } } as unknown as RunDetail['config'],
+    };
+    expect(isOfaSupernetSearch(ofa)).toBe(true);
+    const out = exportRun(ofa, [ev(0, arch, 40), { ...ev(1, JSON.stringify({ ks: e.map(() => 7), e, d }), 90), overBudget: true as const }], 'arch', undefined, { resolution: 28 });
+    expect(path.basename(out.path)).toBe('best-arch.json');
+    const text = fs.readFileSync(out.path, 'utf8');
+    expect(text).toBe(`{"ks":[${ks}],"e":[${e}],"d":[${d}],"r":28}\n`); // the over-budget subnet is never the best
+    expect(JSON.parse(text)).toEqual({ ks, e, d, r: 28 });
+    // The CLI's --format ofa writes the same text for the same subnet at the same resolution (one function).
+    const desc = buildOfaNetwork({ ks, e, d }, { input: [28, 28, 1], classes: 10, widthMult: 0.25, downsamples: 3 });
+    const cli = path.join(dir, 'cli');
+    writeNetworkExports(desc, null, ['ofa'], cli, 'described only');
+    expect(fs.readFileSync(path.join(cli, OFA_SUBNET_FILE), 'utf8')).toBe(text);
+    expect(ofaSubnetFileText(text, 28, 'x')).toBe(text);
+    // Without the resolution there is nothing honest to write; a subnet naming another resolution is refused.
+    expect(() => exportRun(ofa, [ev(0, arch, 40)], 'arch')).toThrow(/resolution is needed/);
+    expect(() => ofaSubnetFileText(JSON.stringify({ ks, e, d, r: 224 }), 28, 'run r: best subnet')).toThrow(/run r: best subnet: the subnet names resolution 224, but it was measured at 28×28/);
+    expect(() => ofaSubnetFileText(JSON.stringify({ ks: [3], e, d }), 28, 'run r')).toThrow(/run r: OFA config: "ks" needs 20 kernel sizes, got 1/);
+    // Model exports of an OFA search are made by a worker, never inline here.
+    expect(() => exportRun(ofa, [ev(0, arch, 40)], 'model-onnx')).toThrow(/made in a worker/);
+    expect(() => exportRun(detail('nb201', dir), [ev(0, A, 40)], 'model-onnx')).toThrow(UsageError);
+  });
+
+  it("knows a run's resolution from its dataset spec, reading the files only when the spec does not say it", async () => {
+    const never = () => {
+      throw new Error('read');
+    };
+    expect(await datasetResolution({ kind: 'cifar10', files: ['a.bin'] }, never)).toBe(32);
+    expect(await datasetResolution({ kind: 'imagenet-downsampled', files: ['b'], size: 16 }, never)).toBe(16);
+    expect(await datasetResolution({ kind: 'image-folder', root: '/x', size: 40 }, never)).toBe(40);
+    expect(await datasetResolution({ kind: 'mnist-embedded' }, () => ({ name: 'mnist', images: 10, height: 28, width: 28, channels: 1, classes: 10 }))).toBe(28);
+    await expect(datasetResolution({ kind: 'idx', images: 'i', labels: 'l' }, () => ({ name: 'idx', images: 10, height: 28, width: 20, channels: 1, classes: 10 }))).rejects.toThrow(/28×20; an OFA subnet takes square images/);
   });
 });

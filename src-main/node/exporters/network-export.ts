@@ -4,6 +4,7 @@ import { countNetwork, layersCsv } from '../../core/network/counts';
 import type { NetworkDescription } from '../../core/network/network';
 import { ofaNetConfig } from '../../core/network/ofa-network';
 import type { NamedTensors } from '../../core/supernet/param-store';
+import { ofaSubnetFileText } from '../ofa-subnet-config';
 import { UsageError } from '../usage-error';
 import { onnxModel, ONNX_OPSET } from './onnx';
 import { tfjsGraphModel, TFJS_WEIGHTS_FILE } from './tfjs-graph';
@@ -117,7 +118,7 @@ export function writeNetworkExports(desc: NetworkDescription, weights: NamedTens
     write('README.txt', readme(desc, formats, trained, stats));
     if (formats.includes('arch')) write('architecture.txt', desc.arch + '\n');
     if (formats.includes('layers')) write('layers.csv', layersCsv(countNetwork(desc)));
-    if (formats.includes('ofa')) write(OFA_SUBNET_FILE, desc.arch + '\n'); // formatOfaConfig with r (buildOfaNetwork)
+    if (formats.includes('ofa')) write(OFA_SUBNET_FILE, ofaSubnetFileText(desc.arch, desc.input[0], 'export format ofa'));
     if (formats.includes('ofa-net')) write(OFA_NET_CONFIG_FILE, JSON.stringify(ofaNetConfig(desc), null, 1) + '\n');
     if (weights && formats.includes('tfjs')) {
       const m = tfjsGraphModel(desc, weights);

@@ -83,7 +83,12 @@ function dispose(b: Built): void {
 }
 
 async function toResult(b: Built, loop: LoopState, status: RunResult['status']): Promise<RunResult> {
-  if (!loop.best) throw new Error('the run stopped before its first query');
+  if (!loop.best) {
+    // Every query so far was over the budget (they are rejected before querying, never the best).
+    throw new Error(loop.step === 0
+      ? 'the run stopped before its first query'
+      : `none of the ${loop.step} queried architectures was within the budget (over-budget subnets are rejected before querying and are never the best): raise the budget (--max-macs / maxMacs) or search with more steps`);
+  }
   const extra = status === 'completed' ? ((await b.prepared.finish?.(b.rng)) ?? {}) : {};
   return {
     version: RUN_FORMAT_VERSION,

@@ -48,6 +48,18 @@ describe('OFA supernet search from the CLI (demo --space ofa)', () => {
     expect(r.out).toMatch(/2 random architectures within 0\.9 million MACs on the same supernet/); // the comparison obeys the budget too
   }, 120_000);
 
+  it('a run whose every query was over the budget ends with an error saying so (not a bare "no query")', () => {
+    const dir = path.join(tempDir('ofa-cli-'), 'run');
+    // 0.401 M: only subnets within a thousand MACs of the smallest fit; L²NAS's random warm-up proposes none of them in 2 steps.
+    const r = l2nas(...small(dir, '--method', 'l2nas', '--max-macs', '0.401', '--steps', '2'));
+    expect(r.code).not.toBe(0);
+    const events = readEvents(dir);
+    expect(events).toHaveLength(2);
+    expect(events.every((e) => e.overBudget === true)).toBe(true);
+    expect(r.out).toMatch(/none of the 2 queried architectures was within the budget .*raise the budget \(--max-macs \/ maxMacs\) or search with more steps/);
+    expect(fs.existsSync(path.join(dir, 'result.json'))).toBe(false);
+  }, 120_000);
+
   it('refuses a budget no subnet meets, before any folder is written, naming the smallest subnet\'s cost', () => {
     const dir = path.join(tempDir('ofa-cli-'), 'run');
     const r = l2nas(...small(dir, '--max-macs', '0.3'));

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '../kernels/wasm-batch-norm';
 
 /*
  * Operations shared by the NAS-Bench-201 and DARTS supernets, with hand-written gradients where
@@ -108,7 +109,7 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1): tf.Tenso
  * full input shape through the Tile kernel, which alone took 180 of 690 ms per supernet step on
  * WASM (measured), and then still differentiates through tf.moments.
  */
-export const batchNormTrain: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+export const batchNormTrainTf: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
   const xhat = tf.mul(tf.sub(x, mean), invStd) as tf.Tensor4D;
@@ -125,3 +126,38 @@ export const batchNormTrain: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tenso
     },
   };
 }) as never) as never;
+
+/** batchNormTrainTf as one WASM SIMD kernel each way (core/kernels/wasm-batch-norm.ts). */
+const simdBatchNorm: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const [y, xhat, invStd] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x, gamma, beta }, { epsilon: BN_EPS } as never) as tf.Tensor[];
+  save([xhat, invStd, gamma]);
+  return {
+    value: y as tf.Tensor4D,
+    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+      const [xh, inv, g] = saved;
+      return tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, { dy, xhat: xh, gamma: g, invStd: inv }, {}) as tf.Tensor[];
+    },
+  };
+}) as never) as never;
+
+let simdBackend: tf.KernelBackend | null = null;
+let simdOk = false;
+
+/**
+ * Training-mode batch norm (batchNormTrainTf's formulas and gradient). On TF.js WASM with a
+ * channel count that is a multiple of 4 it is one SIMD kernel forward and one backward
+ * (core/kernels/bn-simd.wat) instead of 9 and 10 TF.js kernels, with the same float32 bits
+ * (test/unit/wasm-batch-norm.test.ts): 10 of 30 ms of an NB201 supernet step went to those
+ * kernels (bench/results/supernet-speed.md). Elsewhere it is batchNormTrainTf.
+ */
+export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor4D {
+  if (x.shape[3] % 4 === 0 && x.dtype === 'float32' && tf.getBackend() === 'wasm') {
+    const b = tf.backend();
+    if (b !== simdBackend) {
+      simdBackend = b;
+      simdOk = wasmBatchNormAvailable(b);
+    }
+    if (simdOk) return simdBatchNorm(x, gamma, beta);
+  }
+  return batchNormTrainTf(x, gamma, beta);
+}

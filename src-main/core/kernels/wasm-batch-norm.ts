@@ -1,5 +1,5 @@
 import { getKernel, registerKernel, type KernelBackend, type TensorInfo } from '@tensorflow/tfjs-core';
-import { WASM, simdModule, type WasmMemory } from '../agent/wasm-simd';
+import { heapKernels, heapOffset, type WasmBackendLike } from './wasm-heap';
 import { BN_SIMD_WASM } from './bn-simd-bytes';
 
 /**
@@ -21,38 +21,8 @@ interface BnExports {
   backward(dy: number, xhat: number, gamma: number, inv: number, dx: number, dgamma: number, dbeta: number, P: number, C: number): void;
 }
 
-/** The parts of TF.js's BackendWasm used here (it is not exported as a type). */
-interface WasmBackendLike extends KernelBackend {
-  wasm: { asm?: { memory?: WasmMemory } };
-  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-}
-
-const instances = new WeakMap<object, BnExports | null>();
-
-/** The kernels bound to this backend's memory; null where that cannot be (no SIMD, a shared memory). */
-function kernelsFor(backend: KernelBackend): BnExports | null {
-  const b = backend as WasmBackendLike;
-  const memory = b.wasm?.asm?.memory;
-  if (!memory || !WASM) return null;
-  if (!instances.has(memory)) {
-    let ex: BnExports | null = null;
-    try {
-      const mod = simdModule(BN_SIMD_WASM);
-      if (mod) ex = new WASM.Instance(mod, { env: { memory } }).exports as unknown as BnExports;
-    } catch {
-      ex = null; // e.g. the threaded build's shared memory, which this module does not import
-    }
-    instances.set(memory, ex);
-  }
-  return instances.get(memory)!;
-}
-
-function offset(b: WasmBackendLike, t: TensorInfo): number {
-  const d = b.dataIdMap.get(t.dataId);
-  if (!d) throw new Error('wasm batch norm: a tensor has no WASM memory');
-  return d.memoryOffset;
-}
+const kernelsFor = (backend: KernelBackend) => heapKernels<BnExports>(backend, BN_SIMD_WASM);
+const offset = (b: KernelBackend, t: TensorInfo) => heapOffset(b, t);
 
 function geometry(kernel: string, x: TensorInfo, gamma: TensorInfo): { P: number; C: number } {
   if (x.shape.length !== 4 || x.dtype !== 'float32') throw new Error(`${kernel}: x must be a float32 NHWC tensor (got ${x.dtype} [${x.shape.join(', ')}])`);

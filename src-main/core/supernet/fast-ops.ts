@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ROTATE_FILTER_KERNEL, registerWasmRotateFilter } from '../kernels/wasm-rotate-filter';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '../kernels/wasm-batch-norm';
 
 /*
@@ -47,6 +48,19 @@ export const avgPool3x3ExcludePad: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGr
 }) as never) as never;
 
 /**
+ * 2×2 average pool, stride 2 ('valid'), of an image with even sides: NAS-Bench-201's residual
+ * shortcut. The gradient puts dy·¼ on each of the four cells of its window (windows do not
+ * overlap): a nearest-neighbour ×2 resize and one multiply, the same float32 values as TF.js's
+ * AvgPoolGrad (test/unit/nb201-supernet.test.ts), which took 0.93 ms of a 34 ms supernet step
+ * on WASM. Odd sides keep tf.avgPool's own gradient.
+ */
+export const avgPool2x2: (x: tf.Tensor4D) => tf.Tensor4D = (x) => (x.shape[1] % 2 === 0 && x.shape[2] % 2 === 0 ? avgPool2x2Even(x) : tf.avgPool(x, 2, 2, 'valid'));
+const avgPool2x2Even: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D) => {
+  const [, h, w] = x.shape;
+  return { value: tf.avgPool(x, 2, 2, 'valid'), gradFunc: (dy: tf.Tensor4D) => tf.mul(tf.image.resizeNearestNeighbor(dy, [h, w]), 0.25) };
+}) as never) as never;
+
+/**
  * Convolution with 'same' padding whose gradient avoids two slow TF.js paths: the input
  * gradient of a stride-1 conv is itself a stride-1 'same' conv of dy with the filter rotated by
  * 180° and its channel axes swapped (odd k), which runs on the fast forward Conv2D kernel (the
@@ -74,6 +88,15 @@ function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, n
   return pb < 0 || pr < 0 ? (tf.slice(padded, [0, 0, 0, 0], [n, h + k - 1, w + k - 1, c]) as tf.Tensor4D) : (padded as tf.Tensor4D);
 }
 
+/** w [k, k, Ci, Co] rotated by 180° with the channel axes swapped (one kernel on WASM). */
+function rotatedFilter(w: tf.Tensor4D): tf.Tensor4D {
+  if (tf.getBackend() === 'wasm') {
+    registerWasmRotateFilter();
+    return tf.engine().runKernel(ROTATE_FILTER_KERNEL, { w }, {}) as tf.Tensor4D;
+  }
+  return tf.transpose(w.shape[0] === 1 ? w : tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+}
+
 function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
   return tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
     save([x, w]);
@@ -84,7 +107,7 @@ function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor
         const k = ws.shape[0];
         let dx: tf.Tensor4D;
         if (k % 2 === 1 && ws.shape[1] === k) {
-          const rot = tf.transpose(k === 1 ? ws : tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+          const rot = rotatedFilter(ws);
           if (stride === 1) dx = tf.conv2d(dy, rot, 1, 'same');
           else dx = tf.conv2d(zeroInsertPad(dy, stride, k, xs.shape), rot, 1, 'valid');
         } else {

@@ -22,7 +22,7 @@ const OUT = path.join(__dirname, '..', 'out', 'node');
   const times = new Map(); const byShape = process.argv.includes('--by-shape'); let calls = 0, depth = 0, top = 0, topCalls = 0;
   const orig = tf.engine().runKernelFunc ? null : null;
   const reg = require('@tensorflow/tfjs-core').getKernelsForBackend('wasm');
-  for (const k of reg) { const f = k.kernelFunc; k.kernelFunc = (args) => { depth++; const t0 = performance.now(); let o; try { o = f(args); } finally { depth--; } const dt = performance.now() - t0; if (depth === 0) { top += dt; topCalls++; } const key = byShape ? k.kernelName + ' ' + Object.values(args.inputs).map((t) => t && t.shape ? '[' + t.shape.join(',') + ']' : '').join(' ') + (args.attrs && args.attrs.strides ? ' s' + args.attrs.strides : '') : k.kernelName; const e = times.get(key) || [0, 0]; e[0]++; e[1] += dt; times.set(key, e); calls++; return o; }; }
+  for (const k of reg) { const f = k.kernelFunc; k.kernelFunc = (args) => { const nested = depth > 0; depth++; const t0 = performance.now(); let o; try { o = f(args); } finally { depth--; } const dt = performance.now() - t0; if (depth === 0) { top += dt; topCalls++; } const key = byShape ? k.kernelName + ' ' + Object.values(args.inputs).map((t) => t && t.shape ? '[' + t.shape.join(',') + ']' : '').join(' ') + (args.attrs && args.attrs.strides ? ' s' + args.attrs.strides : '') : k.kernelName; const keyN = nested ? '  (inside) ' + key : key; const e = times.get(keyN) || [0, 0]; e[0]++; e[1] += dt; times.set(keyN, e); calls++; return o; }; }
   const S = 60; const t0 = performance.now();
   for (let i = 0; i < S; i++) step(archs[10 + i]);
   const tot = performance.now() - t0;

@@ -1,5 +1,6 @@
 const path = require('node:path');
-const OUT = path.join(__dirname, '..', 'out', 'node');
+const argOut = process.argv.indexOf('--out');
+const OUT = path.join(argOut >= 0 ? process.argv[argOut + 1] : path.join(__dirname, '..', 'out'), 'node');
 (async () => {
   const { selectBackend } = require(path.join(OUT, 'node', 'backend'));
   await selectBackend('wasm');

@@ -10,7 +10,7 @@ import { BN_SIMD_WASM } from './bn-simd-bytes';
  * backward, most of them broadcasting multiplies and reductions that TF.js WASM runs without
  * SIMD: 10 of 30 ms of an NB201 supernet step (bench/results/supernet-speed.md). The arithmetic
  * is the composition's in the same order, so the results have the same float32 bits
- * (test/unit/wasm-batch-norm.test.ts checks it).
+ * (test/unit/wasm-training-kernels.test.ts checks it).
  */
 
 export const BN_TRAIN_KERNEL = 'L2nasBatchNormTrain';

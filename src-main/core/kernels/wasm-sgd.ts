@@ -7,7 +7,7 @@ import { heapKernels, heapOffset, type WasmBackendLike } from './wasm-heap';
  * (the momentum buffer) and g, attributes lr, momentum and weightDecay; outputs [w', b'] (the
  * optimizer assigns them). One call into sgd-simd.wat on TF.js WASM's memory instead of 5
  * TF.js kernels (4 without weight decay), each with its own dispatch; the same float32 bits
- * (test/unit/wasm-sgd.test.ts).
+ * (test/unit/wasm-training-kernels.test.ts).
  */
 export const SGD_MOMENTUM_KERNEL = 'L2nasSgdMomentum';
 

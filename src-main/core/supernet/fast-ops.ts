@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { AVG_POOL_KERNEL, wasmAvgPoolAvailable } from '../kernels/wasm-avg-pool';
 import { ROTATE_FILTER_KERNEL, registerWasmRotateFilter } from '../kernels/wasm-rotate-filter';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '../kernels/wasm-batch-norm';
 
@@ -10,6 +11,20 @@ import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '.
  */
 
 export const BN_EPS = 1e-5;
+
+let simdBackend: tf.KernelBackend | null = null;
+let simdOk = false;
+
+/** Whether the backend is TF.js WASM and our SIMD kernels run on its memory (registers them). */
+function simdAvailable(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const b = tf.backend();
+  if (b !== simdBackend) {
+    simdBackend = b;
+    simdOk = wasmBatchNormAvailable(b) && wasmAvgPoolAvailable(b);
+  }
+  return simdOk;
+}
 
 /** Zero-padded 3×3 box sum, stride 1 (AvgPool 'valid' of the padded input, ×9). */
 function boxSum3x3(x: tf.Tensor4D): tf.Tensor4D {
@@ -40,7 +55,25 @@ function windowCounts(h: number, w: number): Float32Array {
  * sum is its own adjoint, so dx = boxSum(dy / counts): two fast AvgPool kernels instead of
  * TF.js's AvgPoolGrad (10× slower on WASM).
  */
-export const avgPool3x3ExcludePad: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
+export function avgPool3x3ExcludePad(x: tf.Tensor4D): tf.Tensor4D {
+  return x.shape[3] % 4 === 0 && x.dtype === 'float32' && simdAvailable() ? simdAvgPool(x) : avgPool3x3ExcludePadTf(x);
+}
+
+/**
+ * The same pool as one WASM SIMD kernel each way (core/kernels/pool-simd.wat): 1 kernel instead
+ * of 4 forward and 4 backward, the same float32 bits (test/unit/wasm-training-kernels.test.ts).
+ */
+const simdAvgPool: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  const [, h, w] = x.shape;
+  const counts = tf.tensor1d(windowCounts(h, w));
+  save([counts]);
+  return {
+    value: tf.engine().runKernel(AVG_POOL_KERNEL, { x, counts }, { backward: false } as never) as tf.Tensor4D,
+    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => tf.engine().runKernel(AVG_POOL_KERNEL, { x: dy, counts: saved[0] }, { backward: true } as never) as tf.Tensor4D,
+  };
+}) as never) as never;
+
+export const avgPool3x3ExcludePadTf: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
   const [, h, w] = x.shape;
   const counts = tf.tensor4d(windowCounts(h, w), [1, h, w, 1]);
   save([counts]); // tensors made here are released after the forward pass unless saved
@@ -163,24 +196,14 @@ const simdBatchNorm: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => 
   };
 }) as never) as never;
 
-let simdBackend: tf.KernelBackend | null = null;
-let simdOk = false;
 
 /**
  * Training-mode batch norm (batchNormTrainTf's formulas and gradient). On TF.js WASM with a
  * channel count that is a multiple of 4 it is one SIMD kernel forward and one backward
  * (core/kernels/bn-simd.wat) instead of 9 and 10 TF.js kernels, with the same float32 bits
- * (test/unit/wasm-batch-norm.test.ts): 10 of 30 ms of an NB201 supernet step went to those
+ * (test/unit/wasm-training-kernels.test.ts): 10 of 30 ms of an NB201 supernet step went to those
  * kernels (bench/results/supernet-speed.md). Elsewhere it is batchNormTrainTf.
  */
 export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor4D {
-  if (x.shape[3] % 4 === 0 && x.dtype === 'float32' && tf.getBackend() === 'wasm') {
-    const b = tf.backend();
-    if (b !== simdBackend) {
-      simdBackend = b;
-      simdOk = wasmBatchNormAvailable(b);
-    }
-    if (simdOk) return simdBatchNorm(x, gamma, beta);
-  }
-  return batchNormTrainTf(x, gamma, beta);
+  return x.shape[3] % 4 === 0 && x.dtype === 'float32' && simdAvailable() ? simdBatchNorm(x, gamma, beta) : batchNormTrainTf(x, gamma, beta);
 }

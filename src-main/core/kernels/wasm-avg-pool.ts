@@ -13,7 +13,8 @@ import { heapKernels, heapOffset, type WasmBackendLike } from './wasm-heap';
 export const AVG_POOL_KERNEL = 'L2nasAvgPool3x3ExcludePad';
 
 interface PoolExports {
-  box(x: number, out: number, counts: number, backward: number, N: number, H: number, W: number, C: number): void;
+  box(x: number, out: number, counts: number, divide: number, N: number, H: number, W: number, C: number): void;
+  divide(x: number, out: number, counts: number, N: number, H: number, W: number, C: number): void;
 }
 
 function avgPool3x3({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: Record<string, unknown> }): TensorInfo {
@@ -25,7 +26,18 @@ function avgPool3x3({ inputs, backend, attrs }: { inputs: Record<string, TensorI
   if (!k) throw new Error(`${AVG_POOL_KERNEL}: WebAssembly SIMD on TF.js WASM's memory is not available`);
   const b = backend as WasmBackendLike;
   const out = b.makeOutput(x.shape, 'float32');
-  k.box(heapOffset(b, x), heapOffset(b, out), heapOffset(b, counts), attrs.backward ? 1 : 0, n, h, w, c);
+  if (!attrs.backward) {
+    k.box(heapOffset(b, x), heapOffset(b, out), heapOffset(b, counts), 1, n, h, w, c);
+    return out;
+  }
+  // dy / count first (per input cell, as the composition), then the box average of that.
+  const scaled = b.makeOutput(x.shape, 'float32');
+  try {
+    k.divide(heapOffset(b, x), heapOffset(b, scaled), heapOffset(b, counts), n, h, w, c);
+    k.box(heapOffset(b, scaled), heapOffset(b, out), heapOffset(b, counts), 0, n, h, w, c);
+  } finally {
+    b.disposeData(scaled.dataId);
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@
 // with the same fingerprint train bit-identically (old runs resume unchanged):
 //   node bench/supernet-fingerprint.cjs [--steps 30] [--out /path/to/other/out]
 const path = require('node:path');
-const crypto = require('node:crypto');
+const { createHash } = require('node:crypto');
 const argOf = (n, d) => { const i = process.argv.indexOf(n); return i >= 0 ? process.argv[i + 1] : d; };
 const OUT = path.join(argOf('--out', path.join(__dirname, '..', 'out')), 'node');
 (async () => {
@@ -25,7 +25,7 @@ const OUT = path.join(argOf('--out', path.join(__dirname, '..', 'out')), 'node')
   const t = new SupernetTrainer(net, supernetBuilder('nb201').space, train, val, { epochs: 2, batchSize: d.batchSize, lrMax: d.lrMax, lrMin: 1e-3, momentum: 0.9, weightDecay: 3e-4, cutout: d.cutout, evalPaths: 2, evalBatches: 2, evalBatchSize: 64 }, rng);
   const r = [t.trainEpoch(), t.trainEpoch()];
   const s = t.snapshot();
-  const h = crypto.createHash('sha256');
+  const h = createHash('sha256');
   for (const group of [s.params, s.momentum]) for (const k of Object.keys(group).sort()) { h.update(k); h.update(Buffer.from(group[k].values.buffer, group[k].values.byteOffset, group[k].values.byteLength)); }
   console.log(JSON.stringify({ steps, losses: r.map((e) => e.loss), valAccuracy: r.map((e) => e.valAccuracy), sha256: h.digest('hex').slice(0, 16) }));
 })();

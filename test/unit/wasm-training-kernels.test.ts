@@ -187,7 +187,8 @@ describe('the other WASM training kernels against the TF.js compositions they re
       const init = rng.fillUniform(new Float32Array(10), -1, 1);
       const v = tf.variable(tf.tensor1d(init));
       const opt = new SgdMomentum(0.05, 0.9, wd);
-      let w = tf.tensor1d(init), buf = tf.zerosLike(w);
+      let w: tf.Tensor = tf.tensor1d(init);
+      let buf: tf.Tensor = tf.zerosLike(w);
       for (let s = 0; s < 3; s++) {
         opt.step(() => tf.sum(tf.square(v)) as tf.Scalar, [v]);
         const [nw, nb] = tf.tidy(() => {

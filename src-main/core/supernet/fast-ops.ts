@@ -103,9 +103,10 @@ const avgPool2x2Even: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Te
  */
 /**
  * dy of a strided 'same' conv spread back onto the input grid (zeros between the rows and
- * columns of dy) and padded so that a 'valid' conv with the rotated filter gives dx.
+ * columns of dy) and padded so that a 'valid' conv with the rotated filter gives dx (on WASM the
+ * padding is returned for the conv to add itself).
  */
-function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, number, number, number]): tf.Tensor4D {
+function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, number, number, number]): { x: tf.Tensor4D; pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] } {
   const [n, h2, w2, c] = dy.shape;
   const [, h, w] = xShape;
   const top = Math.floor(Math.max((h2 - 1) * s + k - h, 0) / 2);
@@ -117,8 +118,11 @@ function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, n
   // Rows of the spread grid: index i holds dy row i/s, which touches input rows i − top .. i − top + k − 1.
   const pt = k - 1 - top, pl = k - 1 - left;
   const pb = h + k - 1 - pt - h2 * s, pr = w + k - 1 - pl - w2 * s;
+  // On WASM the last zeros are the conv's own explicit padding (XNNPACK reads zeros: the same
+  // products and sums, one PadV2 of the spread grid less).
+  if (pb >= 0 && pr >= 0 && tf.getBackend() === 'wasm') return { x: spread, pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]] };
   const padded = tf.pad(spread, [[0, 0], [pt, Math.max(pb, 0)], [pl, Math.max(pr, 0)], [0, 0]]);
-  return pb < 0 || pr < 0 ? (tf.slice(padded, [0, 0, 0, 0], [n, h + k - 1, w + k - 1, c]) as tf.Tensor4D) : (padded as tf.Tensor4D);
+  return { x: pb < 0 || pr < 0 ? (tf.slice(padded, [0, 0, 0, 0], [n, h + k - 1, w + k - 1, c]) as tf.Tensor4D) : (padded as tf.Tensor4D), pad: 'valid' };
 }
 
 /** w [k, k, Ci, Co] rotated by 180° with the channel axes swapped (one kernel on WASM). */
@@ -142,7 +146,10 @@ function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor
         if (k % 2 === 1 && ws.shape[1] === k) {
           const rot = rotatedFilter(ws);
           if (stride === 1) dx = tf.conv2d(dy, rot, 1, 'same');
-          else dx = tf.conv2d(zeroInsertPad(dy, stride, k, xs.shape), rot, 1, 'valid');
+          else {
+            const z = zeroInsertPad(dy, stride, k, xs.shape);
+            dx = tf.conv2d(z.x, rot, 1, z.pad);
+          }
         } else {
           dx = tf.conv2dTranspose(dy, ws, xs.shape, stride, 'same');
         }

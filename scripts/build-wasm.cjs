@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Assembles the project's hand-written WebAssembly (src-main/core/agent/*.wat) into TypeScript
+ * Assembles the project's hand-written WebAssembly (src-main/core/agent/*.wat, src-main/core/kernels/*.wat) into TypeScript
  * modules holding the bytes, so that the core layer (no node:fs) and the renderer bundle load
  * them without a file read. Run after editing a .wat: node scripts/build-wasm.cjs
  * (test/unit/wasm-bytes.test.ts fails while the committed bytes differ from the sources).
@@ -12,6 +12,9 @@ const path = require('node:path');
 const SOURCES = [
   { wat: 'src-main/core/agent/adam-simd.wat', ts: 'src-main/core/agent/adam-simd-bytes.ts', name: 'ADAM_SIMD_WASM' },
   { wat: 'src-main/core/agent/mlp-simd.wat', ts: 'src-main/core/agent/mlp-simd-bytes.ts', name: 'MLP_SIMD_WASM' },
+  { wat: 'src-main/core/kernels/bn-simd.wat', ts: 'src-main/core/kernels/bn-simd-bytes.ts', name: 'BN_SIMD_WASM' },
+  { wat: 'src-main/core/kernels/sgd-simd.wat', ts: 'src-main/core/kernels/sgd-simd-bytes.ts', name: 'SGD_SIMD_WASM' },
+  { wat: 'src-main/core/kernels/pool-simd.wat', ts: 'src-main/core/kernels/pool-simd-bytes.ts', name: 'POOL_SIMD_WASM' },
 ];
 
 async function assemble(watFile) {

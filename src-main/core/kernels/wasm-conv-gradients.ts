@@ -60,6 +60,8 @@ function checkNhwc(kernel: string, dataFormat: unknown): void {
 }
 
 interface FilterGradGeometry {
+  /** Zeros around the transposed x's spatial axes (top, bottom, left, right) the correlation adds itself. */
+  pads: [number, number, number, number];
   xT: TensorInfo;
   dyT: TensorInfo;
   strides: [number, number];
@@ -69,7 +71,7 @@ interface FilterGradGeometry {
 }
 
 /** Pads x as the forward op did and puts the batch where the correlation sums over it. */
-function filterGradOperands(s: Scratch, x: TensorInfo, dy: TensorInfo, attrs: NamedAttrMap, filterShape: [number, number, number, number], depthwise: boolean, xPerm: number[], dyPerm: number[]): FilterGradGeometry {
+function filterGradOperands(s: Scratch, x: TensorInfo, dy: TensorInfo, attrs: NamedAttrMap, filterShape: [number, number, number, number], depthwise: boolean, xPerm: number[], dyPerm: number[], padInConv = false): FilterGradGeometry {
   const strides = pair(attrs.strides as number | [number, number]);
   const dilations = pair((attrs.dilations as number | [number, number] | undefined) ?? 1);
   const info = backend_util.computeConv2DInfo(
@@ -77,10 +79,12 @@ function filterGradOperands(s: Scratch, x: TensorInfo, dy: TensorInfo, attrs: Na
     attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined, depthwise,
   );
   const { top, bottom, left, right } = info.padInfo;
-  const xpad = top || bottom || left || right
-    ? s.run('PadV2', { x }, { paddings: [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]], constantValue: 0 })
+  const pads: [number, number, number, number] = [top, Math.max(0, bottom), left, Math.max(0, right)];
+  const xpad = !padInConv && (top || bottom || left || right)
+    ? s.run('PadV2', { x }, { paddings: [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]], constantValue: 0 })
     : x;
   return {
+    pads: padInConv ? pads : [0, 0, 0, 0],
     xT: s.run('Transpose', { x: xpad }, { perm: xPerm }),
     dyT: s.run('Transpose', { x: dy }, { perm: dyPerm }),
     // Swapped on purpose: see the identity above.
@@ -96,9 +100,12 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: Inputs; back
   const { x, dy } = inputs;
   const filterShape = attrs.filterShape as [number, number, number, number];
   const s = new Scratch(backend);
-  const g = filterGradOperands(s, x, dy, attrs, filterShape, false, [3, 1, 2, 0], [1, 2, 0, 3]);
+  // The forward's zero padding is the correlation's own (explicit) padding: XNNPACK reads zeros
+  // there instead of a padded copy of x (a PadV2 less per call; the same products and sums).
+  const g = filterGradOperands(s, x, dy, attrs, filterShape, false, [3, 1, 2, 0], [1, 2, 0, 3], true);
+  const [pt, pb, pl, pr] = g.pads;
   // [Ci, oh, ow, Co], oh ≥ kh: rows past the filter come from padding the forward never used.
-  let out = s.run('Conv2D', { x: g.xT, filter: g.dyT }, { strides: g.strides, pad: 'valid', dataFormat: 'NHWC', dilations: g.dilations });
+  let out = s.run('Conv2D', { x: g.xT, filter: g.dyT }, { strides: g.strides, pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]], dataFormat: 'NHWC', dilations: g.dilations });
   if (out.shape[1] !== g.kh || out.shape[2] !== g.kw) {
     out = s.run('Slice', { x: out }, { begin: [0, 0, 0, 0], size: [out.shape[0], g.kh, g.kw, out.shape[3]] });
   }

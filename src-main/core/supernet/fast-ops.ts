@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { AVG_POOL_KERNEL, wasmAvgPoolAvailable } from '../kernels/wasm-avg-pool';
+import { ROTATE_FILTER_KERNEL, registerWasmRotateFilter } from '../kernels/wasm-rotate-filter';
+import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '../kernels/wasm-batch-norm';
 
 /*
  * Operations shared by the NAS-Bench-201 and DARTS supernets, with hand-written gradients where
@@ -8,6 +11,20 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 
 export const BN_EPS = 1e-5;
+
+let simdBackend: tf.KernelBackend | null = null;
+let simdOk = false;
+
+/** Whether the backend is TF.js WASM and our SIMD kernels run on its memory (registers them). */
+function simdAvailable(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const b = tf.backend();
+  if (b !== simdBackend) {
+    simdBackend = b;
+    simdOk = wasmBatchNormAvailable(b) && wasmAvgPoolAvailable(b);
+  }
+  return simdOk;
+}
 
 /** Zero-padded 3×3 box sum, stride 1 (AvgPool 'valid' of the padded input, ×9). */
 function boxSum3x3(x: tf.Tensor4D): tf.Tensor4D {
@@ -38,11 +55,42 @@ function windowCounts(h: number, w: number): Float32Array {
  * sum is its own adjoint, so dx = boxSum(dy / counts): two fast AvgPool kernels instead of
  * TF.js's AvgPoolGrad (10× slower on WASM).
  */
-export const avgPool3x3ExcludePad: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
+export function avgPool3x3ExcludePad(x: tf.Tensor4D): tf.Tensor4D {
+  return x.shape[3] % 4 === 0 && x.dtype === 'float32' && simdAvailable() ? simdAvgPool(x) : avgPool3x3ExcludePadTf(x);
+}
+
+/**
+ * The same pool as one WASM SIMD kernel each way (core/kernels/pool-simd.wat): 1 kernel instead
+ * of 4 forward and 4 backward, the same float32 bits (test/unit/wasm-training-kernels.test.ts).
+ */
+const simdAvgPool: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  const [, h, w] = x.shape;
+  const counts = tf.tensor1d(windowCounts(h, w));
+  save([counts]);
+  return {
+    value: tf.engine().runKernel(AVG_POOL_KERNEL, { x, counts }, { backward: false } as never) as tf.Tensor4D,
+    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => tf.engine().runKernel(AVG_POOL_KERNEL, { x: dy, counts: saved[0] }, { backward: true } as never) as tf.Tensor4D,
+  };
+}) as never) as never;
+
+export const avgPool3x3ExcludePadTf: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
   const [, h, w] = x.shape;
   const counts = tf.tensor4d(windowCounts(h, w), [1, h, w, 1]);
   save([counts]); // tensors made here are released after the forward pass unless saved
   return { value: tf.div(boxSum3x3(x), counts) as tf.Tensor4D, gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => boxSum3x3(tf.div(dy, saved[0]) as tf.Tensor4D) };
+}) as never) as never;
+
+/**
+ * 2×2 average pool, stride 2 ('valid'), of an image with even sides: NAS-Bench-201's residual
+ * shortcut. The gradient puts dy·¼ on each of the four cells of its window (windows do not
+ * overlap): a nearest-neighbour ×2 resize and one multiply, the same float32 values as TF.js's
+ * AvgPoolGrad (test/unit/nb201-supernet.test.ts), which took 0.93 ms of a 34 ms supernet step
+ * on WASM. Odd sides keep tf.avgPool's own gradient.
+ */
+export const avgPool2x2: (x: tf.Tensor4D) => tf.Tensor4D = (x) => (x.shape[1] % 2 === 0 && x.shape[2] % 2 === 0 ? avgPool2x2Even(x) : tf.avgPool(x, 2, 2, 'valid'));
+const avgPool2x2Even: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D) => {
+  const [, h, w] = x.shape;
+  return { value: tf.avgPool(x, 2, 2, 'valid'), gradFunc: (dy: tf.Tensor4D) => tf.mul(tf.image.resizeNearestNeighbor(dy, [h, w]), 0.25) };
 }) as never) as never;
 
 /**
@@ -55,9 +103,10 @@ export const avgPool3x3ExcludePad: (x: tf.Tensor4D) => tf.Tensor4D = tf.customGr
  */
 /**
  * dy of a strided 'same' conv spread back onto the input grid (zeros between the rows and
- * columns of dy) and padded so that a 'valid' conv with the rotated filter gives dx.
+ * columns of dy) and padded so that a 'valid' conv with the rotated filter gives dx (on WASM the
+ * padding is returned for the conv to add itself).
  */
-function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, number, number, number]): tf.Tensor4D {
+function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, number, number, number]): { x: tf.Tensor4D; pad: 'valid' | [[number, number], [number, number], [number, number], [number, number]] } {
   const [n, h2, w2, c] = dy.shape;
   const [, h, w] = xShape;
   const top = Math.floor(Math.max((h2 - 1) * s + k - h, 0) / 2);
@@ -69,8 +118,20 @@ function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, n
   // Rows of the spread grid: index i holds dy row i/s, which touches input rows i − top .. i − top + k − 1.
   const pt = k - 1 - top, pl = k - 1 - left;
   const pb = h + k - 1 - pt - h2 * s, pr = w + k - 1 - pl - w2 * s;
+  // On WASM the last zeros are the conv's own explicit padding (XNNPACK reads zeros: the same
+  // products and sums, one PadV2 of the spread grid less).
+  if (pb >= 0 && pr >= 0 && tf.getBackend() === 'wasm') return { x: spread, pad: [[0, 0], [pt, pb], [pl, pr], [0, 0]] };
   const padded = tf.pad(spread, [[0, 0], [pt, Math.max(pb, 0)], [pl, Math.max(pr, 0)], [0, 0]]);
-  return pb < 0 || pr < 0 ? (tf.slice(padded, [0, 0, 0, 0], [n, h + k - 1, w + k - 1, c]) as tf.Tensor4D) : (padded as tf.Tensor4D);
+  return { x: pb < 0 || pr < 0 ? (tf.slice(padded, [0, 0, 0, 0], [n, h + k - 1, w + k - 1, c]) as tf.Tensor4D) : (padded as tf.Tensor4D), pad: 'valid' };
+}
+
+/** w [k, k, Ci, Co] rotated by 180° with the channel axes swapped (one kernel on WASM). */
+function rotatedFilter(w: tf.Tensor4D): tf.Tensor4D {
+  if (tf.getBackend() === 'wasm') {
+    registerWasmRotateFilter();
+    return tf.engine().runKernel(ROTATE_FILTER_KERNEL, { w }, {}) as tf.Tensor4D;
+  }
+  return tf.transpose(w.shape[0] === 1 ? w : tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
 }
 
 function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
@@ -83,9 +144,12 @@ function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor
         const k = ws.shape[0];
         let dx: tf.Tensor4D;
         if (k % 2 === 1 && ws.shape[1] === k) {
-          const rot = tf.transpose(k === 1 ? ws : tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+          const rot = rotatedFilter(ws);
           if (stride === 1) dx = tf.conv2d(dy, rot, 1, 'same');
-          else dx = tf.conv2d(zeroInsertPad(dy, stride, k, xs.shape), rot, 1, 'valid');
+          else {
+            const z = zeroInsertPad(dy, stride, k, xs.shape);
+            dx = tf.conv2d(z.x, rot, 1, z.pad);
+          }
         } else {
           dx = tf.conv2dTranspose(dy, ws, xs.shape, stride, 'same');
         }
@@ -108,7 +172,7 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1): tf.Tenso
  * full input shape through the Tile kernel, which alone took 180 of 690 ms per supernet step on
  * WASM (measured), and then still differentiates through tf.moments.
  */
-export const batchNormTrain: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+export const batchNormTrainTf: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   const invStd = tf.rsqrt(tf.add(variance, BN_EPS));
   const xhat = tf.mul(tf.sub(x, mean), invStd) as tf.Tensor4D;
@@ -125,3 +189,28 @@ export const batchNormTrain: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tenso
     },
   };
 }) as never) as never;
+
+/** batchNormTrainTf as one WASM SIMD kernel each way (core/kernels/wasm-batch-norm.ts). */
+const simdBatchNorm: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
+  const [y, xhat, invStd] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x, gamma, beta }, { epsilon: BN_EPS } as never) as tf.Tensor[];
+  save([xhat, invStd, gamma]);
+  return {
+    value: y as tf.Tensor4D,
+    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+      const [xh, inv, g] = saved;
+      return tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, { dy, xhat: xh, gamma: g, invStd: inv }, {}) as tf.Tensor[];
+    },
+  };
+}) as never) as never;
+
+
+/**
+ * Training-mode batch norm (batchNormTrainTf's formulas and gradient). On TF.js WASM with a
+ * channel count that is a multiple of 4 it is one SIMD kernel forward and one backward
+ * (core/kernels/bn-simd.wat) instead of 9 and 10 TF.js kernels, with the same float32 bits
+ * (test/unit/wasm-training-kernels.test.ts): 10 of 30 ms of an NB201 supernet step went to those
+ * kernels (bench/results/supernet-speed.md). Elsewhere it is batchNormTrainTf.
+ */
+export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D): tf.Tensor4D {
+  return x.shape[3] % 4 === 0 && x.dtype === 'float32' && simdAvailable() ? simdBatchNorm(x, gamma, beta) : batchNormTrainTf(x, gamma, beta);
+}

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
 import { NB201_EDGES, NB201_OPS, nb201Space, type Nb201Arch } from '../../common/spaces/nb201';
 import { ParamStore } from './param-store';
-import { avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from './fast-ops';
+import { avgPool2x2, avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from './fast-ops';
 import type { PathSupernet, SupernetBuilder } from './supernet';
 
 export interface Nb201SupernetSpec {
@@ -94,7 +94,7 @@ export class Nb201Supernet implements PathSupernet<Nb201Arch> {
   private reduction(name: string, x: tf.Tensor4D, cout: number): tf.Tensor4D {
     const a = this.reluConvBn(`${name}.a`, x, 3, cout, 2);
     const b = this.reluConvBn(`${name}.b`, a, 3, cout, 1);
-    const short = this.conv(`${name}.short`, tf.avgPool(x, 2, 2, 'valid'), cout, 1);
+    const short = this.conv(`${name}.short`, avgPool2x2(x), cout, 1);
     return tf.add(b, short);
   }
 

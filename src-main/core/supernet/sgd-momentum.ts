@@ -1,7 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { SGD_MOMENTUM_KERNEL, wasmSgdAvailable } from '../kernels/wasm-sgd';
 import { snapshotVariables, snapshotVariablesAsync, variableFrom, type NamedTensors } from './param-store';
 
 let nextOptimizer = 0;
+
+let fusedBackend: tf.KernelBackend | null = null;
+let fusedOk = false;
+function usesFusedSgd(): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const b = tf.backend();
+  if (b !== fusedBackend) {
+    fusedBackend = b;
+    fusedOk = wasmSgdAvailable(b);
+  }
+  return fusedOk;
+}
 
 /**
  * SGD with momentum and weight decay in PyTorch's form (buf ← μ·buf + g + wd·w; w ← w − lr·buf),
@@ -50,6 +63,9 @@ export class SgdMomentum {
   update(loss: () => tf.Scalar, vars: tf.Variable[]): tf.Scalar {
     return tf.tidy(() => {
       const { value, grads } = tf.variableGrads(loss, vars);
+      // On TF.js WASM one SIMD kernel per parameter (core/kernels/wasm-sgd.ts, the same float32
+      // bits) instead of five.
+      const fused = usesFusedSgd();
       for (const v of vars) {
         const g = grads[v.name];
         if (!g) continue;
@@ -58,6 +74,12 @@ export class SgdMomentum {
         if (!buf) {
           buf = tf.variable(tf.zerosLike(v), false, `${this.prefix}${key}`); // inside tidy: the zeros are released
           this.buffers.set(key, buf);
+        }
+        if (fused && g.dtype === 'float32') {
+          const [w1, b1] = tf.engine().runKernel(SGD_MOMENTUM_KERNEL, { w: v, b: buf, g }, { lr: this.lr, momentum: this.momentum, weightDecay: this.weightDecay } as never) as tf.Tensor[];
+          buf.assign(b1);
+          v.assign(w1);
+          continue;
         }
         const d = this.weightDecay ? tf.add(g, tf.mul(v, this.weightDecay)) : g;
         buf.assign(tf.add(tf.mul(buf, this.momentum), d));

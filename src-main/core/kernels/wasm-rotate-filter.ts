@@ -1,0 +1,36 @@
+import { getKernel, registerKernel, type KernelBackend, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmBackendLike } from './wasm-heap';
+
+/**
+ * A conv filter [k, k, Ci, Co] rotated by 180° with its channel axes swapped, [k, k, Co, Ci]:
+ * the filter of a stride-1 conv's input gradient (core/supernet/fast-ops.ts). One TF.js WASM
+ * kernel copying values in JavaScript on TF.js's memory, instead of Reverse and Transpose (TF.js
+ * WASM's Reverse alone took 0.85 ms of a 34 ms NB201 supernet step for filters of ≤ 9,216
+ * values: bench/results/supernet-speed.md). Only moves values: the result is exact.
+ */
+export const ROTATE_FILTER_KERNEL = 'L2nasRotateFilter';
+
+interface HeapBackend extends WasmBackendLike {
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
+function rotateFilter({ inputs, backend }: { inputs: Record<string, TensorInfo>; backend: KernelBackend }): TensorInfo {
+  const { w } = inputs;
+  const [kh, kw, ci, co] = w.shape;
+  if (w.shape.length !== 4 || w.dtype !== 'float32') throw new Error(`${ROTATE_FILTER_KERNEL}: a float32 filter [k, k, Ci, Co] is needed (got ${w.dtype} [${w.shape.join(', ')}])`);
+  const b = backend as HeapBackend;
+  const out = b.makeOutput([kh, kw, co, ci], 'float32');
+  // Views after the allocation (a memory growth would detach earlier ones).
+  const src = b.typedArrayFromHeap(w), dst = b.typedArrayFromHeap(out);
+  const taps = kh * kw, cc = ci * co;
+  for (let t = 0; t < taps; t++) {
+    const s = (taps - 1 - t) * cc, d = t * cc;
+    for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) dst[d + o * ci + i] = src[s + i * co + o];
+  }
+  return out;
+}
+
+/** Registers the kernel on 'wasm' (idempotent). */
+export function registerWasmRotateFilter(): void {
+  if (!getKernel(ROTATE_FILTER_KERNEL, 'wasm')) registerKernel({ kernelName: ROTATE_FILTER_KERNEL, backendName: 'wasm', kernelFunc: rotateFilter as never });
+}

@@ -211,11 +211,10 @@ async function main() {
     save();
   }
 
-  // The target runs.
-  for (const method of METHODS) {
-    const preSeeds = method === 'ft' ? PRE_SEEDS : [null];
-    for (const ps of preSeeds) {
-      for (let seed = 1; seed <= SEEDS; seed++) {
+  // The target runs, seed by seed (a run stopped early has every method for its first seeds).
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    for (const method of METHODS) {
+      for (const ps of method === 'ft' ? PRE_SEEDS : [null]) {
         const config =
           method === 'ft' || method === 'scratch' ? configOf('fmnist', 'l2nas', seed, 'transfer-finetune-short')
           : configOf('fmnist', method, seed, undefined);

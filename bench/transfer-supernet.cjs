@@ -27,7 +27,8 @@
  *   nice -n 10 node bench/transfer-supernet.cjs --space nb201 --queries 60 --marks 30,60 --seeds 5 \
  *     --pre-queries 120 --out /tmp/transfer-sn-nb201.json
  *   node bench/transfer-supernet.cjs --report /tmp/transfer-sn-nb201.json     # Markdown tables
- *   (--train-only: train / load the two supernets and stop)
+ *   (--train-only: train / load the two supernets and stop; --correlate-only: recompute the
+ *   random-sample correlation from the query caches into the existing --out file)
  */
 'use strict';
 const fs = require('node:fs');
@@ -129,6 +130,7 @@ async function main() {
       loadSeconds: wall,
       evaluated: 0,
       evalSeconds: 0,
+      cached: (k) => cache.get(k),
       save: () => fs.writeFileSync(cacheFile, JSON.stringify(Object.fromEntries(cache))),
       estimator: {
         kind: base.kind,
@@ -173,6 +175,18 @@ async function main() {
   };
   if (argv.includes('--train-only')) {
     save();
+    return;
+  }
+  // --correlate-only: recompute the random-sample correlation (from the query caches) into an existing --out file.
+  if (argv.includes('--correlate-only')) {
+    const prev = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+    prev.correlation = { ...prev.correlation, random: correlateRandom() };
+    // Files written before runs recorded their values: the values from the (deterministic) query cache.
+    for (const r of prev.runs) r.values ??= r.keys.map((k) => dst.cached(k));
+    fs.writeFileSync(outFile, JSON.stringify(prev, null, 1));
+    src.save();
+    dst.save();
+    log(`correlation on ${prev.correlation.random.n} random architectures: Spearman ${prev.correlation.random.spearman.toFixed(3)}; without degenerate ones (${prev.correlation.random.working.n}): ${prev.correlation.random.working.spearman.toFixed(3)}`);
     return;
   }
 
@@ -221,7 +235,7 @@ async function main() {
         const r = await search(dst, { ...config, steps: QUERIES }, method === 'ft' ? policies.get(ps) : null);
         const at = Object.fromEntries(MARKS.map((m) => [m, bestAt(r.events, m)]));
         const best = r.events.reduce((a, e) => (e.value > a.value ? e : a));
-        out.runs.push({ method, preSeed: ps, seed, at, best: { key: best.key, arch: best.arch, value: best.value, step: best.step }, distinct: new Set(r.events.map((e) => e.key)).size, keys: r.events.map((e) => e.key), seconds: r.seconds });
+        out.runs.push({ method, preSeed: ps, seed, at, best: { key: best.key, arch: best.arch, value: best.value, step: best.step }, distinct: new Set(r.events.map((e) => e.key)).size, keys: r.events.map((e) => e.key), values: r.events.map((e) => e.value), seconds: r.seconds });
         log(`${method}${ps === null ? '' : ` (pre ${ps})`} s${seed}: ${MARKS.map((m) => `${m}:${at[m].toFixed(2)}`).join(' ')} (${r.seconds.toFixed(0)} s; ${dst.evaluated} Fashion-MNIST queries evaluated so far, ${(dst.evalSeconds / Math.max(1, dst.evaluated)).toFixed(2)} s each)`);
         save();
       }
@@ -229,16 +243,28 @@ async function main() {
   }
 
   // Correlation of the two supernets: a seeded random sample plus each pre-training's top 10, queried on both.
-  if (CORR > 0) {
+  function correlateRandom() {
     const rng = new Rng(4242);
     const sample = new Map();
     for (let i = 0; i < CORR * 3 && sample.size < CORR; i++) {
       const a = space.sample(rng);
       sample.set(space.key(a), a);
     }
-    const pairs = (archs) => archs.map((a) => [src.estimator.query(a), dst.estimator.query(a)]);
-    const rand = pairs([...sample.values()]);
-    const corr = { random: { n: rand.length, spearman: spearman(rand.map((p) => p[0]), rand.map((p) => p[1])), pearson: pearson(rand.map((p) => p[0]), rand.map((p) => p[1])), mnist: [Math.min(...rand.map((p) => p[0])), median(rand.map((p) => p[0])), Math.max(...rand.map((p) => p[0]))], fmnist: [Math.min(...rand.map((p) => p[1])), median(rand.map((p) => p[1])), Math.max(...rand.map((p) => p[1]))] } };
+    const rand = [...sample].map(([k, a]) => [src.estimator.query(a), dst.estimator.query(a), k]);
+    const stats = (ps) => ({ n: ps.length, spearman: spearman(ps.map((p) => p[0]), ps.map((p) => p[1])), pearson: pearson(ps.map((p) => p[0]), ps.map((p) => p[1])) });
+    // Degenerate architectures (e.g. a cell cut off by none: near chance, 10 classes) make a correlation look high; without them:
+    const working = rand.filter((p) => p[0] > DEGENERATE && p[1] > DEGENERATE);
+    return {
+      ...stats(rand),
+      working: stats(working),
+      mnist: [Math.min(...rand.map((p) => p[0])), median(rand.map((p) => p[0])), Math.max(...rand.map((p) => p[0]))],
+      fmnist: [Math.min(...rand.map((p) => p[1])), median(rand.map((p) => p[1])), Math.max(...rand.map((p) => p[1]))],
+      pairs: rand,
+    };
+  }
+  if (CORR > 0) {
+    const corr = { random: correlateRandom() };
+    const rand = corr.random.pairs;
     const randF = rand.map((p) => p[1]).sort((a, b) => b - a);
     corr.sourceTop = [];
     for (const [ps, top] of preTop) {
@@ -259,6 +285,8 @@ async function main() {
 }
 
 // ---------------------------------------------------------------------------------------------
+/** At most this accuracy (%) on either supernet: a degenerate architecture (chance is 10 %), left out of the "working" correlation. */
+const DEGENERATE = 15;
 const NAMES = { ft: 'L²NAS fine-tuned (policy from MNIST)', scratch: 'L²NAS from scratch (same preset)', rea: 'REA (population 10, sample 3)', random: 'random search' };
 function report(file) {
   const d = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -270,16 +298,18 @@ function report(file) {
   L.push('');
   const bestKnown = d.bestKnownTarget;
   L.push(`Best Fashion-MNIST validation accuracy (%) found after q target queries, mean ± std over seeds; "queries to the best known": the first query reaching ${bestKnown.toFixed(2)} % (the best any run found), median over runs (unreached: more than the budget), and in how many runs.`, '');
-  L.push(`| method | ${d.marks.map((m) => `${m} queries`).join(' | ')} | distinct archs / run | queries to the best known |`);
-  L.push(`|---|${d.marks.map(() => '---|').join('')}---|---|`);
+  const W = 10; // transfer-finetune-short's random warm-up
+  L.push(`| method | ${d.marks.map((m) => `${m} queries`).join(' | ')} | mean of queries ${W + 1}–${d.queries} | distinct archs / run | queries to the best known |`);
+  L.push(`|---|${d.marks.map(() => '---|').join('')}---|---|---|`);
   const methods = [...new Set(d.runs.map((r) => r.method))];
   for (const m of methods) {
     const rs = d.runs.filter((r) => r.method === m);
     const reach = rs.map((r) => (r.best.value >= bestKnown - 1e-9 ? r.best.step + 1 : Infinity));
     const got = reach.filter((x) => x !== Infinity).length;
     const med = median(reach);
-    const pre = m === 'ft' ? `, ${new Set(rs.map((r) => r.preSeed)).size} pre-training seed(s) × ${d.seeds}` : '';
-    L.push(`| ${NAMES[m] ?? m} (${rs.length} runs${pre}) | ${d.marks.map((k) => `${mean(rs.map((r) => r.at[k])).toFixed(2)} ± ${std(rs.map((r) => r.at[k])).toFixed(2)}`).join(' | ')} | ${mean(rs.map((r) => r.distinct)).toFixed(1)} | ${med === Infinity ? `> ${d.queries}` : med} (${got}/${rs.length}) |`);
+    const nPre = new Set(rs.map((r) => r.preSeed)).size;
+    const pre = m === 'ft' && nPre > 1 ? `, ${nPre} pre-trainings × ${d.seeds} seeds` : '';
+    L.push(`| ${NAMES[m] ?? m} (${rs.length} runs${pre}) | ${d.marks.map((k) => `${mean(rs.map((r) => r.at[k])).toFixed(2)} ± ${std(rs.map((r) => r.at[k])).toFixed(2)}`).join(' | ')} | ${rs[0].values ? `${mean(rs.map((r) => mean(r.values.slice(W)))).toFixed(2)} ± ${std(rs.map((r) => mean(r.values.slice(W)))).toFixed(2)}` : '–'} | ${mean(rs.map((r) => r.distinct)).toFixed(1)} | ${med === Infinity ? `> ${d.queries}` : med} (${got}/${rs.length}) |`);
   }
   if (methods.includes('ft') && methods.includes('scratch')) {
     const cells = d.marks.map((k) => {
@@ -297,7 +327,8 @@ function report(file) {
   }
   const c = d.correlation;
   if (c) {
-    L.push('', `Correlation of the two supernets on ${c.random.n} seeded random architectures queried on both: Spearman ρ = ${c.random.spearman.toFixed(3)}, Pearson r = ${c.random.pearson.toFixed(3)}; their MNIST answers span ${c.random.mnist.map((x) => x.toFixed(2)).join(' / ')} % (min / median / max), Fashion-MNIST ${c.random.fmnist.map((x) => x.toFixed(2)).join(' / ')} %.`);
+    const w = c.random.working;
+    L.push('', `Correlation of the two supernets on ${c.random.n} seeded random architectures queried on both: Spearman ρ = ${c.random.spearman.toFixed(3)}, Pearson r = ${c.random.pearson.toFixed(3)}${w ? `; without the degenerate ones (at most ${DEGENERATE} % on either, chance being 10 %: ${c.random.n - w.n} of ${c.random.n}) ρ = ${w.spearman.toFixed(3)}, r = ${w.pearson.toFixed(3)}` : ''}. Their MNIST answers span ${c.random.mnist.map((x) => x.toFixed(2)).join(' / ')} % (min / median / max), Fashion-MNIST ${c.random.fmnist.map((x) => x.toFixed(2)).join(' / ')} %.`);
     for (const s of c.sourceTop) L.push(`- Pre-training seed ${s.preSeed}: its MNIST best scores ${s.bestOnTarget.toFixed(2)} % on Fashion-MNIST (above ${(100 * s.beatsRandom).toFixed(0)} % of the random sample; best known ${bestKnown.toFixed(2)} %); its MNIST top 10 average ${s.top10MeanOnTarget.toFixed(2)} % there.`);
   }
   console.log(L.join('\n'));

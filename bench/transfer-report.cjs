@@ -23,8 +23,14 @@ for (const g of groups) {
   lines.push(`### ${protocol === 'test' ? 'Search and report' : 'Search'} \`${metric}\`${report !== metric ? `, report \`${report}\`` : ''}${pre ? ` (policy pre-trained on \`${pre.source}\`)` : ''}`, '');
   lines.push(`| method | ${marks.map((m) => `${m} queries`).join(' | ')} | queries to top 1% (median, reached) | queries to top 0.1% (median, reached) |`);
   lines.push(`|---|${marks.map(() => '---|').join('')}---|---|`);
-  for (const m of methods) {
-    const rs = runs.filter((r) => r.method === m);
+  // With several pre-training seeds, fine-tuned rows per pre-training, then all of them together.
+  const preSeeds = [...new Set(runs.filter((r) => r.method === 'ft').map((r) => r.preSeed ?? 0))];
+  const rows = methods.flatMap((m) =>
+    m === 'ft' && preSeeds.length > 1
+      ? [...preSeeds.map((ps) => ({ m, label: `${NAMES.ft}, pre-training seed ${ps}`, rs: runs.filter((r) => r.method === 'ft' && (r.preSeed ?? 0) === ps) })), { m, label: `**${NAMES.ft}, all ${preSeeds.length} pre-trainings**`, rs: runs.filter((r) => r.method === 'ft') }]
+      : [{ m, label: NAMES[m] ?? m, rs: runs.filter((r) => r.method === m) }],
+  );
+  for (const { label, rs } of rows) {
     const cells = marks.map((k) => {
       const v = rs.map((r) => r.at[k].report);
       return `${mean(v).toFixed(2)} ± ${std(v).toFixed(2)}`;
@@ -36,7 +42,7 @@ for (const g of groups) {
       const med = median(all);
       return `${med === Infinity ? `> ${data.steps}` : med} (${got.length}/${rs.length})`;
     };
-    lines.push(`| ${NAMES[m] ?? m} (${rs.length} seeds) | ${cells.join(' | ')} | ${reach('top1')} | ${reach('top01')} |`);
+    lines.push(`| ${label} (${rs.length} ${preSeeds.length > 1 && rs[0].method === 'ft' && label.includes('all') ? 'runs' : 'seeds'}) | ${cells.join(' | ')} | ${reach('top1')} | ${reach('top01')} |`);
   }
   if (methods.includes('ft') && methods.includes('scratch')) {
     const paired = marks.map((k) => {
@@ -55,5 +61,5 @@ for (const g of groups) {
   }
   lines.push('');
 }
-for (const p of data.pretrain) lines.push(`Pre-training (${p.protocol}): ${data.preSteps} queries on \`${p.source}\`, best ${p.best.value.toFixed(2)} %, ${p.seconds.toFixed(0)} s, reward ${p.reward.kind}${p.reward.accEnv ? ` (Acc(Env) ${p.reward.accEnv})` : ''}.`);
+for (const p of data.pretrain) lines.push(`Pre-training (${p.protocol}${p.seed !== undefined ? `, seed ${p.seed}` : ''}): ${data.preSteps} queries on \`${p.source}\`, best ${p.best.value.toFixed(2)} %, ${p.seconds.toFixed(0)} s, reward ${p.reward.kind}${p.reward.accEnv ? ` (Acc(Env) ${p.reward.accEnv})` : ''}.`);
 console.log(lines.join('\n'));

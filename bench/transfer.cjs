@@ -10,6 +10,7 @@
 // made and run in this process exactly as `l2nas search [--policy]` does (runFolder), with the
 // table read once. Needs the build (npm run build). Example:
 //   nice -n 10 node bench/transfer.cjs --seeds 10 --steps 500 --out /tmp/transfer.json
+// (--pre-seeds 0,1,2: one pre-training per seed, every fine-tuning seed from each of them)
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -31,6 +32,8 @@ const outFile = arg('--out', path.join(os.tmpdir(), 'transfer.json'));
 const methods = arg('--methods', 'ft,scratch,tuned,rea,random').split(',');
 const protocols = arg('--protocols', 'test,valid12').split(',');
 const targets = arg('--targets', '').split(',').filter(Boolean);
+// Pre-training seeds: one policy per seed, and every fine-tuning seed starts from each (the spread over pre-trainings).
+const preSeeds = arg('--pre-seeds', '0').split(',').map(Number);
 
 /** Each protocol: the files joined, the pre-training column, then targets (search column, reported column). */
 const PROTOCOLS = {
@@ -84,25 +87,25 @@ async function main() {
     const P = PROTOCOLS[pname];
     const table = loadBenchmarkTables(P.files, getSpace('nb201'));
     // Without fine-tuned runs (e.g. longer baselines only) nothing needs a pre-trained policy.
-    const pre = methods.includes('ft')
-      ? await run(table, { name: `${pname}-pre`, files: P.files, method: 'l2nas', preset: 'transfer-pretrain-short', metric: P.source, report: P.source, steps: preSteps, seed: 0 })
-      : null;
-    if (pre) {
-      out.pretrain.push({ protocol: pname, source: P.source, best: pre.best, seconds: pre.seconds, reward: pre.reward });
-      console.log(`[${pname}] pre-trained on ${P.source}: best ${pre.best.value} in ${pre.seconds.toFixed(0)} s`);
+    const pres = new Map();
+    for (const ps of methods.includes('ft') ? preSeeds : []) {
+      const pre = await run(table, { name: `${pname}-pre-s${ps}`, files: P.files, method: 'l2nas', preset: 'transfer-pretrain-short', metric: P.source, report: P.source, steps: preSteps, seed: ps });
+      pres.set(ps, pre);
+      out.pretrain.push({ protocol: pname, source: P.source, seed: ps, best: pre.best, seconds: pre.seconds, reward: pre.reward });
+      console.log(`[${pname}] pre-trained on ${P.source} (seed ${ps}): best ${pre.best.value} in ${pre.seconds.toFixed(0)} s`);
       save();
     }
     for (const [metric, report] of P.targets.filter(([m]) => !targets.length || targets.includes(m))) {
       for (const method of methods) {
-        for (let seed = 0; seed < seeds; seed++) {
-          const base = { name: `${pname}-${metric}-${method}-s${seed}`, files: P.files, metric, report, steps, seed };
+        for (const ps of method === 'ft' ? preSeeds : [null]) for (let seed = 0; seed < seeds; seed++) {
+          const base = { name: `${pname}-${metric}-${method}${ps === null ? '' : `-p${ps}`}-s${seed}`, files: P.files, metric, report, steps, seed };
           const o =
             method === 'ft' || method === 'scratch' ? { ...base, method: 'l2nas', preset: 'transfer-finetune-short' }
             : method === 'tuned' ? { ...base, method: 'l2nas', preset: 'nb201-tuned' }
             : { ...base, method, preset: 'nb201' };
-          const r = await run(table, o, method === 'ft' ? pre.dir : undefined);
-          out.runs.push({ protocol: pname, metric, report, method, seed, at: r.at, reach: r.reach, seconds: r.seconds });
-          console.log(`[${pname}] ${metric} ${method} s${seed}: ${marks.map((m) => `${m}:${r.at[m]?.report.toFixed(2)}`).join(' ')} (${r.seconds.toFixed(1)} s)`);
+          const r = await run(table, o, method === 'ft' ? pres.get(ps).dir : undefined);
+          out.runs.push({ protocol: pname, metric, report, method, ...(ps === null ? {} : { preSeed: ps }), seed, at: r.at, reach: r.reach, seconds: r.seconds });
+          console.log(`[${pname}] ${metric} ${method}${ps === null ? '' : ` p${ps}`} s${seed}: ${marks.map((m) => `${m}:${r.at[m]?.report.toFixed(2)}`).join(' ')} (${r.seconds.toFixed(1)} s)`);
           save();
         }
       }

@@ -23,8 +23,13 @@ export interface PathSupernet<A> {
   pathParams(arch: A): tf.Variable[];
   /** Supernets with BN running statistics (ofa): how BN normalises ('batch' while training). */
   bnMode?: 'batch' | 'running';
-  /** Recomputes the running statistics of the path `arch` on these batches (OFA's set_running_statistics). */
-  recalibrate?(batches: Iterable<tf.Tensor4D>, arch: A): void;
+  /**
+   * Recomputes the running statistics of the path `arch` on these batches (OFA's
+   * set_running_statistics), for any reader: it yields each tensor whose values it needs (its
+   * own: it disposes them) and takes the values back, so a query reads synchronously on cpu/wasm
+   * and with `await data()` on WebGPU (core/backend-reads.ts).
+   */
+  recalibrateSteps?(batches: Iterable<tf.Tensor4D>, arch: A): Generator<tf.Tensor, void, ArrayLike<number>>;
   dispose(): void;
 }
 

@@ -6,6 +6,7 @@ import { BN_EPS, batchNormTrain, conv2dSame } from './fast-ops';
 import { assignValues, ParamStore } from './param-store';
 import { checkOfaConfig, middleWidth, ofaCost, ofaPlan, ofaSpecOf, seWidth, type Act, type OfaBlockPlan, type OfaPlan, type OfaSupernetSpec } from './ofa-cost';
 import type { ArchCost, PathSupernet, SupernetBuilder } from './supernet';
+import { ofaProgressiveShrinking } from './ofa-progressive-shrinking';
 
 export { makeDivisible, ofaCost, ofaPlan, OFA_SMALLEST, type OfaSupernetSpec } from './ofa-cost';
 
@@ -372,4 +373,5 @@ export const ofaSupernetBuilder: SupernetBuilder<OfaConfig> = {
   id: 'ofa',
   space: ofaSpace,
   build: (shape, C, N, rng) => new OfaSupernet(ofaSpecOf(shape, C, N), rng),
+  samplers: { 'progressive-shrinking': ofaProgressiveShrinking },
 };

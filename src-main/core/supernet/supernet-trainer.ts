@@ -4,7 +4,7 @@ import type { SearchSpace } from '../../common/spaces/space';
 import { normalizationOf, fillBatch, type ImageData } from './image-data';
 import type { NamedTensors } from './param-store';
 import { SgdMomentum } from './sgd-momentum';
-import type { PathSupernet } from './supernet';
+import type { PathSampler, PathSupernet } from './supernet';
 
 export interface SupernetTrainConfig {
   epochs: number;
@@ -95,6 +95,11 @@ export class SupernetTrainer<A> {
   private readonly opt: SgdMomentum;
   private readonly valCache = new Map<string, number>();
 
+  /**
+   * `sampler`: the path of each training step (default: space.sample, single-path uniform
+   * sampling); e.g. OFA's progressive shrinking (core/supernet/ofa-progressive-shrinking.ts).
+   * The paths measured after each epoch (Acc(Env)) are uniform samples either way.
+   */
   constructor(
     readonly net: PathSupernet<A>,
     readonly space: Pick<SearchSpace<A>, 'sample' | 'key'>,
@@ -102,6 +107,7 @@ export class SupernetTrainer<A> {
     readonly val: ImageData,
     readonly cfg: SupernetTrainConfig,
     private readonly rng: Rng,
+    private readonly sampler?: PathSampler<A>,
   ) {
     this.stats = normalizationOf(train);
     // Buffers keyed by the supernet's own parameter names: checkpoints restore across processes.
@@ -180,7 +186,8 @@ export class SupernetTrainer<A> {
     const steps = this.stepsPerEpoch;
     let lossSum = 0;
     for (let s = 0; s < steps; s++) {
-      const arch = this.space.sample(this.rng); // = Discretize(α ~ U(0,1))
+      // Uniform: Discretize(α ~ U(0,1)); or the sampler's schedule over the training's global steps.
+      const arch = this.sampler ? this.sampler(this.rng, this.epoch * steps + s, this.cfg.epochs * steps) : this.space.sample(this.rng);
       this.opt.lr = this.lrAt(this.epoch * steps + s);
       const { x, y } = this.batchTensors(this.train, perm.subarray(s * B, (s + 1) * B), true);
       let lossT: tf.Scalar;

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
 import type { SearchSpace } from '../../common/spaces/space';
 import type { SupernetId } from '../../common/supernets';
+import type { SupernetSampling } from '../../contracts/run';
 import type { ParamStore } from './param-store';
 
 /**
@@ -48,7 +49,20 @@ export interface SupernetBuilder<A> {
   readonly id: SupernetId;
   readonly space: SearchSpace<A>;
   build(shape: SupernetShape, C: number, N: number, rng: Rng): PathSupernet<A>;
+  /**
+   * Training samplers other than single-path uniform sampling (space.sample), by the name a
+   * run's `sampling` gives (contracts/run.ts SUPERNET_SAMPLINGS; common/supernets.ts says which
+   * a supernet offers): ofa's progressive shrinking.
+   */
+  readonly samplers?: Partial<Record<Exclude<SupernetSampling, 'uniform'>, PathSampler<A>>>;
 }
+
+/**
+ * The path one training step trains, from the run's Rng, the 0-based global step (epoch ×
+ * steps per epoch + batch) and the training's total steps: a schedule over the steps (a
+ * function of the step alone, so resuming after an epoch samples as an uninterrupted run).
+ */
+export type PathSampler<A> = (rng: Rng, step: number, totalSteps: number) => A;
 
 /** Multiply-accumulates per image and parameters of one subnet. */
 export interface ArchCost {

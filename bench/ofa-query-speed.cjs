@@ -9,7 +9,9 @@
 // without recalibration (running statistics only) to split the two parts. Needs the build:
 //   npx tsc -p tsconfig.node.json && nice -n 10 node bench/ofa-query-speed.cjs
 //        [--cases wasm:32,cpu:32,webgpu:32,wasm:224,webgpu:224] [--queries 2] [--val 128] [--timeout 900]
-// Prints a markdown table; the raw numbers go to bench/results/ofa-query-speed.json.
+//        [--out bench/results/ofa-query-speed.json] [--batch 64]
+// A case may name its own time limit in seconds: wasm:224:1800. Prints a markdown table; the raw
+// numbers go to the --out JSON file.
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -21,7 +23,9 @@ const strArg = (name, def) => {
   return i >= 0 ? process.argv[i + 1] : def;
 };
 const CALIBRATION = 2000;
-const BATCH = 64;
+// Images per calibration and evaluation batch (the app's evaluation batch is 64; at 224×224 a
+// batch of 64 exhausts the WASM heap in one forward pass: `--batch 16` there).
+const BATCH = Number(strArg('--batch', '64'));
 
 async function measure(backendName, size, queries, valImages) {
   const { selectBackend } = require(path.join(OUT, 'node', 'backend'));
@@ -74,7 +78,7 @@ async function measure(backendName, size, queries, valImages) {
   evalOnly.dispose();
   net.dispose();
   const mean = (k) => out.reduce((s, q) => s + q[k], 0) / out.length;
-  return { backend: backendName, tfName: choice.tfName, size, ok: true, reason: choice.attempts.at(-1).reason, adapter: choice.adapter ?? null, queries: out, secondsPerQuery: mean('total'), evaluationSeconds: mean('evaluation'), recalibrationSeconds: mean('total') - mean('evaluation'), meanMacs: mean('macs'), warmSeconds, calibrationImages: CALIBRATION, valImages: Math.floor(valImages / BATCH) * BATCH };
+  return { backend: backendName, tfName: choice.tfName, size, ok: true, reason: choice.attempts.at(-1).reason, adapter: choice.adapter ?? null, queries: out, secondsPerQuery: mean('total'), evaluationSeconds: mean('evaluation'), recalibrationSeconds: mean('total') - mean('evaluation'), meanMacs: mean('macs'), warmSeconds, calibrationImages: CALIBRATION, batch: BATCH, valImages: Math.floor(valImages / BATCH) * BATCH };
 }
 
 async function main() {
@@ -86,12 +90,15 @@ async function main() {
     return;
   }
   const cases = strArg('--cases', 'wasm:32,cpu:32,webgpu:32,wasm:224,webgpu:224').split(',');
-  const timeout = Number(strArg('--timeout', '900')) * 1000;
+  const defaultTimeout = Number(strArg('--timeout', '900')) * 1000;
   const results = [];
-  for (const c of cases) {
+  for (const spec of cases) {
+    const [b, s, limit] = spec.split(':');
+    const c = `${b}:${s}`;
+    const timeout = limit ? Number(limit) * 1000 : defaultTimeout;
     const load = os.loadavg()[0];
     const t0 = Date.now();
-    const p = spawnSync(process.execPath, [__filename, '--child', c, '--queries', strArg('--queries', '2'), '--val', strArg('--val', '128')], { encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
+    const p = spawnSync(process.execPath, [__filename, '--child', c, '--queries', strArg('--queries', '2'), '--val', strArg('--val', '128'), '--batch', String(BATCH)], { encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
     const line = (p.stdout || '').split('\n').find((l) => l.startsWith('RESULT '));
     const [backend, size] = c.split(':');
     const res = line ? JSON.parse(line.slice(7)) : { backend, size: Number(size), ok: false, reason: p.error?.code === 'ETIMEDOUT' ? `not finished within ${timeout / 1000} s (skipped)` : `exit ${p.status}: ${(p.stderr || '').slice(-400)}` };
@@ -100,7 +107,7 @@ async function main() {
     results.push(res);
     process.stderr.write(`${c}: ${res.ok ? `${res.secondsPerQuery.toFixed(2)} s per query (recalibration ${res.recalibrationSeconds.toFixed(2)} s, evaluation ${res.evaluationSeconds.toFixed(2)} s)` : res.reason}\n`);
   }
-  fs.writeFileSync(path.join(__dirname, 'results', 'ofa-query-speed.json'), JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, results }, null, 1) + '\n');
+  fs.writeFileSync(strArg('--out', path.join(__dirname, 'results', 'ofa-query-speed.json')), JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, cpu: os.cpus()[0]?.model, results }, null, 1) + '\n');
   console.log('| resolution | backend | s per query | recalibration (2,000 images) | evaluation | × WASM (same resolution) | mean MACs of the subnets | load (start → end) |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {

@@ -112,7 +112,7 @@ async function main() {
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     if (!r.ok) {
-      console.log(`| ${r.size}×${r.size} | ${r.backend} | — | — | — | — | — | ${r.load.map((v) => v.toFixed(1)).join(' → ')} | ${r.reason} |`);
+      console.log(`| ${r.size}×${r.size} | ${r.backend} | ${r.reason} | — | — | — | — | ${r.load.map((v) => v.toFixed(1)).join(' → ')} |`);
       continue;
     }
     const ref = results.find((x) => x.ok && x.backend === 'wasm' && x.size === r.size);

@@ -15,7 +15,7 @@ import { parseOverrides } from '../node/run-config';
 import { resolveAgentConfig } from '../common/presets';
 import type { PresetName } from '../contracts/agent-config';
 import { DATASET_MAX_CLASSES, IMAGE_FOLDER_SIZE } from '../contracts/dataset';
-import { MAX_MACS_LIMIT, SEARCH_STEPS_MAX, SEED_MAX, SupernetSettingsSchema } from '../contracts/run';
+import { MAX_MACS_LIMIT, SEARCH_STEPS_MAX, SEED_MAX, SUPERNET_SAMPLINGS, SupernetSettingsSchema } from '../contracts/run';
 import type { z } from 'zod';
 import { formatBenchTable, runBench, writeBenchOutputs } from './commands/bench';
 import { inspectCommand } from './commands/inspect';
@@ -88,6 +88,9 @@ function supernetOptions(cmd: Command): Command {
     .option('--batch <n>', 'training batch size', intLike('--batch', supernetField.batchSize))
     .option('--lr <x>', 'supernet peak learning rate (cosine to 1e-3)', positive('--lr', supernetField.lrMax.maxValue ?? 10))
     .option('--cutout <px>', 'cutout square side (0: off)', intLike('--cutout', supernetField.cutout))
+    .addOption(
+      new Option('--sampling <mode>', "how supernet training samples paths: uniform (single-path uniform sampling, the default) or progressive-shrinking (ofa: OFA's schedule — the largest network, then elastic kernel, depth and expand ratio over growing choice sets, in OFA's proportions of the training's steps)").choices([...SUPERNET_SAMPLINGS]),
+    )
     .option(
       '--max-macs <millions>',
       "MAC budget (ofa): millions of multiply-accumulates per image at the dataset's resolution. Over-budget subnets are rejected before querying: never evaluated, answered with a fixed 0 % (the worst value), never the best — every method alike. A budget no subnet meets is refused up front",

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { SupernetSettingsSchema } from '../contracts/run';
+import type { SupernetSampling, SupernetSettingsSchema } from '../contracts/run';
 import type { AgentConfig, PresetName } from '../contracts/agent-config';
 import { resolveAgentConfig } from './presets';
 
@@ -38,6 +38,12 @@ export interface SupernetSpec {
   calibrationImages?: number;
   /** Whether a PyTorch checkpoint of the supernet can be loaded (ofa: OFA's published OFAMobileNetV3). */
   loadsCheckpoints: boolean;
+  /**
+   * How its training may sample paths (contracts/run.ts SUPERNET_SAMPLINGS; the first is the
+   * default): uniform everywhere, OFA's progressive shrinking too for ofa (its builder's
+   * `samplers`; test/unit/ofa-progressive-shrinking.test.ts keeps the two in step).
+   */
+  samplings: readonly SupernetSampling[];
   /** Why settings cannot be built, or null. */
   check(s: Pick<SupernetSettings, 'C' | 'N'>): string | null;
   /** The agent a supernet search uses unless the user picks one, and the preset it came from. */
@@ -83,6 +89,7 @@ export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
     evalBatches: 8,
     evalBatchNorm: 'batch',
     loadsCheckpoints: false,
+    samplings: ['uniform'],
     check: () => null,
     searchAgent: () => ({ preset: 'nb201-tuned', agent: resolveAgentConfig('nb201-tuned') }),
     macBudget: false,
@@ -101,6 +108,7 @@ export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
     evalBatches: 4,
     evalBatchNorm: 'batch',
     loadsCheckpoints: false,
+    samplings: ['uniform'],
     check: ({ C }) => (C % 2 ? `C = ${C}: the DARTS supernet needs an even number of channels (FactorizedReduce halves it)` : null),
     searchAgent: (steps) => ({ preset: 'darts', agent: resolveAgentConfig('darts', { warmupSteps: Math.max(1, Math.floor(steps / 4)), topK: 16, dedupe: 'top-k' }) }),
     macBudget: false,
@@ -124,6 +132,7 @@ export const SUPERNET_SPECS: Readonly<Record<SupernetId, SupernetSpec>> = {
     evalBatchNorm: 'recalibrate',
     calibrationImages: OFA_TRAINED_CALIBRATION_IMAGES,
     loadsCheckpoints: true,
+    samplings: ['uniform', 'progressive-shrinking'],
     check: ({ N }) => (N > 5 ? `N = ${N}: the OFA network has 5 stride-2 steps (5 = ImageNet's layout; fewer keep small images larger)` : null),
     searchAgent: (steps) => ({ preset: 'ofa', agent: resolveAgentConfig('ofa', { warmupSteps: Math.max(1, Math.floor(steps / 4)), topK: 16, dedupe: 'top-k' }) }),
     macBudget: true,

@@ -3,10 +3,13 @@ import { z } from 'zod';
 const FILE = z.string().min(1).max(4096);
 
 /**
- * Most classes a dataset may keep: labels are stored as bytes (ImageDataset.labels is a
- * Uint8Array), so 256 of downsampled ImageNet's 1000. One limit for the API, the CLI and the reader.
+ * Most classes a dataset may keep: labels are 16-bit (ImageDataset.labels is a Uint16Array), so
+ * 65,536 (ImageNet's 1000 fit). One limit for the API, the CLI and the readers.
  */
-export const DATASET_MAX_CLASSES = 256;
+export const DATASET_MAX_CLASSES = 65_536;
+
+/** Classes in (downsampled) ImageNet: its labels are 1..1000, so at most that many can be kept. */
+export const IMAGENET_CLASSES = 1000;
 
 /** Crop sizes an image folder may be read at (OFA evaluates at 128–224 px). */
 export const IMAGE_FOLDER_SIZE = { min: 8, max: 512 } as const;
@@ -25,8 +28,8 @@ export const DatasetSpecSchema = z.discriminatedUnion('kind', [
       kind: z.literal('imagenet-downsampled'),
       files: z.array(FILE).min(1).max(16),
       size: z.union([z.literal(16), z.literal(32)]),
-      /** Keep the first N classes (ImageNet16-120 uses 120). */
-      classes: z.number().int().min(2).max(DATASET_MAX_CLASSES).optional(),
+      /** Keep the first N classes (ImageNet16-120 uses 120; all 1000 at most). */
+      classes: z.number().int().min(2).max(Math.min(IMAGENET_CLASSES, DATASET_MAX_CLASSES)).optional(),
     })
     .strict(),
   /**

@@ -19,6 +19,15 @@ export { SEARCH_STEPS_MAX };
 export const SUPERNET_STEPS_MAX = 100_000;
 
 /**
+ * How a supernet's training samples the path of each step: `uniform` — single-path uniform
+ * sampling (paper §2.1; every supernet) — or `progressive-shrinking` — OFA's schedule, the
+ * largest network first, then elastic kernel, depth and expand ratio over growing choice sets
+ * (ofa only; core/supernet/ofa-progressive-shrinking.ts).
+ */
+export const SUPERNET_SAMPLINGS = ['uniform', 'progressive-shrinking'] as const;
+export type SupernetSampling = (typeof SUPERNET_SAMPLINGS)[number];
+
+/**
  * Bounds of a supernet search's settings, declared once: CLI flags, API options and the
  * defaults in common/supernets.ts are checked against these.
  */
@@ -33,6 +42,8 @@ export const SupernetSettingsSchema = z
     lrMax: z.number().gt(0).max(10),
     cutout: z.number().int().min(0).max(64),
     batchSize: z.number().int().min(2).max(1024),
+    /** How training samples paths (absent: uniform); which a supernet offers: common/supernets.ts `samplings`. */
+    sampling: z.enum(SUPERNET_SAMPLINGS).optional(),
   })
   .strict();
 
@@ -90,6 +101,8 @@ export const EstimatorConfigSchema = z.discriminatedUnion('kind', [
        */
       evalBatchNorm: z.enum(['batch', 'running', 'recalibrate']).optional(),
       calibrationImages: z.number().int().min(1).max(1_000_000).optional(),
+      /** How training samples paths (SUPERNET_SAMPLINGS); absent: uniform (runs written before it existed, and the default). */
+      sampling: z.enum(SUPERNET_SAMPLINGS).optional(),
       /**
        * A published supernet loaded instead of (or before) training: a PyTorch checkpoint of
        * OFA's OFAMobileNetV3 (node/ofa-checkpoint.ts), with the SHA-256 it had when the run was

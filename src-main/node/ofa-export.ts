@@ -57,7 +57,7 @@ export function isOfaSupernetRun(config: RunConfig): boolean {
   return config.space === 'ofa' && config.estimator.kind === 'supernet';
 }
 
-function* batches(d: ImageData, idx: Uint32Array, stats: InputStats, size: number): Generator<{ x: tf.Tensor4D; labels: Uint8Array }> {
+function* batches(d: ImageData, idx: Uint32Array, stats: InputStats, size: number): Generator<{ x: tf.Tensor4D; labels: Uint16Array }> {
   const per = d.height * d.width * d.channels;
   for (let s = 0; s < idx.length; s += size) {
     const part = idx.subarray(s, Math.min(s + size, idx.length));
@@ -65,7 +65,7 @@ function* batches(d: ImageData, idx: Uint32Array, stats: InputStats, size: numbe
     fillBatch(d, part, stats, buf);
     const x = tf.tensor4d(buf, [part.length, d.height, d.width, d.channels]);
     try {
-      yield { x, labels: Uint8Array.from(part, (i) => d.labels[i]) };
+      yield { x, labels: Uint16Array.from(part, (i) => d.labels[i]) };
     } finally {
       x.dispose();
     }

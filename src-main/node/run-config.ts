@@ -259,6 +259,8 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
   if (o.calibrationImages !== undefined && evalBatchNorm !== 'recalibrate') throw new UsageError('--calibration-images belongs to --bn recalibrate');
   const bad = spec.check(s);
   if (bad) throw new UsageError(bad);
+  const sampling = s.sampling ?? spec.samplings[0];
+  if (!spec.samplings.includes(sampling)) throw new UsageError(`--sampling ${sampling}: the ${spec.id} supernet trains with ${spec.samplings.join(' or ')} sampling only`);
   const { preset, agent } = o.agent ? { preset: o.agent.preset, agent: o.agent.config } : spec.searchAgent(s.steps);
   const candidate = {
     version: RUN_FORMAT_VERSION,
@@ -277,6 +279,7 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
       ...(o.maxMacs !== undefined ? { maxMacs: o.maxMacs } : {}),
       ...(evalBatchNorm !== 'batch' ? { evalBatchNorm } : {}),
       ...(calibrationImages !== undefined ? { calibrationImages } : {}),
+      ...(sampling !== 'uniform' ? { sampling } : {}),
       ...(pretrained ? { pretrained } : {}),
     },
     backend: o.backend ?? 'auto',

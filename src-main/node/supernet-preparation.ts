@@ -64,7 +64,13 @@ export async function prepareSupernetEstimator(config: RunConfig, ctx: Estimator
     log(`loaded the supernet from ${e.pretrained.file}`);
   }
   const cfg = trainConfigOf(e);
-  const trainer = new SupernetTrainer(net, builder.space, train, val, cfg, rng);
+  const sampling = e.sampling ?? 'uniform';
+  const sampler = sampling === 'uniform' ? undefined : builder.samplers?.[sampling];
+  if (sampling !== 'uniform' && !sampler) {
+    net.dispose();
+    throw new UsageError(`sampling "${sampling}": the ${builder.id} supernet trains with uniform sampling only`);
+  }
+  const trainer = new SupernetTrainer(net, builder.space, train, val, cfg, rng, sampler);
   // Everything the trained supernet depends on: a checkpoint made with other settings is refused.
   // (The MAC budget acts on the search only: a run may change it and keep its trained supernet.)
   const { maxMacs, ...trained } = e;

@@ -93,6 +93,32 @@ describe('supernet searches are ordinary runs (train, then the same search loop)
     expect(readRunResult(paused)!.best).toEqual(ra.best);
   }, 600_000);
 
+  it('OFA with progressive shrinking: config.json records it; killed after epoch 1 (mid-phase: the elastic-kernel phase spans steps 7–11 of 24), `l2nas resume` ends bit-identical to an uninterrupted run', async () => {
+    const dirs = tempDir('supernet-ps');
+    const ps = (out: string) => ['demo', '--space', 'ofa', '--sampling', 'progressive-shrinking', '--epochs', '3', '--train-images', '128', '--batch', '16', '--steps', '4', '--random', '2', '--calibration-images', '64', '--seed', '3', '--out', out];
+    const [whole, cut] = [path.join(dirs, 'whole'), path.join(dirs, 'cut')];
+    const a = await l2nas(ps(whole));
+    expect(a.code, a.out).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(whole, 'config.json'), 'utf8')).estimator).toMatchObject({ sampling: 'progressive-shrinking', epochs: 3 });
+    const k = await l2nas(ps(cut), /epoch 1: loss/);
+    expect(k.signal).toBe('SIGKILL');
+    expect(readSupernetCheckpoint(cut)?.state.epoch).toBe(1);
+    const b = await l2nas(['resume', cut]);
+    expect(b.code, b.out).toBe(0);
+    expect(b.out).toMatch(/resuming supernet training after epoch 1\/3/);
+    expect(queries(cut)).toEqual(queries(whole));
+    const [ca, cb] = [readSupernetCheckpoint(whole)!, readSupernetCheckpoint(cut)!];
+    expect(cb.reports.map((r) => r.loss)).toEqual(ca.reports.map((r) => r.loss));
+    expect(cb.state.rng).toEqual(ca.state.rng);
+    for (const key of Object.keys(ca.state.params)) expect(Buffer.from(cb.state.params[key].values.buffer).equals(Buffer.from(ca.state.params[key].values.buffer)), key).toBe(true);
+    // Uniform sampling from the same seed trains other paths: other weights.
+    const u = path.join(dirs, 'uniform');
+    const c = await l2nas(ps(u).map((v) => (v === 'progressive-shrinking' ? 'uniform' : v)));
+    expect(c.code, c.out).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(u, 'config.json'), 'utf8')).estimator).not.toHaveProperty('sampling');
+    expect(readSupernetCheckpoint(u)!.reports.map((r) => r.loss)).not.toEqual(ca.reports.map((r) => r.loss));
+  }, 600_000);
+
   it('refuses a dataset whose validation half is smaller than one evaluation batch before writing a folder', async () => {
     const dir = tempDir('supernet-tiny');
     // 100 images of 8×8 in IDX: a validation half of 50, under the 64 images one query evaluates.

@@ -1,4 +1,4 @@
-import { DATASET_MAX_CLASSES } from '../../src-main/contracts/dataset';
+import { DATASET_MAX_CLASSES, IMAGENET_CLASSES } from '../../src-main/contracts/dataset';
 import { describe, expect, it } from 'vitest';
 import { PRESETS, resolveAgentConfig, isPresetName } from '../../src-main/common/presets';
 import { RunConfigSchema, SEED_MAX } from '../../src-main/contracts/run';
@@ -76,10 +76,13 @@ describe('supernet dataset checks', () => {
 });
 
 describe('dataset classes: one limit for API, CLI and reader', () => {
-  it('the contract refuses more classes than labels stored as bytes can hold (256)', () => {
-    const spec = (classes: number) => ({ method: 'checkDataset', dataset: { kind: 'imagenet-downsampled', files: ['a.bin'], size: 16, classes } });
-    expect(StudioCallSchema.safeParse(spec(DATASET_MAX_CLASSES)).success).toBe(true);
-    expect(StudioCallSchema.safeParse(spec(DATASET_MAX_CLASSES + 1)).success).toBe(false);
-    expect(DATASET_MAX_CLASSES).toBe(256);
+  it('the contract refuses more classes than 16-bit labels can hold (65,536), and more than ImageNet\'s 1000 of downsampled ImageNet', () => {
+    const folder = (classes: number) => ({ method: 'checkDataset', dataset: { kind: 'image-folder', root: 'imgs', size: 32, classes } });
+    expect(StudioCallSchema.safeParse(folder(DATASET_MAX_CLASSES)).success).toBe(true);
+    expect(StudioCallSchema.safeParse(folder(DATASET_MAX_CLASSES + 1)).success).toBe(false);
+    expect(DATASET_MAX_CLASSES).toBe(65_536);
+    const inet = (classes: number) => ({ method: 'checkDataset', dataset: { kind: 'imagenet-downsampled', files: ['a.bin'], size: 16, classes } });
+    expect(StudioCallSchema.safeParse(inet(IMAGENET_CLASSES)).success).toBe(true);
+    expect(StudioCallSchema.safeParse(inet(IMAGENET_CLASSES + 1)).success).toBe(false);
   });
 });

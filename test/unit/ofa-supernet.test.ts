@@ -266,7 +266,7 @@ describe('OFA MobileNetV3 supernet', () => {
     expect(() => tf.tidy(() => a.forward(x32, { ...c, ks: [4, ...c.ks.slice(1)] }))).toThrow(/ks\[0\] = 4/);
     // Two classes (a bright square top-left or bottom-right): 160 training and 96 validation images, 16×16.
     const n = 256, hw = 16;
-    const images = new Uint8Array(n * hw * hw), labels = new Uint8Array(n);
+    const images = new Uint8Array(n * hw * hw), labels = new Uint16Array(n);
     const rng = new Rng(5);
     for (let i = 0; i < n; i++) {
       labels[i] = i % 2;

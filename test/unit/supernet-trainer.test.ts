@@ -14,7 +14,7 @@ import { useBackend } from '../helpers/tf-backend';
 function toyData(n: number, seed: number): ImageData {
   const rng = new Rng(seed);
   const images = new Uint8Array(n * 64);
-  const labels = new Uint8Array(n);
+  const labels = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = i % 2;
     for (let p = 0; p < 64; p++) {

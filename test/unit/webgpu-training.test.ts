@@ -31,7 +31,7 @@ webgpuTestFile();
 function toyData(n: number, seed: number): ImageData {
   const rng = new Rng(seed);
   const images = new Uint8Array(n * 64);
-  const labels = new Uint8Array(n);
+  const labels = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = i % 3;
     for (let p = 0; p < 64; p++) images[i * 64 + p] = Math.floor((Math.floor(p / 22) === labels[i] ? 160 : 60) + rng.uniform(-40, 40));

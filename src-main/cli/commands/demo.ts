@@ -34,6 +34,8 @@ export interface SupernetCommandOptions extends DatasetFlags {
   batch?: number;
   lr?: number;
   cutout?: number;
+  /** How supernet training samples paths (default uniform; ofa: progressive-shrinking too). */
+  sampling?: SupernetSettings['sampling'];
   /** MAC budget in millions per image (ofa). */
   maxMacs?: number;
   /** `search --estimator supernet` only: the reward (default the preset's) and a given Acc(Env). */
@@ -76,6 +78,7 @@ export function datasetSpecOf(kind: SupernetCommandOptions['dataset'], files: st
 export function supernetConfigOf(o: SupernetCommandOptions, agent?: AgentChoice): RunConfig {
   const settings: Partial<SupernetSettings> = {
     epochs: o.epochs, steps: o.steps, randomArchitectures: o.random, C: o.channels, N: o.cells, trainImages: o.trainImages, lrMax: o.lr, cutout: o.cutout, batchSize: o.batch,
+    sampling: o.sampling,
   };
   return supernetRunConfig({ space: o.space, dataset: datasetSpecOf(o.dataset, o.data, o), method: o.method, seed: o.seed, settings, agent, maxMacs: o.maxMacs, reward: o.reward, accEnv: o.accEnv,
     pretrained: o.supernetCheckpoint, evalBatchNorm: o.bn, calibrationImages: o.calibrationImages,

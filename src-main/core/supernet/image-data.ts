@@ -1,9 +1,12 @@
 import type { Rng } from '../../common/rng';
 
-/** Images as the dataset readers give them: N×H×W×C bytes (HWC) and one label byte each. */
+/**
+ * Images as the dataset readers give them: N×H×W×C bytes (HWC) and one 16-bit label each (so up
+ * to DATASET_MAX_CLASSES = 65,536 classes: ImageNet's 1000 fit).
+ */
 export interface ImageData {
   images: Uint8Array;
-  labels: Uint8Array;
+  labels: Uint16Array;
   n: number;
   height: number;
   width: number;

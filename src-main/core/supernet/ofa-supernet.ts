@@ -6,6 +6,7 @@ import { BN_EPS, batchNormTrain, conv2dSame } from './fast-ops';
 import { assignValues, ParamStore } from './param-store';
 import { checkOfaConfig, middleWidth, ofaCost, ofaPlan, ofaSpecOf, seWidth, type Act, type OfaBlockPlan, type OfaPlan, type OfaSupernetSpec } from './ofa-cost';
 import type { ArchCost, PathSupernet, SupernetBuilder } from './supernet';
+import { ofaProgressiveShrinking } from './ofa-progressive-shrinking';
 
 export { makeDivisible, ofaCost, ofaPlan, OFA_SMALLEST, type OfaSupernetSpec } from './ofa-cost';
 
@@ -107,8 +108,8 @@ export class OfaSupernet implements PathSupernet<OfaConfig> {
   bnMode: 'batch' | 'running' = 'batch';
   /** Running mean and variance per BN at its largest width (buffers: not trained, not in `params`). */
   private readonly running = new Map<string, { mean: tf.Variable; variance: tf.Variable }>();
-  /** While `recalibrate` runs: per BN, Σ n·batch mean, Σ n·batch variance and Σ n. */
-  private calibration: Map<string, { mean: Float64Array; variance: Float64Array; n: number }> | null = null;
+  /** While a calibration batch runs forward: each BN's batch mean and biased variance (kept tensors), in call order. */
+  private calibration: { name: string; mean: tf.Tensor1D; variance: tf.Tensor1D; n: number }[] | null = null;
 
   /** BatchNorm over the first x.shape[3] of `channels` (DynamicBatchNorm2d). */
   private bn(name: string, x: tf.Tensor4D, channels = x.shape[3]): tf.Tensor4D {
@@ -118,15 +119,9 @@ export class OfaSupernet implements PathSupernet<OfaConfig> {
     const stats = this.runningStats(name, channels);
     if (this.calibration) {
       // set_running_statistics: normalise with the batch's mean and biased variance, and record them.
+      // Kept past the forward's tidy; recalibrateSteps reads them all at once and disposes them.
       const { mean, variance } = tf.moments(x, [0, 1, 2]);
-      let acc = this.calibration.get(name);
-      if (!acc) this.calibration.set(name, (acc = { mean: new Float64Array(c), variance: new Float64Array(c), n: 0 }));
-      const m = mean.dataSync(), v = variance.dataSync(), n = x.shape[0];
-      for (let i = 0; i < c; i++) {
-        acc.mean[i] += n * m[i];
-        acc.variance[i] += n * v[i];
-      }
-      acc.n += n;
+      this.calibration.push({ name, mean: tf.keep(mean) as tf.Tensor1D, variance: tf.keep(variance) as tf.Tensor1D, n: x.shape[0] });
       return tf.batchNorm(x, mean, variance, beta, gamma, BN_EPS) as tf.Tensor4D;
     }
     if (this.bnMode === 'running') return tf.batchNorm(x, firstOf(stats.mean, 0, c) as tf.Tensor1D, firstOf(stats.variance, 0, c) as tf.Tensor1D, beta, gamma, BN_EPS) as tf.Tensor4D;
@@ -164,27 +159,101 @@ export class OfaSupernet implements PathSupernet<OfaConfig> {
     return { mean: s.mean.dataSync() as Float32Array, variance: s.variance.dataSync() as Float32Array };
   }
 
+  /** A BN's running statistics as plain arrays, read asynchronously (every backend; WebGPU in Node only so). */
+  async getRunningStatsAsync(name: string): Promise<{ mean: Float32Array; variance: Float32Array }> {
+    const s = this.running.get(name);
+    if (!s) throw new Error(`OFA supernet: no batch norm "${name}"`);
+    const [mean, variance] = await Promise.all([s.mean.data(), s.variance.data()]);
+    return { mean: mean as Float32Array, variance: variance as Float32Array };
+  }
+
   /**
    * OFA's set_running_statistics for the subnet `c`: forward every batch with batch statistics,
    * then each BN on the path gets the batch-size-weighted mean of the batches' means and biased
    * variances in its first channels (the others keep theirs). Evaluate with bnMode 'running' after.
+   * Reads synchronously (cpu, wasm); recalibrateAsync is the same on every backend.
    */
   recalibrate(batches: Iterable<tf.Tensor4D>, c: OfaConfig): void {
-    this.calibration = new Map();
-    try {
-      for (const x of batches) tf.tidy(() => void this.forward(x, c));
-      for (const [name, acc] of this.calibration) {
-        const s = this.running.get(name)!;
-        const mean = s.mean.dataSync().slice() as Float32Array, variance = s.variance.dataSync().slice() as Float32Array;
-        for (let i = 0; i < acc.mean.length; i++) {
-          mean[i] = acc.mean[i] / acc.n;
-          variance[i] = acc.variance[i] / acc.n;
-        }
-        assignValues(s.mean, mean);
-        assignValues(s.variance, variance);
+    const steps = this.recalibrateSteps(batches, c);
+    for (let r = steps.next(); !r.done; r = steps.next(r.value.dataSync())) {
+      // each yielded tensor is read, and sent back
+    }
+  }
+
+  /** recalibrate, reading with `await data()`: the same statistics, bit for bit, and it runs on WebGPU in Node. */
+  async recalibrateAsync(batches: Iterable<tf.Tensor4D>, c: OfaConfig): Promise<void> {
+    const steps = this.recalibrateSteps(batches, c);
+    for (let r = steps.next(); !r.done; r = steps.next(await r.value.data())) {
+      // each yielded tensor is read, and sent back
+    }
+  }
+
+  /**
+   * recalibrate's work for any reader: it yields a tensor whose values it needs (one per batch:
+   * every BN's batch mean and variance, concatenated; then the running statistics it updates) and
+   * takes them back; the tensors stay its own (it disposes them). Sums run in float64 in BN call
+   * order, as set_running_statistics' AverageMeter; the result is stored as float32.
+   */
+  *recalibrateSteps(batches: Iterable<tf.Tensor4D>, c: OfaConfig): Generator<tf.Tensor, void, ArrayLike<number>> {
+    const acc = new Map<string, { mean: Float64Array; variance: Float64Array; n: number }>();
+    for (const x of batches) {
+      this.calibration = [];
+      let pending: NonNullable<OfaSupernet['calibration']>;
+      try {
+        tf.tidy(() => void this.forward(x, c));
+      } finally {
+        pending = this.calibration;
+        this.calibration = null;
       }
+      let all: tf.Tensor | null = null;
+      try {
+        all = tf.concat(pending.flatMap((p) => [p.mean, p.variance]));
+        const values = yield all;
+        let at = 0;
+        for (const p of pending) {
+          const ch = p.mean.shape[0];
+          let a = acc.get(p.name);
+          if (!a) acc.set(p.name, (a = { mean: new Float64Array(ch), variance: new Float64Array(ch), n: 0 }));
+          for (let i = 0; i < ch; i++) a.mean[i] += p.n * values[at + i];
+          for (let i = 0; i < ch; i++) a.variance[i] += p.n * values[at + ch + i];
+          a.n += p.n;
+          at += 2 * ch;
+        }
+      } finally {
+        all?.dispose();
+        for (const p of pending) {
+          p.mean.dispose();
+          p.variance.dispose();
+        }
+      }
+    }
+    if (!acc.size) return;
+    const names = [...acc.keys()];
+    const vars = names.flatMap((name) => {
+      const s = this.running.get(name)!;
+      return [s.mean, s.variance];
+    });
+    const current = tf.concat(vars);
+    let values: ArrayLike<number>;
+    try {
+      values = yield current;
     } finally {
-      this.calibration = null;
+      current.dispose();
+    }
+    let at = 0;
+    for (const name of names) {
+      const a = acc.get(name)!;
+      const s = this.running.get(name)!;
+      const ch = s.mean.shape[0];
+      const mean = Float32Array.from({ length: ch }, (_, i) => values[at + i]);
+      const variance = Float32Array.from({ length: ch }, (_, i) => values[at + ch + i]);
+      at += 2 * ch;
+      for (let i = 0; i < a.mean.length; i++) {
+        mean[i] = a.mean[i] / a.n;
+        variance[i] = a.variance[i] / a.n;
+      }
+      assignValues(s.mean, mean);
+      assignValues(s.variance, variance);
     }
   }
 
@@ -304,4 +373,5 @@ export const ofaSupernetBuilder: SupernetBuilder<OfaConfig> = {
   id: 'ofa',
   space: ofaSpace,
   build: (shape, C, N, rng) => new OfaSupernet(ofaSpecOf(shape, C, N), rng),
+  samplers: { 'progressive-shrinking': ofaProgressiveShrinking },
 };

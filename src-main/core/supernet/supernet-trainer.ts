@@ -4,7 +4,7 @@ import type { SearchSpace } from '../../common/spaces/space';
 import { normalizationOf, fillBatch, type ImageData } from './image-data';
 import type { NamedTensors } from './param-store';
 import { SgdMomentum } from './sgd-momentum';
-import type { PathSupernet } from './supernet';
+import type { PathSampler, PathSupernet } from './supernet';
 
 export interface SupernetTrainConfig {
   epochs: number;
@@ -95,6 +95,11 @@ export class SupernetTrainer<A> {
   private readonly opt: SgdMomentum;
   private readonly valCache = new Map<string, number>();
 
+  /**
+   * `sampler`: the path of each training step (default: space.sample, single-path uniform
+   * sampling); e.g. OFA's progressive shrinking (core/supernet/ofa-progressive-shrinking.ts).
+   * The paths measured after each epoch (Acc(Env)) are uniform samples either way.
+   */
   constructor(
     readonly net: PathSupernet<A>,
     readonly space: Pick<SearchSpace<A>, 'sample' | 'key'>,
@@ -102,6 +107,7 @@ export class SupernetTrainer<A> {
     readonly val: ImageData,
     readonly cfg: SupernetTrainConfig,
     private readonly rng: Rng,
+    private readonly sampler?: PathSampler<A>,
   ) {
     this.stats = normalizationOf(train);
     // Buffers keyed by the supernet's own parameter names: checkpoints restore across processes.
@@ -137,7 +143,7 @@ export class SupernetTrainer<A> {
     const steps = this.epochSteps(onBatch);
     for (let r = steps.next(); ; ) {
       if (r.done) return r.value;
-      r = r.value ? steps.next(readSyncAndDispose(r.value)) : steps.next();
+      r = steps.next(r.value ? r.value.dataSync() : NOTHING);
     }
   }
 
@@ -152,20 +158,21 @@ export class SupernetTrainer<A> {
       if (r.done) return r.value;
       if (r.value) {
         // A value to read: asynchronously, which every backend can (WebGPU in Node only so).
-        r = steps.next(await readAndDispose(r.value));
+        r = steps.next(await r.value.data());
       } else {
         await between();
-        r = steps.next();
+        r = steps.next(NOTHING);
       }
     }
   }
 
   /**
    * The epoch's batches; returns the report (both trainEpoch forms drive it). It yields a
-   * tensor whenever it needs a value read (the driver reads it, disposes it and sends back the
-   * number), and null after each batch (where the async driver awaits `between`).
+   * tensor whenever it needs values read (the driver reads it and sends back the values; the
+   * tensor stays the generator's, which disposes it), and null after each batch (where the async
+   * driver awaits `between`, then sends NOTHING).
    */
-  private *epochSteps(onBatch?: (p: BatchProgress) => void): Generator<tf.Tensor | null, EpochReport, number | undefined> {
+  private *epochSteps(onBatch?: (p: BatchProgress) => void): Generator<tf.Tensor | null, EpochReport, ArrayLike<number>> {
     const t0 = performance.now();
     const perm = new Uint32Array(this.train.n);
     for (let i = 0; i < perm.length; i++) perm[i] = i;
@@ -179,7 +186,8 @@ export class SupernetTrainer<A> {
     const steps = this.stepsPerEpoch;
     let lossSum = 0;
     for (let s = 0; s < steps; s++) {
-      const arch = this.space.sample(this.rng); // = Discretize(α ~ U(0,1))
+      // Uniform: Discretize(α ~ U(0,1)); or the sampler's schedule over the training's global steps.
+      const arch = this.sampler ? this.sampler(this.rng, this.epoch * steps + s, this.cfg.epochs * steps) : this.space.sample(this.rng);
       this.opt.lr = this.lrAt(this.epoch * steps + s);
       const { x, y } = this.batchTensors(this.train, perm.subarray(s * B, (s + 1) * B), true);
       let lossT: tf.Scalar;
@@ -190,7 +198,12 @@ export class SupernetTrainer<A> {
         x.dispose();
         y.dispose();
       }
-      const loss = (yield lossT) as number;
+      let loss: number;
+      try {
+        loss = (yield lossT)[0];
+      } finally {
+        lossT.dispose();
+      }
       if (!Number.isFinite(loss)) throw new Error(`supernet training diverged: loss ${loss} at epoch ${this.epoch + 1}, batch ${s + 1} (lower the learning rate)`);
       lossSum += loss;
       if (onBatch) {
@@ -212,17 +225,21 @@ export class SupernetTrainer<A> {
   /** Validation accuracy (%) of one path with inherited weights on the fixed first `evalBatches` validation batches. */
   evaluate(arch: A): number {
     const steps = this.evalSteps(arch);
-    for (let r = steps.next(); ; r = steps.next(readSyncAndDispose(r.value))) if (r.done) return r.value;
+    for (let r = steps.next(); ; r = steps.next(r.value.dataSync())) if (r.done) return r.value;
   }
 
-  /** The same, read asynchronously (for backends that cannot read synchronously: WebGPU in Node). */
+  /** The same, read asynchronously (for backends that cannot read synchronously: WebGPU in Node; BN recalibration included). */
   async evaluateAsync(arch: A): Promise<number> {
     const steps = this.evalSteps(arch);
-    for (let r = steps.next(); ; r = steps.next(await readAndDispose(r.value))) if (r.done) return r.value;
+    for (let r = steps.next(); ; r = steps.next(await r.value.data())) if (r.done) return r.value;
   }
 
-  /** evaluate's work: yields each batch's count of correct answers to be read. */
-  private *evalSteps(arch: A): Generator<tf.Tensor, number, number | undefined> {
+  /**
+   * evaluate's work: yields every tensor whose values it needs (the recalibration's statistics,
+   * then each batch's count of correct answers) and takes the values back; the tensors stay its
+   * own (it disposes them), so one generator serves the synchronous and the asynchronous reader.
+   */
+  private *evalSteps(arch: A): Generator<tf.Tensor, number, ArrayLike<number>> {
     const key = this.space.key(arch);
     const cached = this.valCache.get(key);
     if (cached !== undefined) return cached;
@@ -231,8 +248,8 @@ export class SupernetTrainer<A> {
     if (batches < 1) throw new Error(`supernet: the validation half (${this.val.n} images) is smaller than one batch of ${B}`);
     const mode = this.cfg.evalBatchNorm ?? 'batch';
     const net = this.net;
-    if (mode !== 'batch' && (!net.recalibrate || net.bnMode === undefined)) throw new Error(`supernet: batch norm mode "${mode}" needs a supernet with running statistics (ofa)`);
-    if (mode === 'recalibrate') net.recalibrate!(this.calibrationBatches(), arch);
+    if (mode !== 'batch' && (!net.recalibrateSteps || net.bnMode === undefined)) throw new Error(`supernet: batch norm mode "${mode}" needs a supernet with running statistics (ofa)`);
+    if (mode === 'recalibrate') yield* net.recalibrateSteps!(this.calibrationBatches(), arch);
     if (mode !== 'batch') net.bnMode = 'running';
     let correct = 0;
     try {
@@ -242,7 +259,11 @@ export class SupernetTrainer<A> {
           const { x, y } = this.batchTensors(this.val, idx, false);
           return tf.sum(tf.equal(tf.argMax(net.forward(x, arch), 1), tf.argMax(y, 1)));
         });
-        correct += (yield right) as number;
+        try {
+          correct += (yield right)[0];
+        } finally {
+          right.dispose();
+        }
       }
     } finally {
       if (mode !== 'batch') net.bnMode = 'batch'; // training normalises with batch statistics
@@ -309,16 +330,5 @@ export class SupernetTrainer<A> {
   }
 }
 
-function readSyncAndDispose(t: tf.Tensor): number {
-  const v = t.dataSync()[0];
-  t.dispose();
-  return v;
-}
-
-async function readAndDispose(t: tf.Tensor): Promise<number> {
-  try {
-    return (await t.data())[0];
-  } finally {
-    t.dispose();
-  }
-}
+/** What a driver sends back for a yield that asked nothing to be read (the `null` between batches). */
+const NOTHING: ArrayLike<number> = new Float32Array(0);

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
 import type { SearchSpace } from '../../common/spaces/space';
 import type { SupernetId } from '../../common/supernets';
+import type { SupernetSampling } from '../../contracts/run';
 import type { ParamStore } from './param-store';
 
 /**
@@ -23,8 +24,13 @@ export interface PathSupernet<A> {
   pathParams(arch: A): tf.Variable[];
   /** Supernets with BN running statistics (ofa): how BN normalises ('batch' while training). */
   bnMode?: 'batch' | 'running';
-  /** Recomputes the running statistics of the path `arch` on these batches (OFA's set_running_statistics). */
-  recalibrate?(batches: Iterable<tf.Tensor4D>, arch: A): void;
+  /**
+   * Recomputes the running statistics of the path `arch` on these batches (OFA's
+   * set_running_statistics), for any reader: it yields each tensor whose values it needs (its
+   * own: it disposes them) and takes the values back, so a query reads synchronously on cpu/wasm
+   * and with `await data()` on WebGPU (core/backend-reads.ts).
+   */
+  recalibrateSteps?(batches: Iterable<tf.Tensor4D>, arch: A): Generator<tf.Tensor, void, ArrayLike<number>>;
   dispose(): void;
 }
 
@@ -43,7 +49,20 @@ export interface SupernetBuilder<A> {
   readonly id: SupernetId;
   readonly space: SearchSpace<A>;
   build(shape: SupernetShape, C: number, N: number, rng: Rng): PathSupernet<A>;
+  /**
+   * Training samplers other than single-path uniform sampling (space.sample), by the name a
+   * run's `sampling` gives (contracts/run.ts SUPERNET_SAMPLINGS; common/supernets.ts says which
+   * a supernet offers): ofa's progressive shrinking.
+   */
+  readonly samplers?: Partial<Record<Exclude<SupernetSampling, 'uniform'>, PathSampler<A>>>;
 }
+
+/**
+ * The path one training step trains, from the run's Rng, the 0-based global step (epoch ×
+ * steps per epoch + batch) and the training's total steps: a schedule over the steps (a
+ * function of the step alone, so resuming after an epoch samples as an uninterrupted run).
+ */
+export type PathSampler<A> = (rng: Rng, step: number, totalSteps: number) => A;
 
 /** Multiply-accumulates per image and parameters of one subnet. */
 export interface ArchCost {

@@ -24,7 +24,7 @@ function readCifarBatch(file: string, labelDefs: readonly { kind: string; classe
   });
   const n = bytes.length / record;
   const images = new Uint8Array(n * IMAGE_BYTES);
-  const labels = new Uint8Array(n);
+  const labels = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
     const at = i * record;
     labelDefs.forEach(({ kind, classes: limit }, b) => {

@@ -1,13 +1,25 @@
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { DATASET_MAX_CLASSES } from '../../contracts/dataset';
 import { DatasetFileError, MAX_DATASET_FILE_BYTES, readDatasetFile, type ImageDataset } from './types';
 
-/** IDX magic numbers (LeCun's MNIST format, also Fashion-MNIST): 0x0000 08 (ubyte) ndim. */
+/**
+ * IDX magic numbers (LeCun's MNIST format, also Fashion-MNIST): 0x0000, the element type, the
+ * number of dimensions. Images are unsigned bytes (type 0x08); labels unsigned bytes as MNIST's,
+ * or big-endian 16- or 32-bit integers (types 0x0B, 0x0C) for more than 256 classes.
+ */
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
+const LABELS_MAGIC_I16 = 0x00000b01;
+const LABELS_MAGIC_I32 = 0x00000c01;
+/** Bytes per element of an IDX type (the third byte of the magic). */
+const ITEM_BYTES: Record<number, number> = { 0x08: 1, 0x0b: 2, 0x0c: 4 };
 
 interface IdxTensor {
+  /** The magic number found (one of those asked for). */
+  magic: number;
   dims: number[];
+  /** The raw elements (big-endian where wider than a byte). */
   data: Uint8Array;
   /** Byte offset of `data` in the (decompressed) file, for error messages. */
   dataAt: number;
@@ -29,15 +41,21 @@ function gunzipHead(compressed: Uint8Array, want: number): Uint8Array {
   return new Uint8Array(0);
 }
 
-/** Reads an IDX file, raw or gzip-compressed (detected by the gzip magic 1f 8b, not the name). */
-function readIdx(file: string, magic: number, what: string): IdxTensor {
-  const ndim = magic & 0xff;
+/**
+ * Reads an IDX file, raw or gzip-compressed (detected by the gzip magic 1f 8b, not the name), of
+ * one of the `magics` (which all have the same number of dimensions).
+ */
+function readIdx(file: string, magics: readonly number[], what: string): IdxTensor {
+  const ndim = magics[0] & 0xff;
   const dataAt = 4 + 4 * ndim;
+  const wanted = magics.map(hex).join(' or ');
+  const notIdx = `not an IDX file of ${what}: it does not start with the magic number ${wanted}`;
+  const known = (m: number) => magics.includes(m);
   // Neither gzip nor the IDX magic in the first bytes: refused before the rest is read.
   let bytes = readDatasetFile(file, (size, head) => {
     const gz = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-    if (!gz && (size < 4 || new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0, false) !== magic)) {
-      throw new DatasetFileError(file, 0, size < 4 ? `too short for an IDX header (expected at least ${dataAt} bytes)` : `not an IDX file of ${what}: it does not start with the magic number ${hex(magic)}`);
+    if (!gz && (size < 4 || !known(new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0, false)))) {
+      throw new DatasetFileError(file, 0, size < 4 ? `too short for an IDX header (expected at least ${dataAt} bytes)` : notIdx);
     }
   });
   let where = '';
@@ -50,9 +68,10 @@ function readIdx(file: string, magic: number, what: string): IdxTensor {
       throw new DatasetFileError(file, null, 'not a valid gzip file (its compressed data cannot be read)');
     }
     let limit = MAX_DATASET_FILE_BYTES;
-    if (head.length >= dataAt && new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0, false) === magic) {
+    if (head.length >= dataAt && known(new DataView(head.buffer, head.byteOffset, head.byteLength).getUint32(0, false))) {
       const v = new DataView(head.buffer, head.byteOffset, head.byteLength);
-      const expected = Array.from({ length: ndim }, (_, i) => v.getUint32(4 + 4 * i, false)).reduce((p, d) => p * d, 1);
+      const item = ITEM_BYTES[(v.getUint32(0, false) >>> 8) & 0xff];
+      const expected = item * Array.from({ length: ndim }, (_, i) => v.getUint32(4 + 4 * i, false)).reduce((p, d) => p * d, 1);
       if (dataAt + expected > MAX_DATASET_FILE_BYTES) {
         throw new DatasetFileError(file, 4, `the header's dimensions need more than the ${MAX_DATASET_FILE_BYTES / 1024 / 1024} MiB limit for a dataset file${where}`);
       }
@@ -74,34 +93,54 @@ function readIdx(file: string, magic: number, what: string): IdxTensor {
   };
   if (bytes.length < 4) fail(0, `too short for an IDX header (expected at least ${dataAt} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (view.getUint32(0, false) !== magic) fail(0, `not an IDX file of ${what}: it does not start with the magic number ${hex(magic)}`);
+  const magic = view.getUint32(0, false);
+  if (!known(magic)) fail(0, notIdx);
   if (bytes.length < dataAt) fail(bytes.length, `truncated header: ${ndim} dimensions need a ${dataAt}-byte header`);
   const dims = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i, false));
-  const expected = dims.reduce((p, d) => p * d, 1);
+  const item = ITEM_BYTES[(magic >>> 8) & 0xff];
+  const expected = item * dims.reduce((p, d) => p * d, 1);
   const have = bytes.length - dataAt;
   if (have !== expected) {
     // The dimensions are repeated (they passed the magic check, and a good check reports them too), the size found is not.
     fail(Math.min(bytes.length, dataAt + expected), `dimensions ${dims.join('×')} need ${expected} data bytes after the ${dataAt}-byte header (${have < expected ? 'truncated' : 'trailing bytes'})`);
   }
-  return { dims, data: bytes.subarray(dataAt), dataAt };
+  return { magic, dims, data: bytes.subarray(dataAt), dataAt };
 }
 
 /**
  * Loads an MNIST-style pair of IDX files (`*-images-idx3-ubyte[.gz]`, `*-labels-idx1-ubyte[.gz]`):
- * big-endian dimensions, one byte per pixel, already in HWC order with C = 1.
+ * big-endian dimensions, one byte per pixel, already in HWC order with C = 1. A label file of
+ * bytes (MNIST's, type 0x08) has `classes` classes (10); one of 16- or 32-bit integers (types
+ * 0x0B, 0x0C: more than 256 classes) has as many as its largest label + 1, at most
+ * DATASET_MAX_CLASSES.
  */
 export function loadIdxPair(imagesFile: string, labelsFile: string, name = path.basename(imagesFile), classes = 10): ImageDataset {
-  const img = readIdx(imagesFile, IMAGES_MAGIC, 'images, 3 dimensions');
-  const lab = readIdx(labelsFile, LABELS_MAGIC, 'labels, 1 dimension');
+  const img = readIdx(imagesFile, [IMAGES_MAGIC], 'images, 3 dimensions');
+  const lab = readIdx(labelsFile, [LABELS_MAGIC, LABELS_MAGIC_I16, LABELS_MAGIC_I32], 'labels, 1 dimension');
   const [n, height, width] = img.dims;
   if (n === 0 || height === 0 || width === 0) throw new DatasetFileError(imagesFile, 4, `empty image set (dimensions ${img.dims.join('×')})`);
   if (lab.dims[0] !== n) {
     throw new DatasetFileError(labelsFile, 4, `${lab.dims[0]} labels, but ${imagesFile} has ${n} images`);
   }
-  for (let i = 0; i < n; i++) {
-    if (lab.data[i] >= classes) {
-      throw new DatasetFileError(labelsFile, lab.dataAt + i, `the label of image ${i} is out of range 0..${classes - 1}`);
+  const item = ITEM_BYTES[(lab.magic >>> 8) & 0xff];
+  const labels = new Uint16Array(n);
+  if (item === 1) {
+    for (let i = 0; i < n; i++) {
+      if (lab.data[i] >= classes) throw new DatasetFileError(labelsFile, lab.dataAt + i, `the label of image ${i} is out of range 0..${classes - 1}`);
+      labels[i] = lab.data[i];
     }
+    return { name, images: img.data, labels, n, height, width, channels: 1, classes };
   }
-  return { name, images: img.data, labels: lab.data, n, height, width, channels: 1, classes };
+  const v = new DataView(lab.data.buffer, lab.data.byteOffset, lab.data.byteLength);
+  let most = 0;
+  for (let i = 0; i < n; i++) {
+    const y = item === 2 ? v.getInt16(2 * i, false) : v.getInt32(4 * i, false);
+    if (y < 0 || y >= DATASET_MAX_CLASSES) {
+      throw new DatasetFileError(labelsFile, lab.dataAt + item * i, `the label of image ${i} is out of range 0..${DATASET_MAX_CLASSES - 1} (at most ${DATASET_MAX_CLASSES} classes)`);
+    }
+    labels[i] = y;
+    if (y > most) most = y;
+  }
+  if (most < 1) throw new DatasetFileError(labelsFile, lab.dataAt, `every label is ${most}; a classifier needs at least 2 classes`);
+  return { name, images: img.data, labels, n, height, width, channels: 1, classes: most + 1 };
 }

@@ -75,7 +75,7 @@ export function scanImageFolder(root: string, o: Pick<ImageFolderOptions, 'class
   const classDirs = listDir(realRoot, 'the image folder').filter((e) => !e.name.startsWith('.') && kindOf(realRoot, e, realRoot) === 'dir');
   if (!classDirs.length) throw new DatasetFileError(root, null, 'has no class sub-folders (an image folder holds one sub-folder of images per class)');
   const keep = o.classes === undefined ? classDirs : classDirs.slice(0, o.classes);
-  if (keep.length > DATASET_MAX_CLASSES) throw new DatasetFileError(root, null, `has ${classDirs.length} class sub-folders; at most ${DATASET_MAX_CLASSES} are kept (labels are bytes): pass classes ≤ ${DATASET_MAX_CLASSES}`);
+  if (keep.length > DATASET_MAX_CLASSES) throw new DatasetFileError(root, null, `has ${classDirs.length} class sub-folders; at most ${DATASET_MAX_CLASSES} are kept (labels are 16-bit): pass classes ≤ ${DATASET_MAX_CLASSES}`);
   if (keep.length < 2) throw new DatasetFileError(root, null, `has ${keep.length} class; a classifier needs at least 2 class sub-folders`);
   const files = keep.map((c) => {
     const dir = path.join(realRoot, c.name);
@@ -234,7 +234,7 @@ export function loadImageFolder(root: string, o: ImageFolderOptions): ImageDatas
     throw new DatasetFileError(root, null, `holds ${n} images, ${(n * per / 2 ** 30).toFixed(1)} GiB at ${o.size}×${o.size}; at most ${IMAGE_FOLDER_MAX_BYTES / 2 ** 30} GiB are loaded: keep fewer (perClass, classes) or a smaller size`);
   }
   const images = new Uint8Array(n * per);
-  const labels = new Uint8Array(n);
+  const labels = new Uint16Array(n);
   let k = 0;
   files.forEach((list, label) => {
     for (const f of list) {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { chwToHwc, concatDatasets, DatasetFileError, readDatasetFile, type ImageDataset } from './types';
-import { DATASET_MAX_CLASSES } from '../../contracts/dataset';
+import { DATASET_MAX_CLASSES, IMAGENET_CLASSES } from '../../contracts/dataset';
 import { UsageError } from '../usage-error';
 import { PyDict, PyGlobal, PyList, PyTuple, pyNameOf, pyText, runPickle, type PickleDialect } from '../pickle';
 
@@ -96,11 +96,11 @@ export function readPickle(file: string, bytes: Uint8Array): unknown {
 const ITEMSIZE: Record<string, number> = { u1: 1, i1: 1, b1: 1, u2: 2, i2: 2, f2: 2, u4: 4, i4: 4, f4: 4, u8: 8, i8: 8, f8: 8 };
 
 /**
- * Labels are bytes (ImageDataset.labels is a Uint8Array), so at most 256 of the 1000 classes can
- * be kept; the default is NAS-Bench-201's ImageNet16-120 subset, the first 120 classes.
+ * Any number of the 1000 classes can be kept (labels are 16-bit); the default is NAS-Bench-201's
+ * ImageNet16-120 subset, the first 120 classes.
  */
 export const IMAGENET_DEFAULT_CLASSES = 120;
-const MAX_CLASSES = DATASET_MAX_CLASSES;
+const MAX_CLASSES = Math.min(IMAGENET_CLASSES, DATASET_MAX_CLASSES);
 
 /**
  * Reads one batch file: `size` is the image side (16 or 32). Labels (1-based in the file) become
@@ -145,7 +145,7 @@ export function readImagenetBatch(file: string, size: 16 | 32, classes = IMAGENE
   }
   const pixels = size * size;
   const images = new Uint8Array(keep.length * row);
-  const out = new Uint8Array(keep.length);
+  const out = new Uint16Array(keep.length);
   keep.forEach((src, k) => {
     chwToHwc(data.data!, src * row, images, k * row, 3, pixels);
     out[k] = (labels.items[src] as number) - 1;
@@ -157,7 +157,7 @@ export function readImagenetBatch(file: string, size: 16 | 32, classes = IMAGENE
 export function loadImagenetDownsampled(files: readonly string[], size: 16 | 32, classes = IMAGENET_DEFAULT_CLASSES, name = `imagenet${size}-${classes}`): ImageDataset {
   if (size !== 16 && size !== 32) throw new Error(`downsampled ImageNet: size must be 16 or 32, got ${size}`);
   if (!Number.isInteger(classes) || classes < 1 || classes > MAX_CLASSES) {
-    throw new UsageError(`downsampled ImageNet: classes must be an integer in 1..${MAX_CLASSES} (labels are stored as bytes), got ${classes}`);
+    throw new UsageError(`downsampled ImageNet: classes must be an integer in 1..${MAX_CLASSES} (ImageNet has ${IMAGENET_CLASSES}), got ${classes}`);
   }
   return concatDatasets(name, files.map((f) => readImagenetBatch(f, size, classes)));
 }

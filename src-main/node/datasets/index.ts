@@ -54,7 +54,7 @@ export function splitHalves(ds: ImageDataset, seed: number | Rng = 0): { train: 
   const size = ds.height * ds.width * ds.channels;
   const take = (idx: Uint32Array, part: string): ImageDataset => {
     const images = new Uint8Array(idx.length * size);
-    const labels = new Uint8Array(idx.length);
+    const labels = new Uint16Array(idx.length);
     idx.forEach((src, i) => {
       images.set(ds.images.subarray(src * size, (src + 1) * size), i * size);
       labels[i] = ds.labels[src];

@@ -31,7 +31,7 @@ export function loadMnistPackage(dir = defaultDigitsDir()): ImageDataset {
   }
   const n = perClass.reduce((s, a) => s + a.length / PIXELS, 0);
   const images = new Uint8Array(n * PIXELS);
-  const labels = new Uint8Array(n);
+  const labels = new Uint16Array(n);
   let k = 0;
   perClass.forEach((values, digit) => {
     const base = k * PIXELS;

@@ -4,7 +4,7 @@ import { openRegularFile, readAll, readHead, UnsafeFileError, type OpenedFile } 
 
 /**
  * A labelled image set as every dataset reader returns it (docs/ARCHITECTURE.md, "Estimators"):
- * `images` holds N×H×W×C bytes, row-major, channels last (HWC); `labels` one byte per image,
+ * `images` holds N×H×W×C bytes, row-major, channels last (HWC); `labels` one 16-bit label per image,
  * each < `classes`. It is an `ImageData` (what the supernet trainer consumes) with a name.
  */
 export interface ImageDataset extends ImageData {
@@ -68,7 +68,7 @@ export function concatDatasets(name: string, parts: readonly ImageDataset[]): Im
   const n = parts.reduce((s, p) => s + p.n, 0);
   if (parts.length === 1) return { ...parts[0], name };
   const images = new Uint8Array(n * height * width * channels);
-  const labels = new Uint8Array(n);
+  const labels = new Uint16Array(n);
   let k = 0;
   for (const p of parts) {
     if (p.height !== height || p.width !== width || p.channels !== channels || p.classes !== classes) {

@@ -332,7 +332,12 @@ export class OfaSupernet implements PathSupernet<OfaConfig> {
     for (let u = 0; u < OFA_UNITS; u++) {
       for (let j = 0; j < c.d[u]; j++) {
         const i = u * OFA_LAYERS_PER_UNIT + j;
-        h = this.block(this.plan.blocks[i], h, c.ks[i], c.e[i]);
+        // One scope per block: its expanded-width intermediates are freed as soon as it has run
+        // (a batch of 64 at 224×224 otherwise holds every one of them at once and exhausts the
+        // 4 GiB WASM heap). Values are unchanged; under a gradient tape the saved tensors are
+        // the engine's own kept clones, so backprop is unaffected.
+        const prev = h;
+        h = tf.tidy(() => this.block(this.plan.blocks[i], prev, c.ks[i], c.e[i]));
       }
     }
     const { finalExpand, lastChannel } = this.plan;

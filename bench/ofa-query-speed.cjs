@@ -24,7 +24,8 @@ const strArg = (name, def) => {
 };
 const CALIBRATION = 2000;
 // Images per calibration and evaluation batch (the app's evaluation batch is 64; at 224×224 a
-// batch of 64 exhausts the WASM heap in one forward pass: `--batch 16` there).
+// batch of 64 exhausted the WASM heap in one forward pass before the OFA forward freed each
+// block's intermediates; `--batch 16` was used there).
 const BATCH = Number(strArg('--batch', '64'));
 
 async function measure(backendName, size, queries, valImages) {

@@ -56,7 +56,7 @@ function parseImage(s) {
 function syntheticImages(n, img, rng) {
   const images = new Uint8Array(n * img.height * img.width * img.channels);
   for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
-  const labels = Uint8Array.from({ length: n }, () => rng.int(10));
+  const labels = Uint16Array.from({ length: n }, () => rng.int(10));
   return { images, labels, n, ...img, classes: 10 };
 }
 

@@ -175,6 +175,8 @@ export const SupernetSearchOptionsSchema = z
     trainImages: SupernetSettingsSchema.shape.trainImages.optional(),
     /** Random architectures queried after the search on the same supernet, for comparison (CLI --random). */
     randomArchitectures: SupernetSettingsSchema.shape.randomArchitectures.optional(),
+    /** How training samples paths (CLI --sampling; absent: uniform); which a supernet offers: common/supernets.ts `samplings`. */
+    sampling: SupernetSettingsSchema.shape.sampling,
     /**
      * A PyTorch checkpoint of OFA's OFAMobileNetV3 (a path on the server, within its allowed
      * folders) searched instead of a supernet trained here, as the CLI's --supernet-checkpoint;

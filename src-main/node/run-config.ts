@@ -229,6 +229,8 @@ export interface SupernetRunInput {
   /** How batch norm runs in a query, and on how many training images it is recalibrated (default: the supernet's). */
   evalBatchNorm?: 'batch' | 'running' | 'recalibrate';
   calibrationImages?: number;
+  /** How errors name the settings: the CLI's flags (default) or the Studio API's fields. */
+  names?: 'cli' | 'api';
 }
 
 /**
@@ -260,7 +262,7 @@ export function supernetRunConfig(o: SupernetRunInput): RunConfig {
   const bad = spec.check(s);
   if (bad) throw new UsageError(bad);
   const sampling = s.sampling ?? spec.samplings[0];
-  if (!spec.samplings.includes(sampling)) throw new UsageError(`--sampling ${sampling}: the ${spec.id} supernet trains with ${spec.samplings.join(' or ')} sampling only`);
+  if (!spec.samplings.includes(sampling)) throw new UsageError(`${o.names === 'api' ? 'sampling' : '--sampling'} ${sampling}: the ${spec.id} supernet trains with ${spec.samplings.join(' or ')} sampling only`);
   const { preset, agent } = o.agent ? { preset: o.agent.preset, agent: o.agent.config } : spec.searchAgent(s.steps);
   const candidate = {
     version: RUN_FORMAT_VERSION,

@@ -198,7 +198,7 @@ export class RunManager {
    */
   startSupernetSearch(o: { seed?: number; options?: SupernetSearchOptions; settings?: Partial<SupernetSettings> } = {}, data?: DatasetCheck): { id: string } {
     const { space = 'nb201', dataset = { kind: 'mnist-embedded' as const }, method = 'l2nas', agent, policyRun, maxMacs, backend, supernetCheckpoint, ...fromOptions } = o.options ?? {};
-    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, maxMacs, backend, pretrained: supernetCheckpoint, settings: { ...fromOptions, ...o.settings } });
+    const config = supernetRunConfig({ space, dataset, method, seed: o.seed ?? 0, agent, maxMacs, backend, pretrained: supernetCheckpoint, settings: { ...fromOptions, ...o.settings }, names: 'api' });
     checkSupernetRun(config, data ?? checkDataset(dataset), 'maxMacs');
     const p = this.policyOf(config, policyRun);
     return this.create(p.config, o.options ? `supernet-${space}` : 'demo', undefined, p.bytes);

@@ -24,7 +24,7 @@ export function formFromConfig(config: RunConfig): SearchFormState {
     form.report = [...est.report];
   } else {
     const { dataset, files, classes, imageSize = '', perClass = '' } = datasetFields(est.dataset);
-    form.supernet = { dataset, files, classes, imageSize, perClass, epochs: est.pretrained && est.epochs === 0 ? '' : String(est.epochs), C: String(est.C), N: String(est.N), batchSize: String(est.batchSize), trainImages: String(est.trainImages), randomArchitectures: est.randomArchitectures === undefined ? '' : String(est.randomArchitectures), maxMacs: est.maxMacs === undefined ? '' : String(est.maxMacs), checkpoint: est.pretrained?.file ?? '', backend: config.backend };
+    form.supernet = { dataset, files, classes, imageSize, perClass, epochs: est.pretrained && est.epochs === 0 ? '' : String(est.epochs), C: String(est.C), N: String(est.N), batchSize: String(est.batchSize), trainImages: String(est.trainImages), randomArchitectures: est.randomArchitectures === undefined ? '' : String(est.randomArchitectures), maxMacs: est.maxMacs === undefined ? '' : String(est.maxMacs), checkpoint: est.pretrained?.file ?? '', backend: config.backend, sampling: est.sampling ?? 'uniform' };
   }
   return form;
 }

@@ -1,7 +1,7 @@
 import type { SpaceId } from '../../src-main/common/spaces/space';
 import { AgentConfigSchema, PRESET_NAMES, type AgentConfig, type PresetName } from '../../src-main/contracts/agent-config';
 import { DATASET_MAX_CLASSES, IMAGE_FOLDER_SIZE, type DatasetCheck, type DatasetSpec } from '../../src-main/contracts/dataset';
-import { MAX_MACS_LIMIT, SEARCH_STEPS_MAX, SEED_MAX } from '../../src-main/contracts/run';
+import { MAX_MACS_LIMIT, SEARCH_STEPS_MAX, SEED_MAX, type SupernetSampling } from '../../src-main/contracts/run';
 import type { RunSummary, StartSearchRequest, SupernetCheckpointCheck, SupernetSearchOptions, TableCheck } from '../../src-main/contracts/studio-api';
 import { SUPERNET_SPECS } from '../../src-main/common/supernets';
 import { isPresetName, PRESETS } from '../../src-main/common/presets';
@@ -80,6 +80,25 @@ export interface SupernetFormState {
   checkpoint: string;
   /** 'auto' or one of BACKEND_IDS. */
   backend: string;
+  /** How training samples paths (the spec's `samplings`; its first, uniform, is the default and not sent). */
+  sampling: SupernetSampling;
+}
+
+/** What each supernet sampling does, as the form's choice says it (contracts/run.ts SUPERNET_SAMPLINGS). */
+export const SAMPLING_LABELS: Readonly<Record<SupernetSampling, string>> = {
+  uniform: 'Uniform: every step trains one random subnet (single-path, paper §2.1)',
+  'progressive-shrinking': "Progressive shrinking: the largest network first, then elastic kernel, depth and expand ratio over growing choice sets (OFA's schedule)",
+};
+
+/** The samplings the form offers for a space: the choice is shown only where there is more than one. */
+export function samplingChoices(space: SpaceChoice): readonly SupernetSampling[] {
+  return SUPERNET_SPECS[space].samplings;
+}
+
+/** The sampling to send: none for the spec's default or one the supernet does not offer (the choice is hidden then). */
+function samplingOf(form: SearchFormState): SupernetSampling | undefined {
+  const choices = samplingChoices(form.space);
+  return choices.includes(form.supernet.sampling) && form.supernet.sampling !== choices[0] ? form.supernet.sampling : undefined;
 }
 
 export const SUPERNET_FIELDS = [
@@ -176,7 +195,7 @@ export function initialForm(space: SpaceChoice = 'nb201'): SearchFormState {
   return {
     space, estimator: 'table', method: 'l2nas', preset, benchmark: '', metric: '', report: [],
     steps: String(PRESETS[preset].steps), seed: '0', agent: agentTextOf(preset),
-    supernet: { dataset: 'mnist-embedded', files: '', classes: '', imageSize: '', perClass: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', randomArchitectures: '', maxMacs: '', checkpoint: '', backend: 'auto' },
+    supernet: { dataset: 'mnist-embedded', files: '', classes: '', imageSize: '', perClass: '', epochs: '', C: '', N: '', batchSize: '', trainImages: '', randomArchitectures: '', maxMacs: '', checkpoint: '', backend: 'auto', sampling: 'uniform' },
   };
 }
 
@@ -313,6 +332,7 @@ export function toSupernetOptions(form: SearchFormState): SupernetSearchOptions 
     epochs: n(f.epochs), steps: n(form.steps), C: n(f.C), N: n(f.N), batchSize: n(f.batchSize), trainImages: n(f.trainImages), randomArchitectures: n(f.randomArchitectures),
     ...(usesCheckpoint(form) ? { supernetCheckpoint: f.checkpoint.trim() } : {}),
     ...(SUPERNET_SPECS[form.space].macBudget && f.maxMacs.trim() ? { maxMacs: Number(f.maxMacs) } : {}),
+    ...(samplingOf(form) ? { sampling: samplingOf(form) } : {}),
     agent: { preset: form.preset, config: agentConfigOf(form) },
     ...(f.backend !== 'auto' ? { backend: f.backend as SupernetSearchOptions['backend'] } : {}),
   };

@@ -3,13 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import * as ort from 'onnxruntime-node';
-import { CHROMIUM, launchChromium, openPage } from '../helpers/browser';
+import { CHROMIUM } from '../helpers/browser';
+import { startBrowserStudio, stopBrowserStudio } from '../helpers/studio-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunConfigSchema, RunEventSchema, RunResultSchema } from '../../src-main/contracts/run';
 import { checkDataset } from '../../src-main/node/datasets';
-import { startStudioServer, type StudioServer } from '../../src-main/node/http-server';
-import { RunManager } from '../../src-main/node/run-manager';
-import { forkNodeWorker } from '../../src-main/node/worker-host';
+import type { StudioServer } from '../../src-main/node/http-server';
+import type { RunManager } from '../../src-main/node/run-manager';
 import { tempDir } from '../helpers/fixture-tables';
 
 /**
@@ -24,7 +24,6 @@ import { tempDir } from '../helpers/fixture-tables';
  * Skipped without chromium, as renderer-browser.test.ts.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const OUT = path.join(ROOT, 'out', 'node', 'workers');
 
 let manager: RunManager;
 let server: StudioServer;
@@ -36,16 +35,11 @@ const problems: string[] = [];
 describe.skipIf(!CHROMIUM)('an OFA search from the web UI', () => {
   beforeAll(async () => {
     runsDir = tempDir('ofa-browser');
-    manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: path.join(OUT, 'search-worker.js'), trainingWorkerEntry: path.join(OUT, 'training-worker.js'), log: () => {} });
-    server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
-    browser = await launchChromium();
-    page = await openPage(browser, problems, { acceptDownloads: true });
+    ({ manager, server, browser, page } = await startBrowserStudio(runsDir, problems, { acceptDownloads: true }));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    manager?.dispose();
+    await stopBrowserStudio({ browser, server, manager });
   });
 
   it('searches a tiny OFA supernet under a MAC budget, draws the best subnet as Figure 3 with its MACs, and exports its config (with r) and ONNX', async () => {

@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, openPage } from '../helpers/browser';
+import { CHROMIUM } from '../helpers/browser';
+import { startBrowserStudio, stopBrowserStudio } from '../helpers/studio-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStudioServer, type StudioServer } from '../../src-main/node/http-server';
-import { RunManager } from '../../src-main/node/run-manager';
-import { forkNodeWorker } from '../../src-main/node/worker-host';
+import type { StudioServer } from '../../src-main/node/http-server';
+import type { RunManager } from '../../src-main/node/run-manager';
 import { tempDir } from '../helpers/fixture-tables';
 import { NB201_TEST_CSV, requireSharedData } from '../helpers/shared-data';
 
@@ -17,7 +17,6 @@ import { NB201_TEST_CSV, requireSharedData } from '../helpers/shared-data';
  * renderer-browser.test.ts.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'search-worker.js');
 
 let manager: RunManager;
 let server: StudioServer;
@@ -31,16 +30,11 @@ describe.skipIf(!CHROMIUM)('fine-tuning run from the web UI', () => {
     requireSharedData();
     runsDir = tempDir('policy-browser');
     execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar10', '--preset', 'transfer-pretrain-short', '--steps', '40', '--set', 'warmupSteps=10', '--out', path.join(runsDir, 'pre-c10'), '-q']);
-    manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: ENTRY, log: () => {} });
-    server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
-    browser = await launchChromium();
-    page = await openPage(browser, problems);
+    ({ manager, server, browser, page } = await startBrowserStudio(runsDir, problems));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    manager?.dispose();
+    await stopBrowserStudio({ browser, server, manager });
   });
 
   it('starts a CIFAR-100 search from the policy of a CIFAR-10 run and shows where it came from', async () => {

@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, openPage } from '../helpers/browser';
+import { CHROMIUM } from '../helpers/browser';
+import { startBrowserStudio, stopBrowserStudio } from '../helpers/studio-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStudioServer, type StudioServer } from '../../src-main/node/http-server';
-import { RunManager } from '../../src-main/node/run-manager';
-import { forkNodeWorker } from '../../src-main/node/worker-host';
+import type { StudioServer } from '../../src-main/node/http-server';
+import type { RunManager } from '../../src-main/node/run-manager';
 import { tempDir } from '../helpers/fixture-tables';
 import { NB201_TEST_CSV, requireSharedData } from '../helpers/shared-data';
 
@@ -19,8 +19,6 @@ import { NB201_TEST_CSV, requireSharedData } from '../helpers/shared-data';
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test', 'artifacts');
-const ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'search-worker.js');
-const TRAINING_ENTRY = path.join(ROOT, 'out', 'node', 'workers', 'training-worker.js');
 
 let manager: RunManager;
 let server: StudioServer;
@@ -42,17 +40,11 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--report', 'cifar10', '--method', 'rea', '--steps', '150', '--seed', '3', '--out', path.join(runsDir, 'cli-rea-run'), '-q']);
     // A second seed of the same method: Compare groups the two (mean ± std over seeds).
     execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', NB201_TEST_CSV, '--metric', 'cifar100', '--report', 'cifar10', '--method', 'rea', '--steps', '150', '--seed', '4', '--out', path.join(runsDir, 'cli-rea-run-s4'), '-q']);
-    manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: ENTRY, trainingWorkerEntry: TRAINING_ENTRY, log: () => {} });
-    server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
-    browser = await launchChromium();
-    // Any console error (a CSP violation included) or uncaught exception fails the suite.
-    page = await openPage(browser, problems);
+    ({ manager, server, browser, page } = await startBrowserStudio(runsDir, problems));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    manager?.dispose();
+    await stopBrowserStudio({ browser, server, manager });
   });
 
   let runId = '';

@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium, openPage } from '../helpers/browser';
+import { CHROMIUM } from '../helpers/browser';
+import { startBrowserStudio, stopBrowserStudio } from '../helpers/studio-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStudioServer, type StudioServer } from '../../src-main/node/http-server';
-import { RunManager } from '../../src-main/node/run-manager';
-import { forkNodeWorker } from '../../src-main/node/worker-host';
+import type { StudioServer } from '../../src-main/node/http-server';
+import type { RunManager } from '../../src-main/node/run-manager';
 import { tempDir, writeSyntheticNb201 } from '../helpers/fixture-tables';
 
 /**
@@ -17,7 +17,6 @@ import { tempDir, writeSyntheticNb201 } from '../helpers/fixture-tables';
  * chromium, as renderer-browser.test.ts.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const OUT = path.join(ROOT, 'out', 'node', 'workers');
 
 let manager: RunManager;
 let server: StudioServer;
@@ -31,16 +30,11 @@ describe.skipIf(!CHROMIUM)('training a found architecture from the web UI', () =
     runsDir = tempDir('train-browser');
     const csv = writeSyntheticNb201(path.join(runsDir, '..', `${path.basename(runsDir)}-nb201.csv`));
     execFileSync(process.execPath, [path.join(ROOT, 'bin', 'l2nas.cjs'), 'search', '--benchmark', csv, '--metric', 'acc', '--steps', '20', '--preset', 'nb201', '--out', path.join(runsDir, 'found'), '-q']);
-    manager = new RunManager({ runsDir, launch: forkNodeWorker, workerEntry: path.join(OUT, 'search-worker.js'), trainingWorkerEntry: path.join(OUT, 'training-worker.js'), log: () => {} });
-    server = await startStudioServer({ manager, staticDir: path.join(ROOT, 'out', 'renderer') });
-    browser = await launchChromium();
-    page = await openPage(browser, problems, { acceptDownloads: true });
+    ({ manager, server, browser, page } = await startBrowserStudio(runsDir, problems, { acceptDownloads: true }));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    manager?.dispose();
+    await stopBrowserStudio({ browser, server, manager });
   });
 
   it('trains the best architecture, shows its dashboard, exports ONNX and TF.js and downloads them; a longer run streams progress and pauses, resumes, cancels', async () => {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { SupernetCheckpointCheck } from '../contracts/studio-api';
 import { ofaPlan, type OfaSupernetSpec } from '../core/supernet/ofa-cost';
 import type { OfaSupernet } from '../core/supernet/ofa-supernet';
 import { checkOfaStateDict, loadOfaStateDict, OfaStateDictError, type LoadedTensor } from '../core/supernet/ofa-torch';
@@ -55,17 +56,8 @@ export async function loadOfaCheckpoint(file: string, net: OfaSupernet): Promise
   }
 }
 
-/** What a checkpoint file is, as the app's file check shows it (contracts/studio-api.ts SupernetCheckpointCheck). */
-export interface OfaCheckpointInfo {
-  file: string;
-  bytes: number;
-  sha256: string;
-  tensors: number;
-  /** Width multipliers in % (the supernet's C) whose widths are the checkpoint's. */
-  widths: number[];
-  classes: number;
-  inChannels: number;
-}
+/** What a checkpoint file is, as the app's file check shows it. */
+export type OfaCheckpointInfo = SupernetCheckpointCheck;
 
 /**
  * Reads `file` as a search loading it would (the strict reader: no code runs) and checks it is a

@@ -35,6 +35,19 @@ export function serveRunWorker(kind: WorkerKind): void {
   let started = false;
   let stop: 'pause' | 'cancel' | null = null;
   const exit = (code: number) => setTimeout(() => process.exit(code), 50);
+  /** A one-off job (an export, a file check): its reply, or job-failed with the reason; then the worker exits. */
+  const oneOffJob = (job: () => Promise<FromWorker>): void => {
+    job().then(
+      (reply) => {
+        post(reply);
+        exit(0);
+      },
+      (e: Error) => {
+        post({ type: 'job-failed', message: e.message, invalid: e instanceof UsageError });
+        exit(1);
+      },
+    );
+  };
 
   onParentMessage((raw) => {
     const parsed = parseMessage(ToWorkerSchema, raw, name);
@@ -52,34 +65,19 @@ export function serveRunWorker(kind: WorkerKind): void {
     }
     if (msg.type === 'export-ofa') {
       // Reads the finished run (its result, supernet checkpoint and dataset); writes only into `out`.
-      (async () => exportOfaRun(msg.runDir, parseExportFormats(msg.formats.join(','), 'export-ofa formats'), msg.out))().then(
-        ({ files }) => {
-          post({ type: 'exported', files });
-          exit(0);
-        },
-        (e: Error) => {
-          post({ type: 'job-failed', message: e.message, invalid: e instanceof UsageError });
-          exit(1);
-        },
-      );
+      oneOffJob(async () => {
+        const { files } = await exportOfaRun(msg.runDir, parseExportFormats(msg.formats.join(','), 'export-ofa formats'), msg.out);
+        return { type: 'exported', files };
+      });
       return;
     }
     if (msg.type === 'check-ofa-checkpoint') {
       // Reads the file only (the strict reader: no code in it runs); writes nothing.
-      (async () => {
+      oneOffJob(async () => {
         const info = await describeOfaCheckpointFile(msg.file);
         if (msg.fit) await checkOfaCheckpointFile(msg.file, ofaSpecOf({ inChannels: msg.fit.inChannels, classes: msg.fit.classes }, msg.fit.C, msg.fit.N));
-        return info;
-      })().then(
-        (info) => {
-          post({ type: 'checkpoint-checked', info });
-          exit(0);
-        },
-        (e: Error) => {
-          post({ type: 'job-failed', message: e.message, invalid: e instanceof UsageError });
-          exit(1);
-        },
-      );
+        return { type: 'checkpoint-checked', info };
+      });
       return;
     }
     if (msg.type === 'pause' || msg.type === 'cancel') {

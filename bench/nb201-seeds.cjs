@@ -15,7 +15,6 @@ const { runConfigFromOptions } = require(path.join(out, 'node/run-config.js'));
 const { runInMemory } = require(path.join(out, 'node/search-session.js'));
 const { loadBenchmarkTables } = require(path.join(out, 'node/benchmark-csv.js'));
 const { nb201Space } = require(path.join(out, 'common/spaces/nb201.js'));
-const { Rng } = require(path.join(out, 'common/rng.js'));
 
 const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };

@@ -51,6 +51,13 @@ export const AgentConfigSchema = z
       .describe(
         'exploit steps query, of the unseen one-choice neighbours of the best `screen` top-K architectures that have one and the actor\'s own proposal, the one the critic Q rates highest (absent or 0 = off, the paper\'s agent; nb201-fast: 1)',
       ),
+    screenFrom: z
+      .enum(['top-k', 'walker'])
+      // Optional, not defaulted, as `screen`: absent = 'top-k', today's behaviour.
+      .optional()
+      .describe(
+        'whose neighbours the screen rates: top-k (absent) = the best top-K architectures that have an unseen neighbour; walker = a current architecture as local search\'s, which moves to the first queried (or known neighbouring) architecture better than it and restarts from a uniformly random one when none of its neighbours is unseen (issue #14)',
+      ),
   })
   .strict();
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;

@@ -72,3 +72,74 @@ describe('L²NAS with critic screening (nb201-fast)', () => {
     b.dispose();
   });
 });
+
+describe('L²NAS screening a walker (screenFrom = walker)', () => {
+  const walkerCfg = () => resolveAgentConfig('nb201-fast', { screenFrom: 'walker', epsilonStart: 0, epsilonEnd: 0, epsilonDecaySteps: 0 });
+  const walkerOf = (a: L2nasAgent<Nb201Arch>) => a.snapshot().walker ?? null;
+
+  it('is absent in every preset and validated', () => {
+    for (const [name, p] of Object.entries(PRESETS)) expect('screenFrom' in p, name).toBe(false);
+    expect(Object.keys(resolveAgentConfig('nb201-fast'))).not.toContain('screenFrom');
+    expect(resolveAgentConfig('nb201-fast', { screenFrom: 'walker' }).screenFrom).toBe('walker');
+    expect(() => resolveAgentConfig('nb201-fast', { screenFrom: 'best' as never })).toThrow(/screenFrom/);
+    // Without the setting the snapshot carries no walker state (checkpoints as before).
+    const a = new L2nasAgent(nb201Space, resolveAgentConfig('nb201-fast'), new Rng(1));
+    step(a, 0);
+    expect('walker' in a.snapshot()).toBe(false);
+    a.dispose();
+  });
+
+  it('climbs from its walker, moves only to better architectures, and restarts at a local optimum', () => {
+    const agent = new L2nasAgent(nb201Space, walkerCfg(), new Rng(23));
+    const seen = new Set<string>();
+    let restarts = 0, fromWalker = 0, exploit = 0;
+    let sawOptimum = false;
+    for (let t = 0; t < 400; t++) {
+      const w = walkerOf(agent);
+      const seenBefore = (n: Nb201Arch) => seen.has(nb201Space.key(n));
+      const s = step(agent, t);
+      expect(seen.has(s.key)).toBe(false);
+      seen.add(s.key);
+      const after = walkerOf(agent)!;
+      if (s.acc === 90) sawOptimum = true;
+      if (!w) {
+        expect(after.key).toBe(s.key); // the first queried architecture is the walker
+        continue;
+      }
+      exploit++;
+      const wArch = nb201Space.discretize(Float32Array.from(w.onehot));
+      const ns = [...Array(6).keys()].flatMap((e) => [0, 1, 2, 3, 4].filter((op) => op !== wArch[e]).map((op) => wArch.map((o, i) => (i === e ? op : o)) as Nb201Arch));
+      // Known neighbours better than the walker move it without a query (then it may be exhausted).
+      const exhausted = ns.every((n) => seen.has(nb201Space.key(n)) && !(seenBefore(n) && reward(toyAccuracy(n)) > w.reward)) || ns.some((n) => seenBefore(n) && reward(toyAccuracy(n)) > w.reward);
+      if (diff(s.arch, wArch) === 1) fromWalker++;
+      if (after.reward < w.reward) {
+        // Only a restart makes the walker worse: its neighbourhood was exhausted (no better neighbour).
+        restarts++;
+        expect(after.key).toBe(s.key);
+        expect(exhausted).toBe(true);
+      } else expect(after.reward).toBe(Math.max(w.reward, reward(s.acc)));
+    }
+    // Hill climbing reaches the toy optimum (90), whose 24 neighbours are all worse: restarts follow.
+    expect(sawOptimum).toBe(true);
+    expect(restarts).toBeGreaterThan(0);
+    expect(fromWalker).toBeGreaterThan(0.6 * exploit);
+    agent.dispose();
+  });
+
+  it('restores a snapshot (walker included) and continues exactly like the original', () => {
+    const cfg = walkerCfg();
+    const rng = new Rng(24);
+    const a = new L2nasAgent(nb201Space, cfg, rng);
+    for (let t = 0; t < 150; t++) step(a, t);
+    const real = a.snapshot();
+    const rngState = rng.getState();
+    const cont = Array.from({ length: 30 }, (_, k) => step(a, 150 + k).key);
+    const rng2 = new Rng(rngState);
+    const b = new L2nasAgent(nb201Space, cfg, rng2);
+    rng2.setState(rngState);
+    b.restore(real);
+    expect(Array.from({ length: 30 }, (_, k) => step(b, 150 + k).key)).toEqual(cont);
+    a.dispose();
+    b.dispose();
+  });
+});

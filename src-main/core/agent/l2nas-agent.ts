@@ -17,6 +17,10 @@ export interface L2nasSnapshot {
   replay: ReplaySnapshot;
   topK: { key: string; reward: number; onehot: number[] }[];
   seen: string[];
+  /** screenFrom 'walker' only: the walker, the rewards of the queried architectures, a restart in flight. */
+  walker?: { key: string; reward: number; onehot: number[] } | null;
+  rewards?: [string, number][];
+  pendingRestart?: string | null;
 }
 
 export type { L2nasPolicy } from './networks';
@@ -25,6 +29,8 @@ export type { L2nasPolicy } from './networks';
 const DEDUPE_TRIES = 100;
 /** Tournament size when a repeat is replaced from the top-K (as REA's sample size). */
 const TOURNAMENT = 3;
+/** Most known architectures a walker steps through (known better neighbours, seen restart points) in one proposal. */
+const WALKER_MOVES = 1000;
 
 /**
  * The L²NAS agent (paper §2): a deterministic actor μ(s) proposes α, a
@@ -38,6 +44,12 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
   private replay: ReplayBuffer;
   private topK: TopKState;
   private seen = new Set<string>();
+  // screenFrom 'walker' (issue #14): local search's current architecture, the rewards of the
+  // queried architectures (a known neighbour is judged without a query), and the key of a restart
+  // point proposed and not yet observed.
+  private walker: { arch: A; key: string; reward: number } | null = null;
+  private rewards = new Map<string, number>();
+  private pendingRestart: string | null = null;
   private readonly dim: number;
   private readonly state: Float32Array;
   private readonly onehot: Float32Array;
@@ -95,7 +107,7 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     }
     let arch = this.space.discretize(alpha);
     if (phase === 'exploit' && (cfg.screen ?? 0) > 0) {
-      const pick = this.screened(arch);
+      const pick = this.cfg.screenFrom === 'walker' ? this.walkerScreened(arch) : this.screened(arch);
       if (pick) {
         arch = pick;
         // The critic is then trained on what it screened: the queried architecture's α^d.
@@ -142,6 +154,11 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
       for (const n of neighbours(this.space, this.space.discretize(t.onehot), this.rng)) add(n);
       if (cands.length > before) parents++;
     }
+    return this.bestRated(cands);
+  }
+
+  /** The candidate whose α^d the critic rates highest (first on ties); null for none. */
+  private bestRated(cands: A[]): A | null {
     if (cands.length === 0) return null;
     const D = this.dim;
     const enc = new Float32Array(cands.length * D);
@@ -150,6 +167,50 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     let best = 0;
     for (let i = 1; i < q.length; i++) if (q[i] > q[best]) best = i;
     return cands[best];
+  }
+
+  /**
+   * cfg.screenFrom 'walker': the screen of a local search's walker instead of the top-K. The
+   * walker first moves to its best known neighbour while one is better than it (no query spent,
+   * as local search judges a known neighbour by its value); then, of its unseen one-choice
+   * neighbours and the actor's own proposal, the one Q rates highest is queried. A walker
+   * without an unseen neighbour is a local optimum: the search restarts from a uniformly random
+   * architecture (queried as is; a known one becomes the walker at once). observe() moves the
+   * walker to the first queried architecture better than it. Null before the first observation.
+   */
+  private walkerScreened(own: A): A | null {
+    const { space } = this;
+    for (let moves = 0; this.walker && moves < WALKER_MOVES; moves++) {
+      const w = this.walker;
+      const ns = neighbours(space, w.arch, this.rng);
+      let better: { arch: A; key: string; reward: number } | null = null;
+      const unseen: A[] = [];
+      for (const n of ns) {
+        const k = space.key(n);
+        const r = this.rewards.get(k);
+        if (r === undefined) {
+          if (!this.seen.has(k)) unseen.push(n);
+        } else if (r > w.reward && (!better || r > better.reward)) better = { arch: n, key: k, reward: r };
+      }
+      if (better) {
+        this.walker = better;
+        continue;
+      }
+      if (unseen.length > 0) {
+        const ownKey = space.key(own);
+        const cands = this.seen.has(ownKey) || unseen.some((n) => space.key(n) === ownKey) ? unseen : [own, ...unseen];
+        return this.bestRated(cands);
+      }
+      const x = space.sample(this.rng);
+      const k = space.key(x);
+      const r = this.rewards.get(k);
+      if (r === undefined) {
+        this.pendingRestart = k;
+        return x;
+      }
+      this.walker = { arch: x, key: k, reward: r };
+    }
+    return null;
   }
 
   /** A random walk of one-choice mutations from `arch` until an unseen architecture. */
@@ -177,6 +238,11 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     if (!p.alpha) throw new Error('L2nasAgent.observe: the proposal has no α');
     const key = this.space.key(p.arch);
     this.seen.add(key);
+    if (this.cfg.screenFrom === 'walker') {
+      this.rewards.set(key, reward);
+      if (!this.walker || this.pendingRestart === key || reward > this.walker.reward) this.walker = { arch: p.arch, key, reward };
+      this.pendingRestart = null;
+    }
     this.replay.push(this.state, p.alpha, reward);
     if (this.topK.offer(key, reward, this.space.encode(p.arch, this.onehot))) this.topK.state(this.state);
     const B = this.cfg.batchSize;
@@ -199,6 +265,13 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
       replay: this.replay.snapshot(),
       topK: this.topK.snapshot(),
       seen: [...this.seen],
+      ...(this.cfg.screenFrom === 'walker'
+        ? {
+            walker: this.walker && { key: this.walker.key, reward: this.walker.reward, onehot: [...this.space.encode(this.walker.arch, new Float32Array(this.dim))] },
+            rewards: [...this.rewards],
+            pendingRestart: this.pendingRestart,
+          }
+        : {}),
     };
   }
 
@@ -209,6 +282,9 @@ export class L2nasAgent<A> implements SearchStrategy<A> {
     this.topK = TopKState.restore(this.cfg.topK, this.dim, s.topK);
     this.topK.state(this.state);
     this.seen = new Set(s.seen);
+    this.rewards = new Map(s.rewards ?? []);
+    this.walker = s.walker ? { arch: this.space.discretize(Float32Array.from(s.walker.onehot)), key: s.walker.key, reward: s.walker.reward } : null;
+    this.pendingRestart = s.pendingRestart ?? null;
   }
 
   // --- Policy transfer (issue #12, paper §2.4): the learned networks without the run's history. ---

@@ -6,6 +6,8 @@ import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '.
 import { AVG_POOL_KERNEL } from '../../src-main/core/kernels/wasm-avg-pool';
 import { ROTATE_FILTER_KERNEL, registerWasmRotateFilter } from '../../src-main/core/kernels/wasm-rotate-filter';
 import { SGD_MOMENTUM_KERNEL, wasmSgdAvailable } from '../../src-main/core/kernels/wasm-sgd';
+import { wasmTranspose } from '../../src-main/core/kernels/wasm-transpose';
+import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
 import { avgPool2x2, avgPool3x3ExcludePad, avgPool3x3ExcludePadTf, batchNormTrain, batchNormTrainTf } from '../../src-main/core/supernet/fast-ops';
 import { SgdMomentum } from '../../src-main/core/supernet/sgd-momentum';
 import { checkGradients } from '../helpers/finite-differences';
@@ -204,6 +206,40 @@ describe('the other WASM training kernels against the TF.js compositions they re
       opt.dispose();
     });
   }
+
+  it('the conv-gradient transposes: the same values as tf.transpose for perms [1,2,0,3] and [3,1,2,0]; null where not covered', () => {
+    const rng = new Rng(21);
+    for (const [shape, perm] of [
+      [[16, 28, 28, 8], [1, 2, 0, 3]], [[16, 28, 28, 8], [3, 1, 2, 0]], [[16, 28, 28, 1], [3, 1, 2, 0]], [[3, 5, 2, 7], [3, 1, 2, 0]],
+      [[8, 3, 3, 16], [1, 2, 0, 3]], [[2, 1, 1, 4], [1, 2, 0, 3]], [[5, 2, 3, 12], [1, 2, 0, 3]],
+    ] as [Shape4, number[]][]) {
+      tf.tidy(() => {
+        const x = tf.tensor4d(rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b)), -1, 1), shape);
+        const info = wasmTranspose(tf.backend(), x, perm);
+        expect(info, `${shape.join('x')} ${perm.join('')}`).not.toBeNull();
+        const ours = tf.engine().makeTensorFromTensorInfo(info!);
+        const ref = tf.transpose(x, perm);
+        expect(ours.shape).toEqual(ref.shape);
+        expect(bits(ours.dataSync() as Float32Array, ref.dataSync() as Float32Array), `${shape.join('x')} ${perm.join('')}`).toBe(true);
+      });
+    }
+    tf.tidy(() => {
+      expect(wasmTranspose(tf.backend(), tf.zeros([2, 3, 3, 6]), [1, 2, 0, 3])).toBeNull(); // C not a multiple of 4
+      expect(wasmTranspose(tf.backend(), tf.zeros([2, 3, 3, 4]), [0, 2, 1, 3])).toBeNull(); // another perm
+      expect(wasmTranspose(tf.backend(), tf.zeros([2, 3, 3, 4], 'int32'), [3, 1, 2, 0])).toBeNull();
+    });
+    // The filter gradient (which now uses these copies) against the same composition written with TF.js ops.
+    registerWasmConvGradients();
+    tf.tidy(() => {
+      const x = tf.tensor4d(rng.fillUniform(new Float32Array(2 * 6 * 6 * 8), -1, 1), [2, 6, 6, 8]);
+      const dy = tf.tensor4d(rng.fillUniform(new Float32Array(2 * 6 * 6 * 4), -1, 1), [2, 6, 6, 4]);
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 8, 4] } as never) as tf.Tensor;
+      const corr = tf.conv2d(tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      const ref = tf.transpose(corr, [1, 2, 0, 3]);
+      expect(dw.shape).toEqual([3, 3, 8, 4]);
+      expect(bits(dw.dataSync() as Float32Array, ref.dataSync() as Float32Array)).toBe(true);
+    });
+  });
 
   it('the SGD kernel refuses a gradient of another shape, naming the input', () => {
     wasmSgdAvailable(tf.backend());

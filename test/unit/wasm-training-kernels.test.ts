@@ -6,9 +6,9 @@ import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '.
 import { AVG_POOL_KERNEL } from '../../src-main/core/kernels/wasm-avg-pool';
 import { ROTATE_FILTER_KERNEL, registerWasmRotateFilter } from '../../src-main/core/kernels/wasm-rotate-filter';
 import { SGD_MOMENTUM_KERNEL, wasmSgdAvailable } from '../../src-main/core/kernels/wasm-sgd';
-import { wasmTranspose } from '../../src-main/core/kernels/wasm-transpose';
+import { INTERLEAVE_2X2_KERNEL, wasmTranspose } from '../../src-main/core/kernels/wasm-transpose';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
-import { avgPool2x2, avgPool3x3ExcludePad, avgPool3x3ExcludePadTf, batchNormTrain, batchNormTrainTf } from '../../src-main/core/supernet/fast-ops';
+import { avgPool2x2, avgPool3x3ExcludePad, conv2dSame, avgPool3x3ExcludePadTf, batchNormTrain, batchNormTrainTf } from '../../src-main/core/supernet/fast-ops';
 import { SgdMomentum } from '../../src-main/core/supernet/sgd-momentum';
 import { checkGradients } from '../helpers/finite-differences';
 import { useBackend } from '../helpers/tf-backend';
@@ -238,6 +238,59 @@ describe('the other WASM training kernels against the TF.js compositions they re
       const ref = tf.transpose(corr, [1, 2, 0, 3]);
       expect(dw.shape).toEqual([3, 3, 8, 4]);
       expect(bits(dw.dataSync() as Float32Array, ref.dataSync() as Float32Array)).toBe(true);
+    });
+  });
+
+  for (const [xs, co] of [[[16, 28, 28, 8], 16], [[16, 14, 14, 16], 32], [[2, 6, 4, 4], 8], [[3, 2, 2, 12], 4]] as [Shape4, number][]) {
+    it(`stride-2 3×3 input gradient per phase [${xs.join(', ')}] → ${co}: the zero-inserted conv's float32 bits, a quarter of the MACs`, async () => {
+      const rng = new Rng(31);
+      const [n, h, w, ci] = xs;
+      const h2 = h / 2, w2 = w / 2;
+      const xv = rng.fillUniform(new Float32Array(n * h * w * ci), -1, 1);
+      const wv = rng.fillUniform(new Float32Array(9 * ci * co), -1, 1);
+      const dyv = rng.fillUniform(new Float32Array(n * h2 * w2 * co), -1, 1);
+      const before = tf.memory().numTensors;
+      const [ours, ref] = tf.tidy(() => {
+        const x = tf.tensor4d(xv, xs), wt = tf.tensor4d(wv, [3, 3, ci, co]), dyT = tf.tensor4d(dyv, [n, h2, w2, co]);
+        const dx = tf.grad((a) => tf.sum(tf.mul(conv2dSame(a as tf.Tensor4D, wt, 2), dyT)))(x);
+        // The composition it replaces: dy spread onto the input grid (zeros between), padded 2
+        // at the top and left, a 'valid' conv with the filter rotated by 180° and transposed.
+        const z = new Float32Array(n * h * w * co);
+        for (let b = 0; b < n; b++) for (let m = 0; m < h2; m++) for (let l = 0; l < w2; l++) for (let c = 0; c < co; c++) z[((b * h + 2 * m) * w + 2 * l) * co + c] = dyv[((b * h2 + m) * w2 + l) * co + c];
+        const rot = tf.transpose(tf.reverse(wt, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const r = tf.conv2d(tf.tensor4d(z, [n, h, w, co]), rot, 1, [[0, 0], [2, 0], [2, 0], [0, 0]]);
+        return [(dx.dataSync() as Float32Array).slice(), (r.dataSync() as Float32Array).slice()];
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(bits(ours, ref)).toBe(true);
+      const x = tf.variable(tf.tensor4d(xv, xs));
+      const wt = tf.tensor4d(wv, [3, 3, ci, co]);
+      const p = await tf.profile(() => tf.variableGrads(() => tf.sum(conv2dSame(x as unknown as tf.Tensor4D, wt, 2)), [x]).value);
+      tf.dispose([x, wt]);
+      expect(p.kernels.filter((k) => k.name === INTERLEAVE_2X2_KERNEL).length).toBe(1);
+      expect(p.kernels.some((k) => k.name === 'PadV2')).toBe(false);
+    });
+  }
+
+  it('stride-2 input gradients the phases do not cover (channels not a multiple of 4, odd sides) keep the zero-inserted conv, with the same values', async () => {
+    for (const [xs, co] of [[[2, 6, 6, 3], 4], [[2, 5, 7, 4], 4]] as [Shape4, number][]) {
+      const x = tf.variable(tf.randomNormal(xs, 0, 1, 'float32', 3));
+      const wt = tf.randomNormal([3, 3, xs[3], co], 0, 1, 'float32', 4) as tf.Tensor4D;
+      const p = await tf.profile(() => tf.variableGrads(() => tf.sum(conv2dSame(x as unknown as tf.Tensor4D, wt, 2)), [x]).value);
+      expect(p.kernels.some((k) => k.name === INTERLEAVE_2X2_KERNEL), xs.join('x')).toBe(false);
+      const ours = tf.tidy(() => tf.grad((a) => tf.sum(conv2dSame(a as tf.Tensor4D, wt, 2)))(x).dataSync() as Float32Array);
+      const ref = tf.tidy(() => tf.grad((a) => tf.sum(tf.conv2d(a as tf.Tensor4D, wt, 2, 'same')))(x).dataSync() as Float32Array);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(ours[i] - ref[i])).toBeLessThan(1e-4);
+      tf.dispose([x, wt]);
+    }
+  });
+
+  it('the interleave kernel refuses phases of different shapes or channels not a multiple of 4, naming the input', () => {
+    tf.tidy(() => {
+      const a = tf.zeros([1, 2, 2, 4]);
+      expect(() => tf.engine().runKernel(INTERLEAVE_2X2_KERNEL, { p00: a, p01: a, p10: a, p11: tf.zeros([1, 2, 3, 4]) }, {})).toThrow(`${INTERLEAVE_2X2_KERNEL}: four float32 [N, H, W, C] tensors of one shape with C a multiple of 4 are needed (input p11: float32 [1, 2, 3, 4])`);
+      const b = tf.zeros([1, 2, 2, 3]);
+      expect(() => tf.engine().runKernel(INTERLEAVE_2X2_KERNEL, { p00: b, p01: b, p10: b, p11: b }, {})).toThrow('(input p00: float32 [1, 2, 2, 3])');
     });
   });
 

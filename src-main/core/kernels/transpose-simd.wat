@@ -55,4 +55,39 @@
         (br $lp)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $lc))))
+;; out[n, 2m+a, 2l+b, :] = p_ab[n, m, l, :]: four [N, H2, W2, C] phases interleaved into
+  ;; [N, 2·H2, 2·W2, C] (the stride-2 input gradient computed per phase, fast-ops.ts); C a
+  ;; multiple of 4. Writes in order.
+  (func (export "interleave2x2") (param $p00 i32) (param $p01 i32) (param $p10 i32) (param $p11 i32) (param $out i32)
+    (param $N i32) (param $H2 i32) (param $W2 i32) (param $C i32)
+    (local $row i32) (local $m i32) (local $l i32) (local $a i32) (local $e i32) (local $off i32) (local $dst i32) (local $end i32)
+    (local $s0 i32) (local $s1 i32)
+    (local.set $row (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $dst (local.get $out))
+    ;; m runs over N·H2 rows of the phases (n and m together).
+    (block $dm (loop $lm
+      (br_if $dm (i32.ge_u (local.get $m) (i32.mul (local.get $N) (local.get $H2))))
+      (local.set $a (i32.const 0))
+      (block $da (loop $la
+        (br_if $da (i32.ge_u (local.get $a) (i32.const 2)))
+        (local.set $l (i32.const 0))
+        (block $dl (loop $ll
+          (br_if $dl (i32.ge_u (local.get $l) (local.get $W2)))
+          (local.set $off (i32.mul (i32.add (i32.mul (local.get $m) (local.get $W2)) (local.get $l)) (local.get $row)))
+          (local.set $s0 (i32.add (select (local.get $p10) (local.get $p00) (local.get $a)) (local.get $off)))
+          (local.set $s1 (i32.add (select (local.get $p11) (local.get $p01) (local.get $a)) (local.get $off)))
+          (local.set $e (i32.const 0))
+          (block $dc (loop $lc
+            (br_if $dc (i32.ge_u (local.get $e) (local.get $row)))
+            (v128.store (i32.add (local.get $dst) (local.get $e)) (v128.load (i32.add (local.get $s0) (local.get $e))))
+            (v128.store (i32.add (i32.add (local.get $dst) (local.get $row)) (local.get $e)) (v128.load (i32.add (local.get $s1) (local.get $e))))
+            (local.set $e (i32.add (local.get $e) (i32.const 16)))
+            (br $lc)))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $row) (i32.const 1))))
+          (local.set $l (i32.add (local.get $l) (i32.const 1)))
+          (br $ll)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $la)))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (br $lm))))
 )

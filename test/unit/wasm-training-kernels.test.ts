@@ -6,9 +6,10 @@ import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '.
 import { AVG_POOL_KERNEL } from '../../src-main/core/kernels/wasm-avg-pool';
 import { ROTATE_FILTER_KERNEL, registerWasmRotateFilter } from '../../src-main/core/kernels/wasm-rotate-filter';
 import { SGD_MOMENTUM_KERNEL, wasmSgdAvailable } from '../../src-main/core/kernels/wasm-sgd';
+import { RELU_GRAD_KERNEL } from '../../src-main/core/kernels/wasm-relu';
 import { INTERLEAVE_2X2_KERNEL, wasmTranspose } from '../../src-main/core/kernels/wasm-transpose';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
-import { avgPool2x2, avgPool3x3ExcludePad, conv2dSame, avgPool3x3ExcludePadTf, batchNormTrain, batchNormTrainTf } from '../../src-main/core/supernet/fast-ops';
+import { avgPool2x2, avgPool3x3ExcludePad, conv2dSame, relu, avgPool3x3ExcludePadTf, batchNormTrain, batchNormTrainTf } from '../../src-main/core/supernet/fast-ops';
 import { SgdMomentum } from '../../src-main/core/supernet/sgd-momentum';
 import { checkGradients } from '../helpers/finite-differences';
 import { useBackend } from '../helpers/tf-backend';
@@ -283,6 +284,37 @@ describe('the other WASM training kernels against the TF.js compositions they re
       for (let i = 0; i < ref.length; i++) expect(Math.abs(ours[i] - ref[i])).toBeLessThan(1e-4);
       tf.dispose([x, wt]);
     }
+  });
+
+  for (const shape of [[16, 28, 28, 8], [3, 5, 5, 3], [7]] as number[][]) {
+    it(`ReLU [${shape.join(', ')}]: its gradient is one kernel with the bits of TF.js's dy · cast(step(x)), zeros' signs included`, async () => {
+      const rng = new Rng(41);
+      const n = shape.reduce((a, b) => a * b);
+      const xv = rng.fillUniform(new Float32Array(n), -1, 1), dv = rng.fillUniform(new Float32Array(n), -1, 1);
+      for (let i = 0; i < n; i += 5) xv[i] = i % 10 === 0 ? 0 : -0; // x exactly ±0: the gradient is dy·0, −0 for a negative dy
+      const before = tf.memory().numTensors;
+      const [ours, ref] = [relu, tf.relu].map((f) => tf.tidy(() => {
+        const [y, g] = [f(tf.tensor(xv, shape)), tf.grad((a) => tf.sum(tf.mul(f(a), tf.tensor(dv, shape))))(tf.tensor(xv, shape))];
+        return [(y.dataSync() as Float32Array).slice(), (g.dataSync() as Float32Array).slice()];
+      }));
+      expect(tf.memory().numTensors).toBe(before);
+      expect(bits(ours[0], ref[0]), 'y').toBe(true);
+      expect(bits(ours[1], ref[1]), 'dx').toBe(true);
+      expect(ours[1].some((v) => Object.is(v, -0))).toBe(true);
+      const x = tf.variable(tf.tensor(xv, shape));
+      const p = await tf.profile(() => tf.variableGrads(() => tf.sum(relu(x as unknown as tf.Tensor)), [x]).value);
+      x.dispose();
+      expect(p.kernels.filter((k) => k.name === RELU_GRAD_KERNEL).length).toBe(1);
+      expect(p.kernels.some((k) => k.name === 'Step')).toBe(false);
+    });
+  }
+
+  it('the ReLU gradient kernel refuses dy of another shape, naming both', () => {
+    wasmBatchNormAvailable(tf.backend());
+    relu(tf.zeros([1])).dispose(); // registers the kernels
+    tf.tidy(() => {
+      expect(() => tf.engine().runKernel(RELU_GRAD_KERNEL, { x: tf.zeros([4]), dy: tf.zeros([5]) }, {})).toThrow(`${RELU_GRAD_KERNEL}: float32 x and dy of one shape are needed (got x float32 [4], dy float32 [5])`);
+    });
   });
 
   it('the interleave kernel refuses phases of different shapes or channels not a multiple of 4, naming the input', () => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AVG_POOL_KERNEL, wasmAvgPoolAvailable } from '../kernels/wasm-avg-pool';
 import { PHASE_FILTERS_KERNEL, ROTATE_FILTER_KERNEL, registerWasmPhaseFilters, registerWasmRotateFilter } from '../kernels/wasm-rotate-filter';
+import { RELU_GRAD_KERNEL, wasmReluAvailable } from '../kernels/wasm-relu';
 import { INTERLEAVE_2X2_KERNEL, wasmInterleaveAvailable } from '../kernels/wasm-transpose';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '../kernels/wasm-batch-norm';
 
@@ -22,10 +23,25 @@ function simdAvailable(): boolean {
   const b = tf.backend();
   if (b !== simdBackend) {
     simdBackend = b;
-    simdOk = wasmBatchNormAvailable(b) && wasmAvgPoolAvailable(b) && wasmInterleaveAvailable(b);
+    simdOk = wasmBatchNormAvailable(b) && wasmAvgPoolAvailable(b) && wasmInterleaveAvailable(b) && wasmReluAvailable(b);
   }
   return simdOk;
 }
+
+/**
+ * ReLU. On TF.js WASM its gradient is one SIMD kernel (core/kernels/wasm-relu.ts) instead of
+ * TF.js's Step, Cast and Multiply, with the same float32 bits; elsewhere tf.relu.
+ */
+export function relu<T extends tf.Tensor>(x: T): T {
+  return x.dtype === 'float32' && simdAvailable() ? (simdRelu(x) as T) : tf.relu(x);
+}
+const simdRelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: tf.relu(x),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(RELU_GRAD_KERNEL, { x: saved[0], dy }, {}) as tf.Tensor,
+  };
+}) as never) as never;
 
 /** Zero-padded 3×3 box sum, stride 1 (AvgPool 'valid' of the padded input, ×9). */
 function boxSum3x3(x: tf.Tensor4D): tf.Tensor4D {

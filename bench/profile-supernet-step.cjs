@@ -70,5 +70,5 @@ const OUT = path.join(argOf('--out', path.join(__dirname, '..', 'out')), 'node')
   const tot = performance.now() - t0;
   console.log(`step ${(tot / S).toFixed(2)} ms, ${((d.batchSize * S) / tot * 1000).toFixed(1)} img/s, kernel calls/step ${(calls / S).toFixed(0)}, top-level kernel calls/step ${(topCalls / S).toFixed(0)}, top-level kernel time/step ${(top / S).toFixed(2)} ms`);
   const rows = [...times].sort((p, q) => q[1][1] - p[1][1]);
-  for (const [k, [n, t]] of rows.slice(0, byShape ? 45 : 30)) console.log(k.padEnd(28), (n / S).toFixed(1).padStart(7), (t / S).toFixed(3).padStart(8));
+  for (const [k, [n, t]] of rows.slice(0, byShape ? 70 : 40)) console.log(k.padEnd(28), (n / S).toFixed(1).padStart(7), (t / S).toFixed(3).padStart(8));
 })();

@@ -15,6 +15,8 @@ const SOURCES = [
   { wat: 'src-main/core/kernels/bn-simd.wat', ts: 'src-main/core/kernels/bn-simd-bytes.ts', name: 'BN_SIMD_WASM' },
   { wat: 'src-main/core/kernels/sgd-simd.wat', ts: 'src-main/core/kernels/sgd-simd-bytes.ts', name: 'SGD_SIMD_WASM' },
   { wat: 'src-main/core/kernels/pool-simd.wat', ts: 'src-main/core/kernels/pool-simd-bytes.ts', name: 'POOL_SIMD_WASM' },
+  { wat: 'src-main/core/kernels/transpose-simd.wat', ts: 'src-main/core/kernels/transpose-simd-bytes.ts', name: 'TRANSPOSE_SIMD_WASM' },
+  { wat: 'src-main/core/kernels/relu-simd.wat', ts: 'src-main/core/kernels/relu-simd-bytes.ts', name: 'RELU_SIMD_WASM' },
 ];
 
 async function assemble(watFile) {

@@ -6,7 +6,10 @@ import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '.
 import { AVG_POOL_KERNEL } from '../../src-main/core/kernels/wasm-avg-pool';
 import { ROTATE_FILTER_KERNEL, registerWasmRotateFilter } from '../../src-main/core/kernels/wasm-rotate-filter';
 import { SGD_MOMENTUM_KERNEL, wasmSgdAvailable } from '../../src-main/core/kernels/wasm-sgd';
-import { avgPool2x2, avgPool3x3ExcludePad, avgPool3x3ExcludePadTf, batchNormTrain, batchNormTrainTf } from '../../src-main/core/supernet/fast-ops';
+import { RELU_GRAD_KERNEL } from '../../src-main/core/kernels/wasm-relu';
+import { INTERLEAVE_2X2_KERNEL, wasmTranspose } from '../../src-main/core/kernels/wasm-transpose';
+import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
+import { avgPool2x2, avgPool3x3ExcludePad, conv2dSame, relu, avgPool3x3ExcludePadTf, batchNormTrain, batchNormTrainTf } from '../../src-main/core/supernet/fast-ops';
 import { SgdMomentum } from '../../src-main/core/supernet/sgd-momentum';
 import { checkGradients } from '../helpers/finite-differences';
 import { useBackend } from '../helpers/tf-backend';
@@ -204,6 +207,124 @@ describe('the other WASM training kernels against the TF.js compositions they re
       opt.dispose();
     });
   }
+
+  it('the conv-gradient transposes: the same values as tf.transpose for perms [1,2,0,3] and [3,1,2,0]; null where not covered', () => {
+    const rng = new Rng(21);
+    for (const [shape, perm] of [
+      [[16, 28, 28, 8], [1, 2, 0, 3]], [[16, 28, 28, 8], [3, 1, 2, 0]], [[16, 28, 28, 1], [3, 1, 2, 0]], [[3, 5, 2, 7], [3, 1, 2, 0]],
+      [[8, 3, 3, 16], [1, 2, 0, 3]], [[2, 1, 1, 4], [1, 2, 0, 3]], [[5, 2, 3, 12], [1, 2, 0, 3]],
+    ] as [Shape4, number[]][]) {
+      tf.tidy(() => {
+        const x = tf.tensor4d(rng.fillUniform(new Float32Array(shape.reduce((a, b) => a * b)), -1, 1), shape);
+        const info = wasmTranspose(tf.backend(), x, perm);
+        expect(info, `${shape.join('x')} ${perm.join('')}`).not.toBeNull();
+        const ours = tf.engine().makeTensorFromTensorInfo(info!);
+        const ref = tf.transpose(x, perm);
+        expect(ours.shape).toEqual(ref.shape);
+        expect(bits(ours.dataSync() as Float32Array, ref.dataSync() as Float32Array), `${shape.join('x')} ${perm.join('')}`).toBe(true);
+      });
+    }
+    tf.tidy(() => {
+      expect(wasmTranspose(tf.backend(), tf.zeros([2, 3, 3, 6]), [1, 2, 0, 3])).toBeNull(); // C not a multiple of 4
+      expect(wasmTranspose(tf.backend(), tf.zeros([2, 3, 3, 4]), [0, 2, 1, 3])).toBeNull(); // another perm
+      expect(wasmTranspose(tf.backend(), tf.zeros([2, 3, 3, 4], 'int32'), [3, 1, 2, 0])).toBeNull();
+    });
+    // The filter gradient (which now uses these copies) against the same composition written with TF.js ops.
+    registerWasmConvGradients();
+    tf.tidy(() => {
+      const x = tf.tensor4d(rng.fillUniform(new Float32Array(2 * 6 * 6 * 8), -1, 1), [2, 6, 6, 8]);
+      const dy = tf.tensor4d(rng.fillUniform(new Float32Array(2 * 6 * 6 * 4), -1, 1), [2, 6, 6, 4]);
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 8, 4] } as never) as tf.Tensor;
+      const corr = tf.conv2d(tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      const ref = tf.transpose(corr, [1, 2, 0, 3]);
+      expect(dw.shape).toEqual([3, 3, 8, 4]);
+      expect(bits(dw.dataSync() as Float32Array, ref.dataSync() as Float32Array)).toBe(true);
+    });
+  });
+
+  for (const [xs, co] of [[[16, 28, 28, 8], 16], [[16, 14, 14, 16], 32], [[2, 6, 4, 4], 8], [[3, 2, 2, 12], 4]] as [Shape4, number][]) {
+    it(`stride-2 3×3 input gradient per phase [${xs.join(', ')}] → ${co}: the zero-inserted conv's float32 bits, a quarter of the MACs`, async () => {
+      const rng = new Rng(31);
+      const [n, h, w, ci] = xs;
+      const h2 = h / 2, w2 = w / 2;
+      const xv = rng.fillUniform(new Float32Array(n * h * w * ci), -1, 1);
+      const wv = rng.fillUniform(new Float32Array(9 * ci * co), -1, 1);
+      const dyv = rng.fillUniform(new Float32Array(n * h2 * w2 * co), -1, 1);
+      const before = tf.memory().numTensors;
+      const [ours, ref] = tf.tidy(() => {
+        const x = tf.tensor4d(xv, xs), wt = tf.tensor4d(wv, [3, 3, ci, co]), dyT = tf.tensor4d(dyv, [n, h2, w2, co]);
+        const dx = tf.grad((a) => tf.sum(tf.mul(conv2dSame(a as tf.Tensor4D, wt, 2), dyT)))(x);
+        // The composition it replaces: dy spread onto the input grid (zeros between), padded 2
+        // at the top and left, a 'valid' conv with the filter rotated by 180° and transposed.
+        const z = new Float32Array(n * h * w * co);
+        for (let b = 0; b < n; b++) for (let m = 0; m < h2; m++) for (let l = 0; l < w2; l++) for (let c = 0; c < co; c++) z[((b * h + 2 * m) * w + 2 * l) * co + c] = dyv[((b * h2 + m) * w2 + l) * co + c];
+        const rot = tf.transpose(tf.reverse(wt, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const r = tf.conv2d(tf.tensor4d(z, [n, h, w, co]), rot, 1, [[0, 0], [2, 0], [2, 0], [0, 0]]);
+        return [(dx.dataSync() as Float32Array).slice(), (r.dataSync() as Float32Array).slice()];
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(bits(ours, ref)).toBe(true);
+      const x = tf.variable(tf.tensor4d(xv, xs));
+      const wt = tf.tensor4d(wv, [3, 3, ci, co]);
+      const p = await tf.profile(() => tf.variableGrads(() => tf.sum(conv2dSame(x as unknown as tf.Tensor4D, wt, 2)), [x]).value);
+      tf.dispose([x, wt]);
+      expect(p.kernels.filter((k) => k.name === INTERLEAVE_2X2_KERNEL).length).toBe(1);
+      expect(p.kernels.some((k) => k.name === 'PadV2')).toBe(false);
+    });
+  }
+
+  it('stride-2 input gradients the phases do not cover (channels not a multiple of 4, odd sides) keep the zero-inserted conv, with the same values', async () => {
+    for (const [xs, co] of [[[2, 6, 6, 3], 4], [[2, 5, 7, 4], 4]] as [Shape4, number][]) {
+      const x = tf.variable(tf.randomNormal(xs, 0, 1, 'float32', 3));
+      const wt = tf.randomNormal([3, 3, xs[3], co], 0, 1, 'float32', 4) as tf.Tensor4D;
+      const p = await tf.profile(() => tf.variableGrads(() => tf.sum(conv2dSame(x as unknown as tf.Tensor4D, wt, 2)), [x]).value);
+      expect(p.kernels.some((k) => k.name === INTERLEAVE_2X2_KERNEL), xs.join('x')).toBe(false);
+      const ours = tf.tidy(() => tf.grad((a) => tf.sum(conv2dSame(a as tf.Tensor4D, wt, 2)))(x).dataSync() as Float32Array);
+      const ref = tf.tidy(() => tf.grad((a) => tf.sum(tf.conv2d(a as tf.Tensor4D, wt, 2, 'same')))(x).dataSync() as Float32Array);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(ours[i] - ref[i])).toBeLessThan(1e-4);
+      tf.dispose([x, wt]);
+    }
+  });
+
+  for (const shape of [[16, 28, 28, 8], [3, 5, 5, 3], [7]] as number[][]) {
+    it(`ReLU [${shape.join(', ')}]: its gradient is one kernel with the bits of TF.js's dy · cast(step(x)), zeros' signs included`, async () => {
+      const rng = new Rng(41);
+      const n = shape.reduce((a, b) => a * b);
+      const xv = rng.fillUniform(new Float32Array(n), -1, 1), dv = rng.fillUniform(new Float32Array(n), -1, 1);
+      for (let i = 0; i < n; i += 5) xv[i] = i % 10 === 0 ? 0 : -0; // x exactly ±0: the gradient is dy·0, −0 for a negative dy
+      const before = tf.memory().numTensors;
+      const [ours, ref] = [relu, tf.relu].map((f) => tf.tidy(() => {
+        const [y, g] = [f(tf.tensor(xv, shape)), tf.grad((a) => tf.sum(tf.mul(f(a), tf.tensor(dv, shape))))(tf.tensor(xv, shape))];
+        return [(y.dataSync() as Float32Array).slice(), (g.dataSync() as Float32Array).slice()];
+      }));
+      expect(tf.memory().numTensors).toBe(before);
+      expect(bits(ours[0], ref[0]), 'y').toBe(true);
+      expect(bits(ours[1], ref[1]), 'dx').toBe(true);
+      expect(ours[1].some((v) => Object.is(v, -0))).toBe(true);
+      const x = tf.variable(tf.tensor(xv, shape));
+      const p = await tf.profile(() => tf.variableGrads(() => tf.sum(relu(x as unknown as tf.Tensor)), [x]).value);
+      x.dispose();
+      expect(p.kernels.filter((k) => k.name === RELU_GRAD_KERNEL).length).toBe(1);
+      expect(p.kernels.some((k) => k.name === 'Step')).toBe(false);
+    });
+  }
+
+  it('the ReLU gradient kernel refuses dy of another shape, naming both', () => {
+    wasmBatchNormAvailable(tf.backend());
+    relu(tf.zeros([1])).dispose(); // registers the kernels
+    tf.tidy(() => {
+      expect(() => tf.engine().runKernel(RELU_GRAD_KERNEL, { x: tf.zeros([4]), dy: tf.zeros([5]) }, {})).toThrow(`${RELU_GRAD_KERNEL}: float32 x and dy of one shape are needed (got x float32 [4], dy float32 [5])`);
+    });
+  });
+
+  it('the interleave kernel refuses phases of different shapes or channels not a multiple of 4, naming the input', () => {
+    tf.tidy(() => {
+      const a = tf.zeros([1, 2, 2, 4]);
+      expect(() => tf.engine().runKernel(INTERLEAVE_2X2_KERNEL, { p00: a, p01: a, p10: a, p11: tf.zeros([1, 2, 3, 4]) }, {})).toThrow(`${INTERLEAVE_2X2_KERNEL}: four float32 [N, H, W, C] tensors of one shape with C a multiple of 4 are needed (input p11: float32 [1, 2, 3, 4])`);
+      const b = tf.zeros([1, 2, 2, 3]);
+      expect(() => tf.engine().runKernel(INTERLEAVE_2X2_KERNEL, { p00: b, p01: b, p10: b, p11: b }, {})).toThrow('(input p00: float32 [1, 2, 2, 3])');
+    });
+  });
 
   it('the SGD kernel refuses a gradient of another shape, naming the input', () => {
     wasmSgdAvailable(tf.backend());

@@ -9,6 +9,7 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { wasmTranspose } from './wasm-transpose';
 
 /**
  * Convolution gradients the TF.js WASM backend lacks (docs/ARCHITECTURE.md, "Estimators": supernet training without
@@ -39,6 +40,13 @@ class Scratch {
     const k = getKernel(name, 'wasm');
     if (!k) throw new Error(`WASM kernel ${name} is not registered`);
     const out = k.kernelFunc({ inputs, backend: this.backend, attrs }) as TensorInfo;
+    this.made.push(out);
+    return out;
+  }
+  /** perm of x: our WebAssembly copy where it covers the perm (wasm-transpose.ts), else TF.js's Transpose. */
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    const out = wasmTranspose(this.backend, x, perm);
+    if (!out) return this.run('Transpose', { x }, { perm });
     this.made.push(out);
     return out;
   }
@@ -85,8 +93,8 @@ function filterGradOperands(s: Scratch, x: TensorInfo, dy: TensorInfo, attrs: Na
     : x;
   return {
     pads: padInConv ? pads : [0, 0, 0, 0],
-    xT: s.run('Transpose', { x: xpad }, { perm: xPerm }),
-    dyT: s.run('Transpose', { x: dy }, { perm: dyPerm }),
+    xT: s.transpose(xpad, xPerm),
+    dyT: s.transpose(dy, dyPerm),
     // Swapped on purpose: see the identity above.
     strides: dilations,
     dilations: strides,
@@ -109,7 +117,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: Inputs; back
   if (out.shape[1] !== g.kh || out.shape[2] !== g.kw) {
     out = s.run('Slice', { x: out }, { begin: [0, 0, 0, 0], size: [out.shape[0], g.kh, g.kw, out.shape[3]] });
   }
-  return s.finish(s.run('Transpose', { x: out }, { perm: [1, 2, 0, 3] }));
+  return s.finish(s.transpose(out, [1, 2, 0, 3]));
 }
 
 function depthwiseBackpropFilter({ inputs, backend, attrs }: { inputs: Inputs; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {

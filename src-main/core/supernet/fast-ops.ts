@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AVG_POOL_KERNEL, wasmAvgPoolAvailable } from '../kernels/wasm-avg-pool';
-import { ROTATE_FILTER_KERNEL, registerWasmRotateFilter } from '../kernels/wasm-rotate-filter';
+import { PHASE_FILTERS_KERNEL, ROTATE_FILTER_KERNEL, registerWasmPhaseFilters, registerWasmRotateFilter } from '../kernels/wasm-rotate-filter';
+import { RELU_GRAD_KERNEL, wasmReluAvailable } from '../kernels/wasm-relu';
+import { INTERLEAVE_2X2_KERNEL, wasmInterleaveAvailable } from '../kernels/wasm-transpose';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '../kernels/wasm-batch-norm';
 
 /*
@@ -21,10 +23,25 @@ function simdAvailable(): boolean {
   const b = tf.backend();
   if (b !== simdBackend) {
     simdBackend = b;
-    simdOk = wasmBatchNormAvailable(b) && wasmAvgPoolAvailable(b);
+    simdOk = wasmBatchNormAvailable(b) && wasmAvgPoolAvailable(b) && wasmInterleaveAvailable(b) && wasmReluAvailable(b);
   }
   return simdOk;
 }
+
+/**
+ * ReLU. On TF.js WASM its gradient is one SIMD kernel (core/kernels/wasm-relu.ts) instead of
+ * TF.js's Step, Cast and Multiply, with the same float32 bits; elsewhere tf.relu.
+ */
+export function relu<T extends tf.Tensor>(x: T): T {
+  return x.dtype === 'float32' && simdAvailable() ? (simdRelu(x) as T) : tf.relu(x);
+}
+const simdRelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  return {
+    value: tf.relu(x),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(RELU_GRAD_KERNEL, { x: saved[0], dy }, {}) as tf.Tensor,
+  };
+}) as never) as never;
 
 /** Zero-padded 3×3 box sum, stride 1 (AvgPool 'valid' of the padded input, ×9). */
 function boxSum3x3(x: tf.Tensor4D): tf.Tensor4D {
@@ -125,6 +142,27 @@ function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, n
   return { x: pb < 0 || pr < 0 ? (tf.slice(padded, [0, 0, 0, 0], [n, h + k - 1, w + k - 1, c]) as tf.Tensor4D) : (padded as tf.Tensor4D), pad: 'valid' };
 }
 
+/**
+ * The input gradient of a 3×3 stride-2 'same' conv over an even-sided input (top and left
+ * padding 0), per phase of dx: the zero-inserted conv of zeroInsertPad multiplies 3 of every 4
+ * taps by inserted zeros. dx[2m+a, 2l+b] only takes the taps of rows T(a) and columns T(b) of
+ * the rotated filter (T(0) = {0, 2} on dy rows m−1, m; T(1) = {1} on dy row m), so each phase is
+ * a small stride-1 conv of dy with those taps (2×2, 2×1, 1×2, 1×1), and one kernel interleaves
+ * the four. Every product the zero-inserted conv adds and this one does not is an exact zero,
+ * and the taps that remain are summed in the same order (row-major, then channels) from the same
+ * +0 start: the same float32 bits (test/unit/wasm-training-kernels.test.ts), a quarter of the
+ * multiply-adds.
+ */
+function stride2InputGradByPhase(dy: tf.Tensor4D, rot: tf.Tensor4D): tf.Tensor4D {
+  registerWasmPhaseFilters();
+  const [f00, f01, f10, f11] = tf.engine().runKernel(PHASE_FILTERS_KERNEL, { w: rot }, {}) as tf.Tensor4D[];
+  const p00 = tf.conv2d(dy, f00, 1, [[0, 0], [1, 0], [1, 0], [0, 0]]);
+  const p01 = tf.conv2d(dy, f01, 1, [[0, 0], [1, 0], [0, 0], [0, 0]]);
+  const p10 = tf.conv2d(dy, f10, 1, [[0, 0], [0, 0], [1, 0], [0, 0]]);
+  const p11 = tf.conv2d(dy, f11, 1, 'valid');
+  return tf.engine().runKernel(INTERLEAVE_2X2_KERNEL, { p00, p01, p10, p11 }, {}) as tf.Tensor4D;
+}
+
 /** w [k, k, Ci, Co] rotated by 180° with the channel axes swapped (one kernel on WASM). */
 function rotatedFilter(w: tf.Tensor4D): tf.Tensor4D {
   if (tf.getBackend() === 'wasm') {
@@ -146,7 +184,9 @@ function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor
         if (k % 2 === 1 && ws.shape[1] === k) {
           const rot = rotatedFilter(ws);
           if (stride === 1) dx = tf.conv2d(dy, rot, 1, 'same');
-          else {
+          else if (stride === 2 && k === 3 && xs.shape[1] % 2 === 0 && xs.shape[2] % 2 === 0 && xs.shape[3] % 4 === 0 && xs.dtype === 'float32' && simdAvailable()) {
+            dx = stride2InputGradByPhase(dy, rot);
+          } else {
             const z = zeroInsertPad(dy, stride, k, xs.shape);
             dx = tf.conv2d(z.x, rot, 1, z.pad);
           }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../common/rng';
 import { NB201_EDGES, NB201_OPS, nb201Space, type Nb201Arch } from '../../common/spaces/nb201';
 import { ParamStore } from './param-store';
-import { avgPool2x2, avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from './fast-ops';
+import { avgPool2x2, avgPool3x3ExcludePad, batchNormTrain, conv2dSame, relu } from './fast-ops';
 import type { PathSupernet, SupernetBuilder } from './supernet';
 
 export interface Nb201SupernetSpec {
@@ -55,7 +55,7 @@ export class Nb201Supernet implements PathSupernet<Nb201Arch> {
 
   /** ReLU → Conv(k×k) → BN, NAS-Bench-201's nor_conv_k×k. */
   private reluConvBn(name: string, x: tf.Tensor4D, k: number, cout = x.shape[3], stride = 1): tf.Tensor4D {
-    return this.bn(`${name}.bn`, this.conv(`${name}.conv`, tf.relu(x), cout, k, stride));
+    return this.bn(`${name}.bn`, this.conv(`${name}.conv`, relu(x), cout, k, stride));
   }
 
   /** One edge's chosen operation; null for `none` (adds nothing). Public for gradient checks. */
@@ -109,7 +109,7 @@ export class Nb201Supernet implements PathSupernet<Nb201Arch> {
       if (stage > 0) h = this.reduction(`red${stage}`, h, C << stage);
       for (let i = 0; i < N; i++) h = this.cell(`s${stage}.c${i}`, h, arch);
     }
-    h = tf.relu(this.bn('last.bn', h));
+    h = relu(this.bn('last.bn', h));
     const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
     const w = this.params.weight('fc.w', [pooled.shape[1], classes], pooled.shape[1]);
     const b = this.params.weight('fc.b', [classes], pooled.shape[1]);

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { WASM, simdModule, type WasmMemory } from '../agent/wasm-simd';
 
@@ -42,4 +43,22 @@ export function heapOffset(backend: KernelBackend, t: TensorInfo): number {
   const d = (backend as WasmBackendLike).dataIdMap.get(t.dataId);
   if (!d) throw new Error('WASM kernel: a tensor has no data in TF.js WASM memory');
   return d.memoryOffset;
+}
+
+/**
+ * A check of the current backend for a group of our WASM kernels: true only on TF.js WASM where
+ * `available(backend)` holds, evaluated once per backend instance (called every training step).
+ */
+export function onWasmKernels(available: (backend: KernelBackend) => boolean): () => boolean {
+  let seen: KernelBackend | null = null;
+  let ok = false;
+  return () => {
+    if (tf.getBackend() !== 'wasm') return false;
+    const b = tf.backend();
+    if (b !== seen) {
+      seen = b;
+      ok = available(b);
+    }
+    return ok;
+  };
 }

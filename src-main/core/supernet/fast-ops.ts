@@ -4,6 +4,7 @@ import { PHASE_FILTERS_KERNEL, ROTATE_FILTER_KERNEL, registerWasmPhaseFilters, r
 import { RELU_GRAD_KERNEL, wasmReluAvailable } from '../kernels/wasm-relu';
 import { INTERLEAVE_2X2_KERNEL, wasmInterleaveAvailable } from '../kernels/wasm-transpose';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '../kernels/wasm-batch-norm';
+import { onWasmKernels } from '../kernels/wasm-heap';
 
 /*
  * Operations shared by the NAS-Bench-201 and DARTS supernets, with hand-written gradients where
@@ -14,19 +15,8 @@ import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '.
 
 export const BN_EPS = 1e-5;
 
-let simdBackend: tf.KernelBackend | null = null;
-let simdOk = false;
-
 /** Whether the backend is TF.js WASM and our SIMD kernels run on its memory (registers them). */
-function simdAvailable(): boolean {
-  if (tf.getBackend() !== 'wasm') return false;
-  const b = tf.backend();
-  if (b !== simdBackend) {
-    simdBackend = b;
-    simdOk = wasmBatchNormAvailable(b) && wasmAvgPoolAvailable(b) && wasmInterleaveAvailable(b) && wasmReluAvailable(b);
-  }
-  return simdOk;
-}
+const simdAvailable = onWasmKernels((b) => wasmBatchNormAvailable(b) && wasmAvgPoolAvailable(b) && wasmInterleaveAvailable(b) && wasmReluAvailable(b));
 
 /**
  * ReLU. On TF.js WASM its gradient is one SIMD kernel (core/kernels/wasm-relu.ts) instead of

@@ -1,20 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { onWasmKernels } from '../kernels/wasm-heap';
 import { SGD_MOMENTUM_KERNEL, wasmSgdAvailable } from '../kernels/wasm-sgd';
 import { snapshotVariables, snapshotVariablesAsync, variableFrom, type NamedTensors } from './param-store';
 
 let nextOptimizer = 0;
 
-let fusedBackend: tf.KernelBackend | null = null;
-let fusedOk = false;
-function usesFusedSgd(): boolean {
-  if (tf.getBackend() !== 'wasm') return false;
-  const b = tf.backend();
-  if (b !== fusedBackend) {
-    fusedBackend = b;
-    fusedOk = wasmSgdAvailable(b);
-  }
-  return fusedOk;
-}
+const usesFusedSgd = onWasmKernels(wasmSgdAvailable);
 
 /**
  * SGD with momentum and weight decay in PyTorch's form (buf ← μ·buf + g + wd·w; w ← w − lr·buf),

@@ -17,6 +17,7 @@ import { forkNodeWorker } from '../../src-main/node/worker-host';
 import { tempDir } from '../helpers/fixture-tables';
 import { useBackend } from '../helpers/tf-backend';
 import { torchCheckpointBytes } from '../helpers/torch-zip';
+import { invalidRequest } from '../helpers/studio-calls';
 
 /**
  * Loading an OFA checkpoint from the app (issue #11 item 2, the API side of the CLI's
@@ -56,13 +57,7 @@ afterAll(() => manager?.dispose());
 
 const call = (c: unknown) => dispatchStudioCall(manager, c, { allowed });
 const search = (o: Record<string, unknown> = {}) => call({ method: 'startSupernetSearch', seed: 1, options: { space: 'ofa', dataset: { kind: 'mnist-embedded' }, method: 'random', C: 25, N: 3, steps: 3, randomArchitectures: 1, trainImages: 64, supernetCheckpoint: ckpt, ...o } });
-const refusal = async (p: ReturnType<typeof call>) => {
-  const r = await p;
-  expect(r.ok).toBe(false);
-  if (r.ok) throw new Error('accepted');
-  expect(r.error.code).toBe('invalid-request');
-  return r.error.message;
-};
+const refusal = invalidRequest;
 
 describe('an OFA checkpoint from the API', () => {
   it('checks the file, then searches it as loaded with its SHA-256 in config.json', async () => {

@@ -7,6 +7,7 @@ import { dispatchStudioCall } from '../../src-main/node/studio-dispatch';
 import { readSupernetCheckpoint } from '../../src-main/node/supernet-checkpoint';
 import { forkNodeWorker } from '../../src-main/node/worker-host';
 import { tempDir } from '../helpers/fixture-tables';
+import { invalidRequest } from '../helpers/studio-calls';
 
 /**
  * OFA's progressive shrinking from the app (issue #11 item 5, the API side of the CLI's
@@ -34,13 +35,7 @@ const call = (c: unknown) => dispatchStudioCall(manager, c);
 const search = (o: Record<string, unknown> = {}) =>
   call({ method: 'startSupernetSearch', seed: 3, options: { space: 'ofa', dataset: { kind: 'mnist-embedded' }, method: 'random', epochs: 1, trainImages: 128, batchSize: 16, steps: 2, randomArchitectures: 1, ...o } });
 const configOf = (id: string) => RunConfigSchema.parse(JSON.parse(fs.readFileSync(path.join(runs, id, 'config.json'), 'utf8')));
-const refusal = async (p: ReturnType<typeof call>) => {
-  const r = await p;
-  expect(r.ok).toBe(false);
-  if (r.ok) throw new Error('accepted');
-  expect(r.error.code).toBe('invalid-request');
-  return r.error.message;
-};
+const refusal = invalidRequest;
 
 describe('supernet sampling from the API', () => {
   it('progressive shrinking: config.json records it, the run completes; uniform from the same seed is not recorded and trains other paths', async () => {

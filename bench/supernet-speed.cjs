@@ -133,7 +133,7 @@ async function measure(space, backendName, steps, queries, shape, warmSteps) {
     ...(choice.adapter ? { adapter: choice.adapter } : {}),
     C, N, batch: B, image, data: shape ? 'synthetic' : 'mnist-embedded', params,
     imagesPerSecond: r.imagesPerSecond, steps: trainer.stepsPerEpoch, warmSteps: warm, trainSeconds, secondsPerQuery: perQuery, queries, evalImages: cfg.evalBatches * cfg.evalBatchSize,
-    ...(shape ? { archs } : {}),
+    archs,
   };
 }
 
@@ -257,7 +257,8 @@ async function main() {
   const rows = [];
   for (const [space, b, steps, queries] of plan) {
     const res = runChild(space, b, steps, queries, null);
-    console.log(JSON.stringify(res));
+    const { archs: _archs, ...shown } = res;
+    console.log(JSON.stringify(shown));
     rows.push(res);
   }
   const torchRows = [];
@@ -265,8 +266,15 @@ async function main() {
   if (py) {
     const d = DEMO_DEFAULTS;
     const ours = rows.find((r) => r.space === 'nb201' && r.backend === 'wasm' && r.ok);
+    // The twin trains the very paths ours trained (step for step), as with the shape flags.
+    const archsArgs = [];
+    if (ours?.archs) {
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'supernet-speed-')), 'archs.json');
+      fs.writeFileSync(file, JSON.stringify(ours.archs));
+      archsArgs.push('--archs', file);
+    }
     for (const threads of [1, 2]) {
-      const out = execFileSync(py, [path.join(__dirname, 'supernet_torch_twin.py'), '--threads', String(threads), '--steps', String(arg('--steps', 60)), '--C', String(d.C), '--N', String(d.N), '--batch', String(d.batchSize)], { encoding: 'utf8', timeout: 900_000 });
+      const out = execFileSync(py, [path.join(__dirname, 'supernet_torch_twin.py'), '--threads', String(threads), '--steps', String(arg('--steps', 60)), '--C', String(d.C), '--N', String(d.N), '--batch', String(d.batchSize), ...archsArgs], { encoding: 'utf8', timeout: 900_000 });
       const t = JSON.parse(out.trim().split('\n').pop());
       console.log(JSON.stringify({ ...t, oursOverPytorch: ours ? ours.imagesPerSecond / t.imagesPerSecond : null, loadAverage: os.loadavg() }));
       torchRows.push(t);

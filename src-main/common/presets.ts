@@ -34,9 +34,9 @@ export const PRESETS: Record<PresetName, AgentConfig & { steps: number; descript
   'nb201-fast': {
     ...PAPER_COMMON,
     description:
-      "nb201-tuned with the critic as a screen (BANANAS-style): an exploit step queries, of the unseen one-choice neighbours of the best top-K architecture that has one and the actor's own proposal, the one Q rates highest; ε 0.1→0 by step 10; C_max=2 (bench/results/nb201.md, tuning log)",
+      "nb201-tuned with the critic as a screen (BANANAS-style): an exploit step queries, of the unseen one-choice neighbours of the best top-K architecture that has one and the actor's own proposal, the one Q rates highest; ε 0.3→0 by step 30; C_max=2 (bench/results/nb201.md, tuning log)",
     topK: 16, tau: 0.9, batchSize: 8, xi: 1e-4, cMax: 2,
-    epsilonStart: 0.1, epsilonEnd: 0, epsilonDecaySteps: 10, warmupSteps: 0,
+    epsilonStart: 0.3, epsilonEnd: 0, epsilonDecaySteps: 30, warmupSteps: 0,
     bufferSize: 0, hidden: 128, steps: 1000,
     actorLr: 1e-3, criticLr: 1e-3, dedupe: 'top-k', screen: 1,
   },

@@ -179,6 +179,14 @@ function shapeFromFlags() {
   return { shape, backends };
 }
 
+/** The twin's `--archs <file>` for the paths a measurement trained (none: the twin draws its own). */
+function archsArgs(res) {
+  if (!res?.archs) return [];
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'supernet-speed-')), 'archs.json');
+  fs.writeFileSync(file, JSON.stringify(res.archs));
+  return ['--archs', file];
+}
+
 /** Shape flags: one space at one shape on the chosen backends, the twin beside it, a compare line. */
 function runShape({ shape, backends }) {
   const steps = arg('--steps', 10), queries = arg('--queries', 0), warm = arg('--warm-steps', 3);
@@ -201,12 +209,7 @@ function runShape({ shape, backends }) {
     const twinArgs = [path.join(__dirname, 'supernet_torch_twin.py'), '--space', space, '--device', device, '--threads', String(arg('--torch-threads', 1)), '--steps', String(arg('--torch-steps', steps)), '--warm-steps', String(warm), '--C', String(shape.C), '--N', String(shape.N), '--batch', String(shape.batch), '--image', shape.image];
     if (process.argv.includes('--no-tf32')) twinArgs.push('--no-tf32');
     // The same paths as ours, step for step (every backend's child samples the same, from one seed).
-    const withArchs = rows.find((r) => r.ok && r.archs);
-    if (withArchs) {
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'supernet-speed-')), 'archs.json');
-      fs.writeFileSync(file, JSON.stringify(withArchs.archs));
-      twinArgs.push('--archs', file);
-    }
+    twinArgs.push(...archsArgs(rows.find((r) => r.ok && r.archs)));
     try {
       const out = execFileSync(py, twinArgs, { encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'pipe'] });
       t = JSON.parse(out.trim().split('\n').pop());
@@ -267,14 +270,9 @@ async function main() {
     const d = DEMO_DEFAULTS;
     const ours = rows.find((r) => r.space === 'nb201' && r.backend === 'wasm' && r.ok);
     // The twin trains the very paths ours trained (step for step), as with the shape flags.
-    const archsArgs = [];
-    if (ours?.archs) {
-      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'supernet-speed-')), 'archs.json');
-      fs.writeFileSync(file, JSON.stringify(ours.archs));
-      archsArgs.push('--archs', file);
-    }
+    const sameArchs = archsArgs(ours);
     for (const threads of [1, 2]) {
-      const out = execFileSync(py, [path.join(__dirname, 'supernet_torch_twin.py'), '--threads', String(threads), '--steps', String(arg('--steps', 60)), '--C', String(d.C), '--N', String(d.N), '--batch', String(d.batchSize), ...archsArgs], { encoding: 'utf8', timeout: 900_000 });
+      const out = execFileSync(py, [path.join(__dirname, 'supernet_torch_twin.py'), '--threads', String(threads), '--steps', String(arg('--steps', 60)), '--C', String(d.C), '--N', String(d.N), '--batch', String(d.batchSize), ...sameArchs], { encoding: 'utf8', timeout: 900_000 });
       const t = JSON.parse(out.trim().split('\n').pop());
       console.log(JSON.stringify({ ...t, oursOverPytorch: ours ? ours.imagesPerSecond / t.imagesPerSecond : null, loadAverage: os.loadavg() }));
       torchRows.push(t);

@@ -143,9 +143,17 @@ describe.skipIf(!CHROMIUM)('web UI in Chromium against l2nas serve', () => {
     await page.selectOption('[data-control="accuracy-view"]', 'full');
     expect(await page.getAttribute('[data-chart="accuracy"]', 'data-view')).toBe('full');
     await page.selectOption('[data-control="accuracy-view"]', 'fit');
-    // A click in the plot draws the architecture queried at that step.
-    await page.mouse.click(b.x + b.width * 0.5, b.y + 120);
-    await page.waitForSelector('[data-section="picked-arch"] svg[data-figure="nb201-cell"]');
+    // A click in the plot draws the architecture queried at that step. The view switch redraws
+    // the chart and the page may reflow around it: measure the plot again before each click, and
+    // click again (at most 5 times) while a click lands during a redraw.
+    const picked = '[data-section="picked-arch"] svg[data-figure="nb201-cell"]';
+    for (let i = 0; i < 5 && !(await page.$(picked)); i++) {
+      await page.locator(chart).scrollIntoViewIfNeeded();
+      const now = (await page.locator(chart).boundingBox())!;
+      await page.mouse.click(now.x + now.width * 0.5, now.y + 120);
+      await page.waitForSelector(picked, { timeout: 3000 }).catch(() => undefined);
+    }
+    await page.waitForSelector(picked);
     const step = Number((await page.textContent('[data-section="picked-arch"] h3'))!.match(/step (\d+)/)![1]);
     const events = fs.readFileSync(path.join(runsDir, runId, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect((await page.textContent('[data-picked-arch]'))!.trim()).toBe(events[step].arch);

@@ -10,6 +10,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { wasmTranspose } from './wasm-transpose';
+import { directConv2dFilterGrad } from './wasm-conv';
 
 /**
  * Convolution gradients the TF.js WASM backend lacks (docs/ARCHITECTURE.md, "Estimators": supernet training without
@@ -104,6 +105,14 @@ function filterGradOperands(s: Scratch, x: TensorInfo, dy: TensorInfo, attrs: Na
 }
 
 function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: Inputs; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  checkNhwc('Conv2DBackpropFilter', attrs.dataFormat);
+  // Our direct kernel where it covers the shapes (wasm-conv.ts: the same float32 bits as the
+  // composition, without its transposes).
+  return directConv2dFilterGrad(backend, inputs.x, inputs.dy, attrs) ?? composedConv2dBackpropFilter({ inputs, backend, attrs });
+}
+
+/** Conv2DBackpropFilter composed from TF.js WASM kernels (any shape; exported for the bit-for-bit test of the direct kernel). */
+export function composedConv2dBackpropFilter({ inputs, backend, attrs }: { inputs: Inputs; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
   checkNhwc('Conv2DBackpropFilter', attrs.dataFormat);
   const { x, dy } = inputs;
   const filterShape = attrs.filterShape as [number, number, number, number];

@@ -1,0 +1,114 @@
+import { backend_util, getKernel, registerKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { CONV_SIMD_WASM } from './conv-simd-bytes';
+import { heapKernels, heapOffset, type WasmBackendLike } from './wasm-heap';
+
+/**
+ * Direct convolutions on TF.js WASM's memory (conv-simd.wat; issue #14 item 4): a stride-1 Conv2D
+ * and the filter gradient, with the same float32 bits as TF.js WASM's XNNPACK Conv2D and as the
+ * composed Conv2DBackpropFilter (wasm-conv-gradients.ts) they replace, because every output is
+ * summed in the same order from the same +0 start (test/unit/wasm-training-kernels.test.ts
+ * checks the bits). Faster at the supernets' small channel counts: no indirection buffer or
+ * operator set-up per call, the filter columns × channels of one filter row as one contiguous
+ * run, and the filter gradient straight from NHWC x and dy (no transposes);
+ * bench/results/supernet-speed.md has the measurements. Shapes they do not cover keep TF.js's
+ * kernels: `null` from the functions below.
+ */
+export const CONV2D_KERNEL = 'L2nasConv2D';
+
+interface ConvExports {
+  pad(x: number, xp: number, n: number, h: number, w: number, ci: number, hp: number, wp: number, top: number, left: number): void;
+  conv(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number): void;
+  filterGrad(xp: number, dy: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number, stride: number): void;
+}
+
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
+
+function pair(v: unknown, fallback: number): [number, number] {
+  if (v === undefined || v === null) return [fallback, fallback];
+  return typeof v === 'number' ? [v, v] : (v as [number, number]);
+}
+
+function nhwc(dataFormat: unknown): boolean {
+  return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
+}
+
+function kernels(backend: KernelBackend): ConvExports | null {
+  return heapKernels<ConvExports>(backend, CONV_SIMD_WASM);
+}
+
+/** x zero-padded into a scratch tensor of [n, hp, wp, ci]; the caller disposes it. */
+function padded(k: ConvExports, b: WasmBackendLike, x: TensorInfo, hp: number, wp: number, top: number, left: number): TensorInfo {
+  const [n, h, w, ci] = x.shape as Shape4;
+  const xp = b.makeOutput([n * hp * wp * ci], 'float32');
+  k.pad(heapOffset(b, x), heapOffset(b, xp), n, h, w, ci, hp, wp, top, left);
+  return xp;
+}
+
+/**
+ * conv2d(x, filter) with stride 1 and dilation 1 (NHWC, float32, output channels a multiple of
+ * 8) as our kernel; null where that does not apply (TF.js's Conv2D then).
+ */
+export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil'): TensorInfo | null {
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  const [kh, kw, ci, co] = filter.shape as Shape4;
+  if (co % 8 !== 0 || x.shape[3] !== ci || x.shape[0] < 1) return null;
+  const k = kernels(backend);
+  if (!k) return null;
+  const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, 1, 1, pad, dimRoundingMode);
+  const { outHeight: oh, outWidth: ow } = info;
+  if (oh < 1 || ow < 1) return null;
+  const b = backend as WasmBackendLike;
+  // Rows past the last output column: the last tile of 4 columns reads them (and drops them).
+  const hp = oh + kh - 1, wp = 4 * Math.ceil(ow / 4) + kw - 1;
+  const xp = padded(k, b, x, hp, wp, info.padInfo.top, info.padInfo.left);
+  const out = b.makeOutput(info.outShape, 'float32');
+  k.conv(heapOffset(b, xp), heapOffset(b, filter), heapOffset(b, out), x.shape[0], oh, ow, hp, wp, ci, co, kh, kw);
+  backend.disposeData(xp.dataId);
+  return out;
+}
+
+/**
+ * Conv2DBackpropFilter (NHWC, float32, dilation 1, input channels a multiple of 4 and output
+ * channels of 8) as our kernel; null where that does not apply.
+ */
+export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy: TensorInfo, attrs: NamedAttrMap): TensorInfo | null {
+  const filterShape = attrs.filterShape as Shape4;
+  const [kh, kw, ci, co] = filterShape;
+  const [sh, sw] = pair(attrs.strides, 1);
+  const [dh, dw] = pair(attrs.dilations, 1);
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !nhwc(attrs.dataFormat) || x.shape.length !== 4 || dy.shape.length !== 4) return null;
+  if (sh !== sw || dh !== 1 || dw !== 1 || ci % 4 !== 0 || co % 8 !== 0 || x.shape[3] !== ci || dy.shape[3] !== co) return null;
+  const k = kernels(backend);
+  if (!k) return null;
+  const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, sh, 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
+  const { outHeight: oh, outWidth: ow } = info;
+  if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== oh || dy.shape[2] !== ow || oh < 1 || ow < 1) return null;
+  const b = backend as WasmBackendLike;
+  const [, h, w] = x.shape;
+  const hp = Math.max(h + info.padInfo.top, (oh - 1) * sh + kh), wp = Math.max(w + info.padInfo.left, (ow - 1) * sh + kw);
+  const xp = padded(k, b, x, hp, wp, info.padInfo.top, info.padInfo.left);
+  const out = b.makeOutput(filterShape, 'float32');
+  k.filterGrad(heapOffset(b, xp), heapOffset(b, dy), heapOffset(b, out), x.shape[0], oh, ow, hp, wp, ci, co, kh, kw, sh);
+  backend.disposeData(xp.dataId);
+  return out;
+}
+
+function conv2dKernel({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
+  const { x, filter } = inputs;
+  const out = directConv2d(backend, x, filter, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
+  if (!out) throw new Error(`${CONV2D_KERNEL}: needs float32 NHWC x [${x.shape.join(', ')}] and a filter [${filter.shape.join(', ')}] with x's channels and output channels a multiple of 8, on TF.js WASM with SIMD`);
+  return out;
+}
+
+/** Registers CONV2D_KERNEL on 'wasm' (idempotent) where our kernels run on `backend`; returns whether they do. */
+export function wasmConvAvailable(backend: KernelBackend): boolean {
+  if (!kernels(backend)) return false;
+  if (!getKernel(CONV2D_KERNEL, 'wasm')) registerKernel({ kernelName: CONV2D_KERNEL, backendName: 'wasm', kernelFunc: conv2dKernel as never });
+  return true;
+}
+
+/** Whether directConv2d takes a filter of this shape (the caller checks stride 1, dilation 1). */
+export function directConvCovers(filterShape: readonly number[]): boolean {
+  return filterShape.length === 4 && filterShape[3] % 8 === 0;
+}

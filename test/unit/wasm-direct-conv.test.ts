@@ -74,6 +74,10 @@ describe('direct WASM SIMD convolutions (core/kernels/wasm-conv.ts) against TF.j
     [[2, 7, 5, 4], [3, 3, 4, 8], 2, 'same'],
     [[2, 9, 8, 12], [5, 5, 12, 24], 2, 'same'],
     [[1, 3, 2, 4], [3, 3, 4, 8], 1, 'same'],
+    // The stems: 1 (MNIST) and 3 (CIFAR) input channels, padded to 4 inside.
+    [[16, 28, 28, 1], [3, 3, 1, 8], 1, 'same'],
+    [[3, 8, 8, 3], [3, 3, 3, 16], 1, 'same'],
+    [[2, 7, 6, 6], [3, 3, 6, 8], 2, 'same'],
   ];
   for (const [xs, fs, s, pad] of gradCases) {
     it(`filter gradient x [${xs.join(', ')}], filter [${fs.join(', ')}], stride ${s}, ${pad}: the same float32 bits as the composed Conv2DBackpropFilter`, () => {
@@ -103,11 +107,11 @@ describe('direct WASM SIMD convolutions (core/kernels/wasm-conv.ts) against TF.j
     const attrs = (o: Record<string, unknown>) => ({ strides: [1, 1], pad: 'same', filterShape: [3, 3, 4, 8], dataFormat: 'NHWC', dilations: [1, 1], ...o });
     expect(directConv2dFilterGrad(b, x, dy, attrs({ dilations: [2, 2] })), 'dilated').toBeNull();
     expect(directConv2dFilterGrad(b, x, dy, attrs({ dataFormat: 'NCHW' })), 'NCHW').toBeNull();
-    const x3 = values([2, 5, 5, 3], 9);
-    expect(directConv2dFilterGrad(b, x3, dy, attrs({ filterShape: [3, 3, 3, 8] })), 'input channels not a multiple of 4').toBeNull();
+    const x3 = values([2, 5, 5, 3], 9), dy6 = values([2, 5, 5, 6], 12);
+    expect(directConv2dFilterGrad(b, x3, dy6, attrs({ filterShape: [3, 3, 3, 6] })), 'output channels not a multiple of 8').toBeNull();
     expect(wasmConvAvailable(b)).toBe(true);
     expect(() => tf.engine().runKernel(CONV2D_KERNEL, { x, filter: f6 }, { pad: 'same' } as never)).toThrow(/L2nasConv2D: .*\[3, 3, 4, 6\]/);
-    tf.dispose([x, f6, xi, dy, x3]);
+    tf.dispose([x, f6, xi, dy, x3, dy6]);
   });
 
   it('conv2dSame trains on the direct kernels (no Transpose, no XNNPACK Conv2D for covered shapes) with the values of tf.conv2d\'s gradients', async () => {

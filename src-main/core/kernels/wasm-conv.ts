@@ -18,6 +18,7 @@ export const CONV2D_KERNEL = 'L2nasConv2D';
 interface ConvExports {
   pad(x: number, xp: number, n: number, h: number, w: number, ci: number, hp: number, wp: number, top: number, left: number): void;
   conv(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number): void;
+  padT(x: number, xt: number, n: number, h: number, w: number, ci: number, cit: number, hp: number, wp: number, top: number, left: number): void;
   filterGrad(xp: number, dy: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number, stride: number): void;
 }
 
@@ -45,6 +46,14 @@ function padded(k: ConvExports, b: WasmBackendLike, x: TensorInfo, hp: number, w
   return xp;
 }
 
+/** x zero-padded into a scratch tensor laid out [hp, wp, n, cit] (cit ≥ ci, zeros past ci); the caller disposes it. */
+function paddedPixelMajor(k: ConvExports, b: WasmBackendLike, x: TensorInfo, cit: number, hp: number, wp: number, top: number, left: number): TensorInfo {
+  const [n, h, w, ci] = x.shape as Shape4;
+  const xt = b.makeOutput([n * hp * wp * cit], 'float32');
+  k.padT(heapOffset(b, x), heapOffset(b, xt), n, h, w, ci, cit, hp, wp, top, left);
+  return xt;
+}
+
 /**
  * conv2d(x, filter) with stride 1 and dilation 1 (NHWC, float32, output channels a multiple of
  * 8) as our kernel; null where that does not apply (TF.js's Conv2D then).
@@ -69,8 +78,10 @@ export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: Tens
 }
 
 /**
- * Conv2DBackpropFilter (NHWC, float32, dilation 1, input channels a multiple of 4 and output
- * channels of 8) as our kernel; null where that does not apply.
+ * Conv2DBackpropFilter (NHWC, float32, dilation 1, output channels a multiple of 8) as our
+ * kernel; null where that does not apply. Input channels that are not a multiple of 4 (the
+ * stems' 1 or 3) are zero-padded to one: the extra rows of the result are computed and dropped,
+ * the others are the same sums.
  */
 export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy: TensorInfo, attrs: NamedAttrMap): TensorInfo | null {
   const filterShape = attrs.filterShape as Shape4;
@@ -78,7 +89,7 @@ export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy
   const [sh, sw] = pair(attrs.strides, 1);
   const [dh, dw] = pair(attrs.dilations, 1);
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !nhwc(attrs.dataFormat) || x.shape.length !== 4 || dy.shape.length !== 4) return null;
-  if (sh !== sw || dh !== 1 || dw !== 1 || ci % 4 !== 0 || co % 8 !== 0 || x.shape[3] !== ci || dy.shape[3] !== co) return null;
+  if (sh !== sw || dh !== 1 || dw !== 1 || ci < 1 || co % 8 !== 0 || x.shape[3] !== ci || dy.shape[3] !== co) return null;
   const k = kernels(backend);
   if (!k) return null;
   const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, sh, 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
@@ -87,10 +98,19 @@ export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy
   const b = backend as WasmBackendLike;
   const [, h, w] = x.shape;
   const hp = Math.max(h + info.padInfo.top, (oh - 1) * sh + kh), wp = Math.max(w + info.padInfo.left, (ow - 1) * sh + kw);
-  const xp = padded(k, b, x, hp, wp, info.padInfo.top, info.padInfo.left);
+  const cit = 4 * Math.ceil(ci / 4);
+  const xt = paddedPixelMajor(k, b, x, cit, hp, wp, info.padInfo.top, info.padInfo.left);
+  const dyt = paddedPixelMajor(k, b, dy, co, oh, ow, 0, 0);
   const out = b.makeOutput(filterShape, 'float32');
-  k.filterGrad(heapOffset(b, xp), heapOffset(b, dy), heapOffset(b, out), x.shape[0], oh, ow, hp, wp, ci, co, kh, kw, sh);
-  backend.disposeData(xp.dataId);
+  const full = cit === ci ? out : b.makeOutput([kh, kw, cit, co], 'float32');
+  k.filterGrad(heapOffset(b, xt), heapOffset(b, dyt), heapOffset(b, full), x.shape[0], oh, ow, hp, wp, cit, co, kh, kw, sh);
+  if (full !== out) {
+    const src = b.typedArrayFromHeap(full), dst = b.typedArrayFromHeap(out);
+    for (let t = 0; t < kh * kw; t++) dst.set(src.subarray(t * cit * co, t * cit * co + ci * co), t * ci * co);
+    backend.disposeData(full.dataId);
+  }
+  backend.disposeData(xt.dataId);
+  backend.disposeData(dyt.dataId);
   return out;
 }
 

@@ -11,6 +11,7 @@ export interface WasmBackendLike extends KernelBackend {
   wasm: { asm?: { memory?: WasmMemory } };
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
 }
 
 const instances = new WeakMap<Uint8Array, WeakMap<object, unknown>>();

@@ -106,7 +106,8 @@ export class DartsSupernet implements PathSupernet<DartsGenotype> {
     // BatchNorm2d(C_curr) with its default affine=True in DARTS's stem.
     const gamma = this.params.constant('stem.bn.gamma', [cout], 1) as tf.Tensor1D;
     const beta = this.params.constant('stem.bn.beta', [cout], 0) as tf.Tensor1D;
-    return batchNormTrain(conv2dSame(x, w as tf.Tensor4D, 1), gamma, beta); // stride 1: 'same' = PyTorch padding 1
+    // stride 1: 'same' = PyTorch padding 1; no gradient for the input images
+    return batchNormTrain(conv2dSame(x, w as tf.Tensor4D, 1, { inputGrad: false }), gamma, beta);
   }
 
   private preprocess0(cell: number, s0: tf.Tensor4D): tf.Tensor4D {

@@ -178,7 +178,7 @@ function rotatedFilter(w: tf.Tensor4D): tf.Tensor4D {
   return tf.transpose(w.shape[0] === 1 ? w : tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
 }
 
-function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
+function makeConv(stride: number, inputGrad: boolean): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
   return tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
     save([x, w]);
     return {
@@ -187,7 +187,9 @@ function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const k = ws.shape[0];
         let dx: tf.Tensor4D;
-        if (k % 2 === 1 && ws.shape[1] === k) {
+        if (!inputGrad) {
+          dx = tf.zerosLike(xs);
+        } else if (k % 2 === 1 && ws.shape[1] === k) {
           const rot = rotatedFilter(ws);
           if (stride === 1) dx = conv1(dy, rot, 'same');
           else if (stride === 2 && k === 3 && xs.shape[1] % 2 === 0 && xs.shape[2] % 2 === 0 && xs.shape[3] % 4 === 0 && xs.dtype === 'float32' && simdAvailable()) {
@@ -205,10 +207,17 @@ function makeConv(stride: number): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor
     };
   }) as never) as never;
 }
-const convSame = new Map<number, (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D>();
-export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1): tf.Tensor4D {
-  let f = convSame.get(stride);
-  if (!f) convSame.set(stride, (f = makeConv(stride)));
+const convSame = new Map<string, (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D>();
+/**
+ * conv2d(x, w, stride, 'same') with the gradients above. `inputGrad: false` is for a conv of
+ * the network's input images (the supernets' stems): nothing reads their gradient, so it is
+ * zeros instead of a conv of dy (half a millisecond of an NB201 step on WASM).
+ */
+export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride = 1, opts: { inputGrad?: boolean } = {}): tf.Tensor4D {
+  const inputGrad = opts.inputGrad ?? true;
+  const key = `${stride}:${inputGrad}`;
+  let f = convSame.get(key);
+  if (!f) convSame.set(key, (f = makeConv(stride, inputGrad)));
   return f(x, w);
 }
 

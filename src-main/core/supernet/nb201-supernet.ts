@@ -47,10 +47,10 @@ export class Nb201Supernet implements PathSupernet<Nb201Arch> {
     return batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D);
   }
 
-  private conv(name: string, x: tf.Tensor4D, cout: number, k: number, stride = 1): tf.Tensor4D {
+  private conv(name: string, x: tf.Tensor4D, cout: number, k: number, stride = 1, inputGrad = true): tf.Tensor4D {
     const cin = x.shape[3];
     const w = this.params.weight(`${name}.w`, [k, k, cin, cout], k * k * cin);
-    return conv2dSame(x, w as tf.Tensor4D, stride);
+    return conv2dSame(x, w as tf.Tensor4D, stride, { inputGrad });
   }
 
   /** ReLU → Conv(k×k) → BN, NAS-Bench-201's nor_conv_k×k. */
@@ -104,7 +104,8 @@ export class Nb201Supernet implements PathSupernet<Nb201Arch> {
       throw new Error(`supernet: image size ${x.shape[1]}×${x.shape[2]} must be divisible by 4 (two stride-2 reductions, as NAS-Bench-201's 32×32)`);
     }
     const { C, N, classes } = this.spec;
-    let h = this.bn('stem.bn', this.conv('stem.conv', x, C, 3));
+    // The stem's input is the images: no gradient for them.
+    let h = this.bn('stem.bn', this.conv('stem.conv', x, C, 3, 1, false));
     for (let stage = 0; stage < 3; stage++) {
       if (stage > 0) h = this.reduction(`red${stage}`, h, C << stage);
       for (let i = 0; i < N; i++) h = this.cell(`s${stage}.c${i}`, h, arch);

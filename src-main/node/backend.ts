@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // @tensorflow/tfjs bundle registers them on the same (global) registry.
 import '@tensorflow/tfjs';
 import { registerWasmConvGradients } from '../core/kernels/wasm-conv-gradients';
+import { registerWasmZeroCopyIdentity } from '../core/kernels/wasm-identity';
 
 import { BACKEND_IDS, type BackendId } from '../contracts/ids';
 import { describeAdapter, openAdapter, probeWebGpuAdapters, type FoundAdapter, type WebGpuAdapterReport, type WebGpuProbe } from './webgpu-adapters';
@@ -99,6 +100,7 @@ async function initHostBackend(): Promise<'wasm' | 'cpu'> {
   try {
     await tryWasm();
     registerWasmConvGradients();
+    registerWasmZeroCopyIdentity();
     return 'wasm';
   } catch {
     await tryCpu();
@@ -257,7 +259,10 @@ export async function selectBackend(prefer?: BackendName | 'auto'): Promise<Back
       const reason = await load(b, named);
       await tf.ready();
       // The convolution gradients TF.js WASM lacks (bench/results/wasm-conv-gradients.md); WASM only.
-      if (b === 'wasm') registerWasmConvGradients();
+      if (b === 'wasm') {
+        registerWasmConvGradients();
+        registerWasmZeroCopyIdentity();
+      }
       attempts.push({ backend: b, ok: true, reason });
       chosen = { tfName: tf.getBackend(), backend: b, attempts, ...(b === 'webgpu' ? { adapter: webgpuAdapter } : {}) };
       return chosen;

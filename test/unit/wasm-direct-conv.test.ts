@@ -48,6 +48,10 @@ describe('direct WASM SIMD convolutions (core/kernels/wasm-conv.ts) against TF.j
     [[2, 9, 5, 5], [5, 5, 5, 16], 'same'],
     [[1, 1, 1, 4], [3, 3, 4, 8], 'same'],
     [[2, 6, 7, 4], [2, 3, 4, 8], [[0, 0], [2, 1], [0, 3], [0, 0]]],
+    // Read in place (no padded copy): 1×1 and a 'valid' conv; widths 1–3 past a tile of 4.
+    [[3, 7, 5, 8], [1, 1, 8, 16], 'valid'],
+    [[2, 6, 9, 4], [3, 2, 4, 8], 'valid'],
+    [[2, 3, 1, 4], [1, 1, 4, 8], 'same'],
   ];
   for (const [xs, fs, pad] of convCases) {
     it(`conv2d x [${xs.join(', ')}] ⊛ [${fs.join(', ')}] (${typeof pad === 'string' ? pad : 'explicit pads'}): the same float32 bits as TF.js WASM's Conv2D`, () => {

@@ -6,7 +6,7 @@ import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '.
 import { AVG_POOL_KERNEL } from '../../src-main/core/kernels/wasm-avg-pool';
 import { ROTATE_FILTER_KERNEL, registerWasmRotateFilter } from '../../src-main/core/kernels/wasm-rotate-filter';
 import { SGD_MOMENTUM_KERNEL, wasmSgdAvailable } from '../../src-main/core/kernels/wasm-sgd';
-import { RELU_GRAD_KERNEL } from '../../src-main/core/kernels/wasm-relu';
+import { RELU_GRAD_KERNEL, RELU_KERNEL } from '../../src-main/core/kernels/wasm-relu';
 import { INTERLEAVE_2X2_KERNEL, wasmTranspose } from '../../src-main/core/kernels/wasm-transpose';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
 import { avgPool2x2, avgPool3x3ExcludePad, conv2dSame, relu, avgPool3x3ExcludePadTf, batchNormTrain, batchNormTrainTf } from '../../src-main/core/supernet/fast-ops';
@@ -292,6 +292,13 @@ describe('the other WASM training kernels against the TF.js compositions they re
       const n = shape.reduce((a, b) => a * b);
       const xv = rng.fillUniform(new Float32Array(n), -1, 1), dv = rng.fillUniform(new Float32Array(n), -1, 1);
       for (let i = 0; i < n; i += 5) xv[i] = i % 10 === 0 ? 0 : -0; // x exactly ±0: the gradient is dy·0, −0 for a negative dy
+      // NaNs of both signs and infinities: ReLU keeps a NaN without its sign bit, zeroes one with it (as TF.js WASM does).
+      const specials = [NaN, -NaN, Infinity, -Infinity, 1e-45, -1e-45];
+      const words = new Uint32Array(xv.buffer, xv.byteOffset, xv.length);
+      for (let i = 3, j = 0; i < n; i += 11, j++) {
+        xv[i] = specials[j % specials.length];
+        if (j % specials.length === 1) words[i] = 0xffc00000; // a negative quiet NaN (−NaN in JS may not keep its sign)
+      }
       const before = tf.memory().numTensors;
       const [ours, ref] = [relu, tf.relu].map((f) => tf.tidy(() => {
         const [y, g] = [f(tf.tensor(xv, shape)), tf.grad((a) => tf.sum(tf.mul(f(a), tf.tensor(dv, shape))))(tf.tensor(xv, shape))];
@@ -305,7 +312,8 @@ describe('the other WASM training kernels against the TF.js compositions they re
       const p = await tf.profile(() => tf.variableGrads(() => tf.sum(relu(x as unknown as tf.Tensor)), [x]).value);
       x.dispose();
       expect(p.kernels.filter((k) => k.name === RELU_GRAD_KERNEL).length).toBe(1);
-      expect(p.kernels.some((k) => k.name === 'Step')).toBe(false);
+      expect(p.kernels.filter((k) => k.name === RELU_KERNEL).length).toBe(1);
+      expect(p.kernels.some((k) => k.name === 'Step' || k.name === 'Relu')).toBe(false);
     });
   }
 

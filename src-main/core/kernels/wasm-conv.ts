@@ -68,12 +68,13 @@ export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: Tens
   const { outHeight: oh, outWidth: ow } = info;
   if (oh < 1 || ow < 1) return null;
   const b = backend as WasmBackendLike;
-  // Rows past the last output column: the last tile of 4 columns reads them (and drops them).
-  const hp = oh + kh - 1, wp = 4 * Math.ceil(ow / 4) + kw - 1;
-  const xp = padded(k, b, x, hp, wp, info.padInfo.top, info.padInfo.left);
+  const hp = oh + kh - 1, wp = ow + kw - 1;
+  const { top, left } = info.padInfo;
+  // No padded copy where x already is the padded input (1×1 convs, 'valid' convs that use every row and column).
+  const xp = top === 0 && left === 0 && hp === x.shape[1] && wp === x.shape[2] ? null : padded(k, b, x, hp, wp, top, left);
   const out = b.makeOutput(info.outShape, 'float32');
-  k.conv(heapOffset(b, xp), heapOffset(b, filter), heapOffset(b, out), x.shape[0], oh, ow, hp, wp, ci, co, kh, kw);
-  backend.disposeData(xp.dataId);
+  k.conv(heapOffset(b, xp ?? x), heapOffset(b, filter), heapOffset(b, out), x.shape[0], oh, ow, hp, wp, ci, co, kh, kw);
+  if (xp) backend.disposeData(xp.dataId);
   return out;
 }
 

@@ -9,9 +9,24 @@ import { heapKernels, heapOffset, type WasmBackendLike } from './wasm-heap';
  * (test/unit/wasm-training-kernels.test.ts).
  */
 export const RELU_GRAD_KERNEL = 'L2nasReluGrad';
+/** ReLU itself (float32), the bits of TF.js WASM's Relu without its dispatch through XNNPACK. */
+export const RELU_KERNEL = 'L2nasRelu';
 
 interface ReluExports {
+  relu(x: number, out: number, n: number): void;
   reluGrad(x: number, dy: number, out: number, n: number): void;
+}
+
+function reluForward({ inputs, backend }: { inputs: Record<string, TensorInfo>; backend: KernelBackend }): TensorInfo {
+  const { x } = inputs;
+  if (x.dtype !== 'float32') throw new Error(`${RELU_KERNEL}: float32 x is needed (got ${x.dtype})`);
+  const k = heapKernels<ReluExports>(backend, RELU_SIMD_WASM);
+  if (!k) throw new Error(`${RELU_KERNEL}: WebAssembly SIMD on TF.js WASM's memory is not available`);
+  const b = backend as WasmBackendLike;
+  const out = b.makeOutput(x.shape, 'float32');
+  const n = x.shape.reduce((p, q) => p * q, 1);
+  if (n > 0) k.relu(heapOffset(b, x), heapOffset(b, out), n);
+  return out;
 }
 
 function reluGrad({ inputs, backend }: { inputs: Record<string, TensorInfo>; backend: KernelBackend }): TensorInfo {
@@ -30,5 +45,6 @@ function reluGrad({ inputs, backend }: { inputs: Record<string, TensorInfo>; bac
 export function wasmReluAvailable(backend: KernelBackend): boolean {
   if (!heapKernels<ReluExports>(backend, RELU_SIMD_WASM)) return false;
   if (!getKernel(RELU_GRAD_KERNEL, 'wasm')) registerKernel({ kernelName: RELU_GRAD_KERNEL, backendName: 'wasm', kernelFunc: reluGrad as never });
+  if (!getKernel(RELU_KERNEL, 'wasm')) registerKernel({ kernelName: RELU_KERNEL, backendName: 'wasm', kernelFunc: reluForward as never });
   return true;
 }

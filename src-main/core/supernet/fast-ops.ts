@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AVG_POOL_KERNEL, wasmAvgPoolAvailable } from '../kernels/wasm-avg-pool';
 import { PHASE_FILTERS_KERNEL, ROTATE_FILTER_KERNEL, registerWasmPhaseFilters, registerWasmRotateFilter } from '../kernels/wasm-rotate-filter';
-import { RELU_GRAD_KERNEL, wasmReluAvailable } from '../kernels/wasm-relu';
+import { RELU_GRAD_KERNEL, RELU_KERNEL, wasmReluAvailable } from '../kernels/wasm-relu';
 import { INTERLEAVE_2X2_KERNEL, wasmInterleaveAvailable } from '../kernels/wasm-transpose';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '../kernels/wasm-batch-norm';
 import { onWasmKernels } from '../kernels/wasm-heap';
@@ -35,8 +35,8 @@ function conv1(x: tf.Tensor4D, w: tf.Tensor4D, pad: ConvPad): tf.Tensor4D {
 }
 
 /**
- * ReLU. On TF.js WASM its gradient is one SIMD kernel (core/kernels/wasm-relu.ts) instead of
- * TF.js's Step, Cast and Multiply, with the same float32 bits; elsewhere tf.relu.
+ * ReLU. On TF.js WASM it is our SIMD kernel and its gradient one more (core/kernels/wasm-relu.ts)
+ * instead of TF.js's Relu and its Step, Cast and Multiply, with the same float32 bits; elsewhere tf.relu.
  */
 export function relu<T extends tf.Tensor>(x: T): T {
   return x.dtype === 'float32' && simdAvailable() ? (simdRelu(x) as T) : tf.relu(x);
@@ -44,7 +44,7 @@ export function relu<T extends tf.Tensor>(x: T): T {
 const simdRelu: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   return {
-    value: tf.relu(x),
+    value: tf.engine().runKernel(RELU_KERNEL, { x }, {}) as tf.Tensor,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(RELU_GRAD_KERNEL, { x: saved[0], dy }, {}) as tf.Tensor,
   };
 }) as never) as never;

@@ -93,15 +93,14 @@ describe('the SIMD kernel bytes', () => {
     const root = path.join(__dirname, '..', '..');
     const req = createRequire(__filename);
     const build = req(path.join(root, 'scripts', 'build-wasm.cjs')) as {
-      SOURCES: { wat: string; ts: string; name: string; shared?: string }[];
-      assemble(f: string, shared?: boolean): Promise<Uint8Array>;
-      tsModule(src: string, name: string, b: Uint8Array, shared?: { name: string; bytes: Uint8Array }): string;
+      SOURCES: { wat: string; ts: string; name: string }[];
+      assemble(f: string): Promise<Uint8Array>;
+      tsModule(src: string, name: string, b: Uint8Array): string;
     };
     expect(build.SOURCES.map((s) => s.name)).toEqual(['ADAM_SIMD_WASM', 'MLP_SIMD_WASM', 'BN_SIMD_WASM', 'SGD_SIMD_WASM', 'POOL_SIMD_WASM', 'TRANSPOSE_SIMD_WASM', 'RELU_SIMD_WASM', 'CONV_SIMD_WASM']);
     for (const src of build.SOURCES) {
       const bytes = await build.assemble(path.join(root, src.wat));
-      const shared = src.shared ? { name: src.shared, bytes: await build.assemble(path.join(root, src.wat), true) } : undefined;
-      expect(fs.readFileSync(path.join(root, src.ts), 'utf8')).toBe(build.tsModule(src.wat, src.name, bytes, shared));
+      expect(fs.readFileSync(path.join(root, src.ts), 'utf8')).toBe(build.tsModule(src.wat, src.name, bytes));
       if (src.name === 'ADAM_SIMD_WASM') expect(Array.from(ADAM_SIMD_WASM)).toEqual(Array.from(bytes));
     }
   });

@@ -158,8 +158,8 @@
     (br $lb)))
   )
 
-  ;; filterGrad: ci % 4 == 0, co % 8 == 0; only input channels [cBegin, cEnd) (multiples of 4)
-  (func (export "filterGrad") (param $xp i32) (param $dy i32) (param $out i32) (param $n i32) (param $oh i32) (param $ow i32) (param $hp i32) (param $wp i32) (param $ci i32) (param $co i32) (param $kh i32) (param $kw i32) (param $st i32) (param $cBegin i32) (param $cEnd i32)
+  ;; filterGrad: ci % 4 == 0, co % 8 == 0
+  (func (export "filterGrad") (param $xp i32) (param $dy i32) (param $out i32) (param $n i32) (param $oh i32) (param $ow i32) (param $hp i32) (param $wp i32) (param $ci i32) (param $co i32) (param $kh i32) (param $kw i32) (param $st i32)
     (local $ky i32) (local $kx i32) (local $c0 i32) (local $o0 i32) (local $y i32) (local $x i32) (local $k i32)
     (local $pa i32) (local $pb i32) (local $ps i32) (local $cs i32) (local $ximg i32) (local $po i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
@@ -171,8 +171,8 @@
     (block $dky (loop $lky (br_if $dky (i32.ge_u (local.get $ky) (local.get $kh)))
     (local.set $kx (i32.const 0))
     (block $dkx (loop $lkx (br_if $dkx (i32.ge_u (local.get $kx) (local.get $kw)))
-    (local.set $c0 (local.get $cBegin))
-    (block $dc (loop $lc (br_if $dc (i32.ge_u (local.get $c0) (local.get $cEnd)))
+    (local.set $c0 (i32.const 0))
+    (block $dc (loop $lc (br_if $dc (i32.ge_u (local.get $c0) (local.get $ci)))
     (local.set $o0 (i32.const 0))
     (block $do (loop $lo (br_if $do (i32.ge_u (local.get $o0) (local.get $co)))
       (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))

@@ -19,7 +19,7 @@ interface ConvExports {
   pad(x: number, xp: number, n: number, h: number, w: number, ci: number, hp: number, wp: number, top: number, left: number): void;
   conv(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number): void;
   padT(x: number, xt: number, n: number, h: number, w: number, ci: number, cit: number, hp: number, wp: number, top: number, left: number): void;
-  filterGrad(xp: number, dy: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number, stride: number, cBegin: number, cEnd: number): void;
+  filterGrad(xp: number, dy: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number, stride: number): void;
 }
 
 type Shape4 = [number, number, number, number];
@@ -104,7 +104,7 @@ export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy
   const dyt = paddedPixelMajor(k, b, dy, co, oh, ow, 0, 0);
   const out = b.makeOutput(filterShape, 'float32');
   const full = cit === ci ? out : b.makeOutput([kh, kw, cit, co], 'float32');
-  k.filterGrad(heapOffset(b, xt), heapOffset(b, dyt), heapOffset(b, full), x.shape[0], oh, ow, hp, wp, cit, co, kh, kw, sh, 0, cit);
+  k.filterGrad(heapOffset(b, xt), heapOffset(b, dyt), heapOffset(b, full), x.shape[0], oh, ow, hp, wp, cit, co, kh, kw, sh);
   if (full !== out) {
     const src = b.typedArrayFromHeap(full), dst = b.typedArrayFromHeap(out);
     for (let t = 0; t < kh * kw; t++) dst.set(src.subarray(t * cit * co, t * cit * co + ci * co), t * ci * co);

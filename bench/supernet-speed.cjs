@@ -302,7 +302,11 @@ async function main() {
     '',
   ].join('\n');
   const file = path.join(__dirname, 'results', 'supernet-speed.md');
-  fs.writeFileSync(file, md);
+  // The generated table replaces the file's head; the measurement history below it (from its
+  // first "## " section on) is kept.
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const history = old.indexOf('\n## ');
+  fs.writeFileSync(file, history >= 0 ? md + old.slice(history) : md);
   console.log(`wrote ${file}`);
 }
 main().catch((e) => {

@@ -53,12 +53,20 @@ describe('direct WASM SIMD convolutions (core/kernels/wasm-conv.ts) against TF.j
     [[2, 6, 9, 4], [3, 2, 4, 8], 'valid'],
     [[2, 3, 1, 4], [1, 1, 4, 8], 'same'],
   ];
-  for (const [xs, fs, pad] of convCases) {
-    it(`conv2d x [${xs.join(', ')}] ⊛ [${fs.join(', ')}] (${typeof pad === 'string' ? pad : 'explicit pads'}): the same float32 bits as TF.js WASM's Conv2D`, () => {
+  // Strided: the supernets' reductions (3×3 stride 2 'same' on even sides), odd sides, stride 3.
+  const stridedCases: [Shape4, Shape4, Pad, number][] = [
+    [[16, 28, 28, 8], [3, 3, 8, 16], 'same', 2],
+    [[16, 14, 14, 16], [3, 3, 16, 32], 'same', 2],
+    [[2, 9, 7, 3], [3, 3, 3, 8], 'same', 2],
+    [[2, 11, 10, 4], [5, 5, 4, 16], 'valid', 3],
+    [[3, 8, 8, 8], [1, 1, 8, 8], 'valid', 2],
+  ];
+  for (const [xs, fs, pad, stride] of [...convCases.map(([a, b, c]) => [a, b, c, 1] as [Shape4, Shape4, Pad, number]), ...stridedCases]) {
+    it(`conv2d x [${xs.join(', ')}] ⊛ [${fs.join(', ')}] stride ${stride} (${typeof pad === 'string' ? pad : 'explicit pads'}): the same float32 bits as TF.js WASM's Conv2D`, () => {
       const x = values(xs, 1), f = values(fs, 2);
-      const ref = tf.conv2d(x, f, 1, pad);
+      const ref = tf.conv2d(x, f, stride, pad);
       const ids = tf.backend().numDataIds();
-      const out = directConv2d(tf.backend(), x, f, pad);
+      const out = directConv2d(tf.backend(), x, f, pad, undefined, stride);
       expect(out).not.toBeNull();
       expect(tf.backend().numDataIds(), 'only the output is left (the padded copy is freed)').toBe(ids + 1);
       expect(out!.shape).toEqual(ref.shape);
@@ -107,6 +115,10 @@ describe('direct WASM SIMD convolutions (core/kernels/wasm-conv.ts) against TF.j
     const x = values([2, 5, 5, 4], 5), f6 = values([3, 3, 4, 6], 6), xi = tf.cast(x, 'int32');
     expect(directConv2d(b, x, f6, 'same'), 'output channels not a multiple of 8').toBeNull();
     expect(directConv2d(b, xi, values([3, 3, 4, 8], 7), 'same'), 'int32').toBeNull();
+    const f8 = values([3, 3, 4, 8], 13);
+    expect(directConv2d(b, x, f8, 'same', undefined, 0), 'stride 0').toBeNull();
+    expect(directConv2d(b, x, f8, 'same', undefined, 1.5), 'stride 1.5').toBeNull();
+    f8.dispose();
     const dy = values([2, 5, 5, 8], 8);
     const attrs = (o: Record<string, unknown>) => ({ strides: [1, 1], pad: 'same', filterShape: [3, 3, 4, 8], dataFormat: 'NHWC', dilations: [1, 1], ...o });
     expect(directConv2dFilterGrad(b, x, dy, attrs({ dilations: [2, 2] })), 'dilated').toBeNull();

@@ -7,7 +7,7 @@
 ;; (test/unit/wasm-training-kernels.test.ts), without XNNPACK's indirection buffer and operator
 ;; set-up, and for the filter gradient without the three transposes of the composed version.
 ;;   pad:        xp[n, top+y, left+x, :] = x[n, y, x, :], zeros elsewhere (NHWC)
-;;   conv:       stride-1 conv of the padded input, tiles of 4 output columns × 8 output channels
+;;   conv:       conv of the padded input (any stride), tiles of 4 output columns × 8 output channels
 ;;   padT:       the same padding into a pixel-major [hp, wp, n, cit] layout (cit: ci rounded up to 4)
 ;;   filterGrad: dW[ky,kx,ci,co] = Σ_{y,x,n} xt[y·s+ky, x·s+kx, n, ci] · dyt[y,x,n,co] on padT's
 ;;               layouts (the n-loop contiguous), tiles of 4 input × 8 output channels (the
@@ -83,13 +83,15 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $lb)))
   )
-  ;; conv: co % 8 == 0; the padded input is (oh + kh − 1) × (ow + kw − 1) per image
-  (func (export "conv") (param $xp i32) (param $w i32) (param $out i32) (param $n i32) (param $oh i32) (param $ow i32) (param $hp i32) (param $wp i32) (param $ci i32) (param $co i32) (param $kh i32) (param $kw i32)
+  ;; conv: co % 8 == 0, stride st; the padded input is ((oh − 1)·st + kh) × ((ow − 1)·st + kw) per image
+  (func (export "conv") (param $xp i32) (param $w i32) (param $out i32) (param $n i32) (param $oh i32) (param $ow i32) (param $hp i32) (param $wp i32) (param $ci i32) (param $co i32) (param $kh i32) (param $kw i32) (param $st i32)
     (local $b i32) (local $oy i32) (local $ox i32) (local $c0 i32) (local $ky i32) (local $kx i32) (local $k i32)
     (local $pa i32) (local $pb i32) (local $ps i32) (local $cs i32) (local $rows i32) (local $po i32) (local $wrow i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
-    (local $b0 v128) (local $b1 v128) (local $s v128) (local $ps1 i32) (local $ps2 i32) (local $ps3 i32)
+    (local $b0 v128) (local $b1 v128) (local $s v128) (local $ps1 i32) (local $ps2 i32) (local $ps3 i32) (local $pst i32)
     (local.set $ps (i32.shl (local.get $ci) (i32.const 2)))
+    ;; bytes between the inputs of two neighbouring output columns
+    (local.set $pst (i32.mul (local.get $ps) (local.get $st)))
     (local.set $cs (i32.shl (local.get $co) (i32.const 2)))
     (local.set $po (local.get $out))
     (local.set $b (i32.const 0))
@@ -101,9 +103,9 @@
       (local.set $rows (i32.sub (local.get $ow) (local.get $ox)))
       (if (i32.gt_u (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
       ;; a last tile of fewer than 4 columns repeats its last column (computed, not stored)
-      (local.set $ps1 (i32.mul (local.get $ps) (select (i32.const 1) (i32.sub (local.get $rows) (i32.const 1)) (i32.gt_u (local.get $rows) (i32.const 1)))))
-      (local.set $ps2 (i32.mul (local.get $ps) (select (i32.const 2) (i32.sub (local.get $rows) (i32.const 1)) (i32.gt_u (local.get $rows) (i32.const 2)))))
-      (local.set $ps3 (i32.mul (local.get $ps) (select (i32.const 3) (i32.sub (local.get $rows) (i32.const 1)) (i32.gt_u (local.get $rows) (i32.const 3)))))
+      (local.set $ps1 (i32.mul (local.get $pst) (select (i32.const 1) (i32.sub (local.get $rows) (i32.const 1)) (i32.gt_u (local.get $rows) (i32.const 1)))))
+      (local.set $ps2 (i32.mul (local.get $pst) (select (i32.const 2) (i32.sub (local.get $rows) (i32.const 1)) (i32.gt_u (local.get $rows) (i32.const 2)))))
+      (local.set $ps3 (i32.mul (local.get $pst) (select (i32.const 3) (i32.sub (local.get $rows) (i32.const 1)) (i32.gt_u (local.get $rows) (i32.const 3)))))
       (local.set $c0 (i32.const 0))
       (block $dc (loop $lc (br_if $dc (i32.ge_u (local.get $c0) (local.get $co)))
         (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
@@ -113,7 +115,7 @@
         (local.set $pb (i32.add (local.get $w) (i32.shl (local.get $c0) (i32.const 2))))
         (local.set $ky (i32.const 0))
         (block $dky (loop $lky (br_if $dky (i32.ge_u (local.get $ky) (local.get $kh)))
-          (local.set $wrow (i32.add (local.get $xp) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $hp)) (i32.add (local.get $oy) (local.get $ky))) (local.get $wp)) (local.get $ox)) (local.get $ps))))
+          (local.set $wrow (i32.add (local.get $xp) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $hp)) (i32.add (i32.mul (local.get $oy) (local.get $st)) (local.get $ky))) (local.get $wp)) (i32.mul (local.get $ox) (local.get $st))) (local.get $ps))))
           (local.set $pa (local.get $wrow))
           (local.set $k (i32.mul (local.get $kw) (local.get $ci)))
           (loop $lk

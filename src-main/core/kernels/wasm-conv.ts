@@ -17,7 +17,7 @@ export const CONV2D_KERNEL = 'L2nasConv2D';
 
 interface ConvExports {
   pad(x: number, xp: number, n: number, h: number, w: number, ci: number, hp: number, wp: number, top: number, left: number): void;
-  conv(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number): void;
+  conv(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number, stride: number): void;
   padT(x: number, xt: number, n: number, h: number, w: number, ci: number, cit: number, hp: number, wp: number, top: number, left: number): void;
   filterGrad(xp: number, dy: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number, stride: number): void;
 }
@@ -55,25 +55,26 @@ function paddedPixelMajor(k: ConvExports, b: WasmBackendLike, x: TensorInfo, cit
 }
 
 /**
- * conv2d(x, filter) with stride 1 and dilation 1 (NHWC, float32, output channels a multiple of
- * 8) as our kernel; null where that does not apply (TF.js's Conv2D then).
+ * conv2d(x, filter) with dilation 1 and one stride for both axes (NHWC, float32, output channels
+ * a multiple of 8) as our kernel; null where that does not apply (TF.js's Conv2D then).
  */
-export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil'): TensorInfo | null {
+export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil', stride = 1): TensorInfo | null {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
   const [kh, kw, ci, co] = filter.shape as Shape4;
   if (co % 8 !== 0 || x.shape[3] !== ci || x.shape[0] < 1) return null;
   const k = kernels(backend);
   if (!k) return null;
-  const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, 1, 1, pad, dimRoundingMode);
+  if (!Number.isInteger(stride) || stride < 1) return null;
+  const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, stride, 1, pad, dimRoundingMode);
   const { outHeight: oh, outWidth: ow } = info;
   if (oh < 1 || ow < 1) return null;
   const b = backend as WasmBackendLike;
-  const hp = oh + kh - 1, wp = ow + kw - 1;
+  const hp = (oh - 1) * stride + kh, wp = (ow - 1) * stride + kw;
   const { top, left } = info.padInfo;
   // No padded copy where x already is the padded input (1×1 convs, 'valid' convs that use every row and column).
   const xp = top === 0 && left === 0 && hp === x.shape[1] && wp === x.shape[2] ? null : padded(k, b, x, hp, wp, top, left);
   const out = b.makeOutput(info.outShape, 'float32');
-  k.conv(heapOffset(b, xp ?? x), heapOffset(b, filter), heapOffset(b, out), x.shape[0], oh, ow, hp, wp, ci, co, kh, kw);
+  k.conv(heapOffset(b, xp ?? x), heapOffset(b, filter), heapOffset(b, out), x.shape[0], oh, ow, hp, wp, ci, co, kh, kw, stride);
   if (xp) backend.disposeData(xp.dataId);
   return out;
 }
@@ -117,7 +118,7 @@ export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy
 
 function conv2dKernel({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
   const { x, filter } = inputs;
-  const out = directConv2d(backend, x, filter, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
+  const out = directConv2d(backend, x, filter, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, (attrs.stride as number | undefined) ?? 1);
   if (!out) throw new Error(`${CONV2D_KERNEL}: needs float32 NHWC x [${x.shape.join(', ')}] and a filter [${filter.shape.join(', ')}] with x's channels and output channels a multiple of 8, on TF.js WASM with SIMD`);
   return out;
 }

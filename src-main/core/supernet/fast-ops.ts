@@ -23,15 +23,15 @@ const simdConvAvailable = onWasmKernels(wasmConvAvailable);
 type ConvPad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
 /**
- * A stride-1 conv. On TF.js WASM, for output channels a multiple of 8, our direct kernel
+ * A conv (one stride for both axes). On TF.js WASM, for output channels a multiple of 8, our direct kernel
  * (core/kernels/wasm-conv.ts: the same float32 bits as TF.js's XNNPACK Conv2D, faster at the
  * supernets' channel counts); elsewhere tf.conv2d.
  */
-function conv1(x: tf.Tensor4D, w: tf.Tensor4D, pad: ConvPad): tf.Tensor4D {
+function convDirect(x: tf.Tensor4D, w: tf.Tensor4D, pad: ConvPad, stride = 1): tf.Tensor4D {
   if (x.dtype === 'float32' && directConvCovers(w.shape) && simdConvAvailable()) {
-    return tf.engine().runKernel(CONV2D_KERNEL, { x, filter: w }, { pad } as never) as tf.Tensor4D;
+    return tf.engine().runKernel(CONV2D_KERNEL, { x, filter: w }, { pad, stride } as never) as tf.Tensor4D;
   }
-  return tf.conv2d(x, w, 1, pad);
+  return tf.conv2d(x, w, stride, pad);
 }
 
 /**
@@ -162,10 +162,10 @@ function zeroInsertPad(dy: tf.Tensor4D, s: number, k: number, xShape: [number, n
 function stride2InputGradByPhase(dy: tf.Tensor4D, rot: tf.Tensor4D): tf.Tensor4D {
   registerWasmPhaseFilters();
   const [f00, f01, f10, f11] = tf.engine().runKernel(PHASE_FILTERS_KERNEL, { w: rot }, {}) as tf.Tensor4D[];
-  const p00 = conv1(dy, f00, [[0, 0], [1, 0], [1, 0], [0, 0]]);
-  const p01 = conv1(dy, f01, [[0, 0], [1, 0], [0, 0], [0, 0]]);
-  const p10 = conv1(dy, f10, [[0, 0], [0, 0], [1, 0], [0, 0]]);
-  const p11 = conv1(dy, f11, 'valid');
+  const p00 = convDirect(dy, f00, [[0, 0], [1, 0], [1, 0], [0, 0]]);
+  const p01 = convDirect(dy, f01, [[0, 0], [1, 0], [0, 0], [0, 0]]);
+  const p10 = convDirect(dy, f10, [[0, 0], [0, 0], [1, 0], [0, 0]]);
+  const p11 = convDirect(dy, f11, 'valid');
   return tf.engine().runKernel(INTERLEAVE_2X2_KERNEL, { p00, p01, p10, p11 }, {}) as tf.Tensor4D;
 }
 
@@ -182,7 +182,7 @@ function makeConv(stride: number, inputGrad: boolean): (x: tf.Tensor4D, w: tf.Te
   return tf.customGrad(((x: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
     save([x, w]);
     return {
-      value: stride === 1 ? conv1(x, w, 'same') : tf.conv2d(x, w, stride, 'same'),
+      value: convDirect(x, w, 'same', stride),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const k = ws.shape[0];
@@ -191,12 +191,12 @@ function makeConv(stride: number, inputGrad: boolean): (x: tf.Tensor4D, w: tf.Te
           dx = tf.zerosLike(xs);
         } else if (k % 2 === 1 && ws.shape[1] === k) {
           const rot = rotatedFilter(ws);
-          if (stride === 1) dx = conv1(dy, rot, 'same');
+          if (stride === 1) dx = convDirect(dy, rot, 'same');
           else if (stride === 2 && k === 3 && xs.shape[1] % 2 === 0 && xs.shape[2] % 2 === 0 && xs.shape[3] % 4 === 0 && xs.dtype === 'float32' && simdAvailable()) {
             dx = stride2InputGradByPhase(dy, rot);
           } else {
             const z = zeroInsertPad(dy, stride, k, xs.shape);
-            dx = conv1(z.x, rot, z.pad);
+            dx = convDirect(z.x, rot, z.pad);
           }
         } else {
           dx = tf.conv2dTranspose(dy, ws, xs.shape, stride, 'same');

@@ -64,6 +64,11 @@ describe('WASM SIMD batch norm (training mode) against the TF.js composition', (
     expect(() => tf.engine().runKernel(BN_TRAIN_KERNEL, { x, gamma: tf.ones([6]), beta: tf.zeros([6]) }, { epsilon: 1e-5 } as never)).toThrow(`${BN_TRAIN_KERNEL}: the channel count must be a multiple of 4 (got 6)`);
     const x8 = tf.zeros([1, 2, 2, 8]);
     expect(() => tf.engine().runKernel(BN_TRAIN_KERNEL, { x: x8, gamma: tf.ones([4]), beta: tf.zeros([8]) }, { epsilon: 1e-5 } as never)).toThrow(`${BN_TRAIN_KERNEL}: gamma must have 8 values (got [4])`);
+    // The gradient kernel takes x, its mean and 1/σ (it computes x̂ again): each checked by name.
+    const grad = (o: Record<string, tf.Tensor>) => () => tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, { dy: tf.zeros([1, 2, 2, 8]), x: x8, mean: tf.zeros([8]), gamma: tf.ones([8]), invStd: tf.ones([8]), ...o }, {});
+    expect(grad({ mean: tf.zeros([4]) })).toThrow(`${BN_TRAIN_GRAD_KERNEL}: mean must be float32 [8] (got float32 [4])`);
+    expect(grad({ dy: tf.zeros([1, 2, 1, 8]) })).toThrow(`${BN_TRAIN_GRAD_KERNEL}: dy must be float32 [1, 2, 2, 8] (got float32 [1, 2, 1, 8])`);
+    expect(grad({ invStd: tf.ones([8], 'int32') })).toThrow(`${BN_TRAIN_GRAD_KERNEL}: invStd must be float32 [8] (got int32 [8])`);
     tf.dispose([x, x8]);
   });
 

@@ -4,7 +4,9 @@ import { BN_SIMD_WASM } from './bn-simd-bytes';
 
 /**
  * Training-mode batch norm as two TF.js WASM kernels (issue #14 item 4): the forward pass
- * (batch statistics, x̂ and y) and its closed-form gradient, each one call into bn-simd.wat,
+ * (batch statistics and y; outputs [y, mean, invStd]) and its closed-form gradient (inputs dy, x,
+ * mean, gamma, invStd: it computes x̂ = (x − mean)·invStd again, the forward's arithmetic, instead
+ * of the forward writing and the engine keeping a second tensor of x's size), each one call into bn-simd.wat,
  * which works in place on TF.js WASM's own memory (it imports that WebAssembly.Memory). The
  * TF.js composition in core/supernet/fast-ops.ts (batchNormTrainTf) is 9 kernels forward and 10
  * backward, most of them broadcasting multiplies and reductions that TF.js WASM runs without
@@ -17,8 +19,8 @@ export const BN_TRAIN_KERNEL = 'L2nasBatchNormTrain';
 export const BN_TRAIN_GRAD_KERNEL = 'L2nasBatchNormTrainGrad';
 
 interface BnExports {
-  forward(x: number, y: number, xhat: number, gamma: number, beta: number, inv: number, P: number, C: number, eps: number): void;
-  backward(dy: number, xhat: number, gamma: number, inv: number, dx: number, dgamma: number, dbeta: number, P: number, C: number): void;
+  forward(x: number, y: number, mean: number, gamma: number, beta: number, inv: number, P: number, C: number, eps: number): void;
+  backward(dy: number, x: number, mean: number, gamma: number, inv: number, dx: number, dgamma: number, dbeta: number, P: number, C: number): void;
 }
 
 const kernelsFor = (backend: KernelBackend) => heapKernels<BnExports>(backend, BN_SIMD_WASM);
@@ -39,22 +41,26 @@ function bnForward({ inputs, backend, attrs }: { inputs: Record<string, TensorIn
   if (!k) throw new Error(`${BN_TRAIN_KERNEL}: WebAssembly SIMD on TF.js WASM's memory is not available`);
   const b = backend as WasmBackendLike;
   const y = b.makeOutput(x.shape, 'float32');
-  const xhat = b.makeOutput(x.shape, 'float32');
+  const mean = b.makeOutput([C], 'float32');
   const inv = b.makeOutput([C], 'float32');
-  k.forward(offset(b, x), offset(b, y), offset(b, xhat), offset(b, gamma), offset(b, beta), offset(b, inv), P, C, attrs.epsilon as number);
-  return [y, xhat, inv];
+  k.forward(offset(b, x), offset(b, y), offset(b, mean), offset(b, gamma), offset(b, beta), offset(b, inv), P, C, attrs.epsilon as number);
+  return [y, mean, inv];
 }
 
 function bnBackward({ inputs, backend }: { inputs: Record<string, TensorInfo>; backend: KernelBackend }): TensorInfo[] {
-  const { dy, xhat, gamma, invStd } = inputs;
-  const { P, C } = geometry(BN_TRAIN_GRAD_KERNEL, xhat, gamma);
+  const { dy, x, mean, gamma, invStd } = inputs;
+  const { P, C } = geometry(BN_TRAIN_GRAD_KERNEL, x, gamma);
+  for (const [name, t] of [['dy', dy], ['mean', mean], ['invStd', invStd]] as const) {
+    const want = name === 'dy' ? x.shape : [C];
+    if (t.dtype !== 'float32' || t.shape.join() !== want.join()) throw new Error(`${BN_TRAIN_GRAD_KERNEL}: ${name} must be float32 [${want.join(', ')}] (got ${t.dtype} [${t.shape.join(', ')}])`);
+  }
   const k = kernelsFor(backend);
   if (!k) throw new Error(`${BN_TRAIN_GRAD_KERNEL}: WebAssembly SIMD on TF.js WASM's memory is not available`);
   const b = backend as WasmBackendLike;
-  const dx = b.makeOutput(xhat.shape, 'float32');
+  const dx = b.makeOutput(x.shape, 'float32');
   const dgamma = b.makeOutput([C], 'float32');
   const dbeta = b.makeOutput([C], 'float32');
-  k.backward(offset(b, dy), offset(b, xhat), offset(b, gamma), offset(b, invStd), offset(b, dx), offset(b, dgamma), offset(b, dbeta), P, C);
+  k.backward(offset(b, dy), offset(b, x), offset(b, mean), offset(b, gamma), offset(b, invStd), offset(b, dx), offset(b, dgamma), offset(b, dbeta), P, C);
   return [dx, dgamma, dbeta];
 }
 

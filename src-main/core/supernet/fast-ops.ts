@@ -247,13 +247,13 @@ export const batchNormTrainTf: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Ten
 
 /** batchNormTrainTf as one WASM SIMD kernel each way (core/kernels/wasm-batch-norm.ts). */
 const simdBatchNorm: (x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor4D = tf.customGrad(((x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, save: tf.GradSaveFunc) => {
-  const [y, xhat, invStd] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x, gamma, beta }, { epsilon: BN_EPS } as never) as tf.Tensor[];
-  save([xhat, invStd, gamma]);
+  const [y, mean, invStd] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x, gamma, beta }, { epsilon: BN_EPS } as never) as tf.Tensor[];
+  save([x, mean, invStd, gamma]);
   return {
     value: y as tf.Tensor4D,
     gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-      const [xh, inv, g] = saved;
-      return tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, { dy, xhat: xh, gamma: g, invStd: inv }, {}) as tf.Tensor[];
+      const [xs, m, inv, g] = saved;
+      return tf.engine().runKernel(BN_TRAIN_GRAD_KERNEL, { dy, x: xs, mean: m, gamma: g, invStd: inv }, {}) as tf.Tensor[];
     },
   };
 }) as never) as never;

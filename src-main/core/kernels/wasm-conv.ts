@@ -3,11 +3,11 @@ import { CONV_SIMD_WASM } from './conv-simd-bytes';
 import { heapKernels, heapOffset, type WasmBackendLike } from './wasm-heap';
 
 /**
- * Direct convolutions on TF.js WASM's memory (conv-simd.wat; issue #14 item 4): a stride-1 Conv2D
- * and the filter gradient, with the same float32 bits as TF.js WASM's XNNPACK Conv2D and as the
- * composed Conv2DBackpropFilter (wasm-conv-gradients.ts) they replace, because every output is
- * summed in the same order from the same +0 start (test/unit/wasm-training-kernels.test.ts
- * checks the bits). Faster at the supernets' small channel counts: no indirection buffer or
+ * Direct convolutions on TF.js WASM's memory (conv-simd.wat; issue #14 item 4): Conv2D (one
+ * stride for both axes, no dilation) and the filter gradient, with the same float32 bits as TF.js
+ * WASM's XNNPACK Conv2D and as the composed Conv2DBackpropFilter (wasm-conv-gradients.ts) they
+ * replace, because every output is summed in the same order from the same +0 start
+ * (test/unit/wasm-direct-conv.test.ts checks the bits). Faster at the supernets' small channel counts: no indirection buffer or
  * operator set-up per call, the filter columns × channels of one filter row as one contiguous
  * run, and the filter gradient straight from NHWC x and dy (no transposes);
  * bench/results/supernet-speed.md has the measurements. Shapes they do not cover keep TF.js's
@@ -61,10 +61,9 @@ function paddedPixelMajor(k: ConvExports, b: WasmBackendLike, x: TensorInfo, cit
 export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: TensorInfo, pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil', stride = 1): TensorInfo | null {
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
   const [kh, kw, ci, co] = filter.shape as Shape4;
-  if (co % 8 !== 0 || x.shape[3] !== ci || x.shape[0] < 1) return null;
+  if (co % 8 !== 0 || x.shape[3] !== ci || x.shape[0] < 1 || !Number.isInteger(stride) || stride < 1) return null;
   const k = kernels(backend);
   if (!k) return null;
-  if (!Number.isInteger(stride) || stride < 1) return null;
   const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, stride, 1, pad, dimRoundingMode);
   const { outHeight: oh, outWidth: ow } = info;
   if (oh < 1 || ow < 1) return null;
@@ -130,7 +129,7 @@ export function wasmConvAvailable(backend: KernelBackend): boolean {
   return true;
 }
 
-/** Whether directConv2d takes a filter of this shape (the caller checks stride 1, dilation 1). */
+/** Whether directConv2d takes a filter of this shape (it never dilates: the caller's conv must not). */
 export function directConvCovers(filterShape: readonly number[]): boolean {
   return filterShape.length === 4 && filterShape[3] % 8 === 0;
 }

@@ -10,7 +10,8 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { wasmTranspose } from './wasm-transpose';
-import { directConv2dFilterGrad } from './wasm-conv';
+import { directConv2dFilterGrad, nhwc, pair } from './wasm-conv';
+import type { WasmBackendLike } from './wasm-heap';
 
 /**
  * Convolution gradients the TF.js WASM backend lacks (docs/ARCHITECTURE.md, "Estimators": supernet training without
@@ -58,12 +59,8 @@ class Scratch {
   }
 }
 
-function pair(v: number | [number, number]): [number, number] {
-  return typeof v === 'number' ? [v, v] : v;
-}
-
 function checkNhwc(kernel: string, dataFormat: unknown): void {
-  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+  if (!nhwc(dataFormat)) {
     throw new Error(`${kernel} on WASM: only NHWC is supported (got ${String(dataFormat)})`);
   }
 }
@@ -81,8 +78,8 @@ interface FilterGradGeometry {
 
 /** Pads x as the forward op did and puts the batch where the correlation sums over it. */
 function filterGradOperands(s: Scratch, x: TensorInfo, dy: TensorInfo, attrs: NamedAttrMap, filterShape: [number, number, number, number], depthwise: boolean, xPerm: number[], dyPerm: number[], padInConv = false): FilterGradGeometry {
-  const strides = pair(attrs.strides as number | [number, number]);
-  const dilations = pair((attrs.dilations as number | [number, number] | undefined) ?? 1);
+  const strides = pair(attrs.strides);
+  const dilations = pair(attrs.dilations);
   const info = backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, dilations,
     attrs.pad as 'same' | 'valid' | number, attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined, depthwise,
@@ -105,8 +102,7 @@ function filterGradOperands(s: Scratch, x: TensorInfo, dy: TensorInfo, attrs: Na
 }
 
 function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: Inputs; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
-  checkNhwc('Conv2DBackpropFilter', attrs.dataFormat);
-  // Our direct kernel where it covers the shapes (wasm-conv.ts: the same float32 bits as the
+  // Our direct kernel (null for NCHW, which the composition then refuses by name) where it covers the shapes (wasm-conv.ts: the same float32 bits as the
   // composition, without its transposes).
   return directConv2dFilterGrad(backend, inputs.x, inputs.dy, attrs) ?? composedConv2dBackpropFilter({ inputs, backend, attrs });
 }
@@ -157,8 +153,8 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: Inputs; ba
   const inputShape = attrs.inputShape as [number, number, number, number];
   const [kh, kw, c, m] = filter.shape;
   if (m !== 1) throw new Error('DepthwiseConv2dNativeBackpropInput on WASM: channel multiplier must be 1');
-  const strides = pair(attrs.strides as number | [number, number]);
-  const dilations = pair((attrs.dilations as number | [number, number] | undefined) ?? 1);
+  const strides = pair(attrs.strides);
+  const dilations = pair(attrs.dilations);
   const s = new Scratch(backend);
   if (strides[0] === 1 && strides[1] === 1) {
     // Full correlation of dy with the 180°-rotated filter, at the forward dilation.
@@ -181,7 +177,7 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: { inputs: Inputs; ba
   // Strided: the depthwise filter as a block-diagonal full filter, through Conv2DBackpropInput.
   const eye = new Float32Array(c * c);
   for (let i = 0; i < c; i++) eye[i * c + i] = 1;
-  const wasm = backend as unknown as { makeOutput(shape: number[], dtype: 'float32'): TensorInfo; typedArrayFromHeap(t: TensorInfo): Float32Array };
+  const wasm = backend as WasmBackendLike;
   const eyeT = wasm.makeOutput([1, 1, c, c], 'float32');
   wasm.typedArrayFromHeap(eyeT).set(eye);
   try {

@@ -25,12 +25,14 @@ interface ConvExports {
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 
-function pair(v: unknown, fallback: number): [number, number] {
+/** A conv attribute (strides, dilations) as [rows, columns]; `fallback` where it is absent. */
+export function pair(v: unknown, fallback = 1): [number, number] {
   if (v === undefined || v === null) return [fallback, fallback];
   return typeof v === 'number' ? [v, v] : (v as [number, number]);
 }
 
-function nhwc(dataFormat: unknown): boolean {
+/** Whether a conv kernel's dataFormat attribute means NHWC (absent counts as NHWC). */
+export function nhwc(dataFormat: unknown): boolean {
   return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
 }
 

@@ -11,12 +11,13 @@ interface RefCounted extends KernelBackend {
   incRef(dataId: object): void;
 }
 
-let original: ReturnType<typeof getKernel> | undefined;
+let installed = false;
 
+/** Replaces TF.js WASM's Identity (once per process; nothing where the WASM backend is not loaded). */
 export function registerWasmZeroCopyIdentity(): void {
-  if (original !== undefined) return;
-  original = getKernel(Identity, 'wasm');
+  const original = installed ? undefined : getKernel(Identity, 'wasm');
   if (!original) return;
+  installed = true;
   const fallback = original.kernelFunc;
   unregisterKernel(Identity, 'wasm');
   registerKernel({

@@ -10,15 +10,11 @@ import type { WasmBackendLike } from './wasm-heap';
  */
 export const ROTATE_FILTER_KERNEL = 'L2nasRotateFilter';
 
-interface HeapBackend extends WasmBackendLike {
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-}
-
 function rotateFilter({ inputs, backend }: { inputs: Record<string, TensorInfo>; backend: KernelBackend }): TensorInfo {
   const { w } = inputs;
   const [kh, kw, ci, co] = w.shape;
   if (w.shape.length !== 4 || w.dtype !== 'float32') throw new Error(`${ROTATE_FILTER_KERNEL}: a float32 filter [k, k, Ci, Co] is needed (got ${w.dtype} [${w.shape.join(', ')}])`);
-  const b = backend as HeapBackend;
+  const b = backend as WasmBackendLike;
   const out = b.makeOutput([kh, kw, co, ci], 'float32');
   // Views after the allocation (a memory growth would detach earlier ones).
   const src = b.typedArrayFromHeap(w), dst = b.typedArrayFromHeap(out);
@@ -49,7 +45,7 @@ function phaseFilters({ inputs, backend }: { inputs: Record<string, TensorInfo>;
   if (w.shape.length !== 4 || w.dtype !== 'float32' || w.shape[0] !== 3 || w.shape[1] !== 3) throw new Error(`${PHASE_FILTERS_KERNEL}: a float32 filter [3, 3, A, B] is needed (got ${w.dtype} [${w.shape.join(', ')}])`);
   const [, , a, bb] = w.shape;
   const cc = a * bb;
-  const b = backend as HeapBackend;
+  const b = backend as WasmBackendLike;
   const sets: [number[], number[]][] = [[[0, 2], [0, 2]], [[0, 2], [1]], [[1], [0, 2]], [[1], [1]]];
   const outs = sets.map(([rows, cols]) => b.makeOutput([rows.length, cols.length, a, bb], 'float32'));
   // Views after every allocation (a memory growth would detach earlier ones).

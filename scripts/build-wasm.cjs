@@ -18,6 +18,7 @@ const SOURCES = [
   { wat: 'src-main/core/kernels/transpose-simd.wat', ts: 'src-main/core/kernels/transpose-simd-bytes.ts', name: 'TRANSPOSE_SIMD_WASM' },
   { wat: 'src-main/core/kernels/relu-simd.wat', ts: 'src-main/core/kernels/relu-simd-bytes.ts', name: 'RELU_SIMD_WASM' },
   { wat: 'src-main/core/kernels/conv-simd.wat', ts: 'src-main/core/kernels/conv-simd-bytes.ts', name: 'CONV_SIMD_WASM' },
+  { wat: 'src-main/core/kernels/winograd-simd.wat', ts: 'src-main/core/kernels/winograd-simd-bytes.ts', name: 'WINOGRAD_SIMD_WASM' },
 ];
 
 async function assemble(watFile) {

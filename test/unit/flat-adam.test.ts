@@ -97,7 +97,7 @@ describe('the SIMD kernel bytes', () => {
       assemble(f: string): Promise<Uint8Array>;
       tsModule(src: string, name: string, b: Uint8Array): string;
     };
-    expect(build.SOURCES.map((s) => s.name)).toEqual(['ADAM_SIMD_WASM', 'MLP_SIMD_WASM', 'BN_SIMD_WASM', 'SGD_SIMD_WASM', 'POOL_SIMD_WASM', 'TRANSPOSE_SIMD_WASM', 'RELU_SIMD_WASM', 'CONV_SIMD_WASM']);
+    expect(build.SOURCES.map((s) => s.name)).toEqual(['ADAM_SIMD_WASM', 'MLP_SIMD_WASM', 'BN_SIMD_WASM', 'SGD_SIMD_WASM', 'POOL_SIMD_WASM', 'TRANSPOSE_SIMD_WASM', 'RELU_SIMD_WASM', 'CONV_SIMD_WASM', 'WINOGRAD_SIMD_WASM']);
     for (const src of build.SOURCES) {
       const bytes = await build.assemble(path.join(root, src.wat));
       expect(fs.readFileSync(path.join(root, src.ts), 'utf8')).toBe(build.tsModule(src.wat, src.name, bytes));

@@ -1,4 +1,4 @@
-import { backend_util, getKernel, registerKernel, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, type KernelBackend, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 import { CONV_SIMD_WASM } from './conv-simd-bytes';
 import { heapKernels, heapOffset, type WasmBackendLike } from './wasm-heap';
 
@@ -11,11 +11,10 @@ import { heapKernels, heapOffset, type WasmBackendLike } from './wasm-heap';
  * operator set-up per call, the filter columns × channels of one filter row as one contiguous
  * run, and the filter gradient straight from NHWC x and dy (no transposes);
  * bench/results/supernet-speed.md has the measurements. Shapes they do not cover keep TF.js's
- * kernels: `null` from the functions below.
+ * kernels: `null` from the functions below. The kernel registered as L2nasConv2D
+ * (wasm-conv-kernel.ts) runs these or Winograd's (wasm-winograd.ts).
  */
-export const CONV2D_KERNEL = 'L2nasConv2D';
-
-interface ConvExports {
+export interface ConvExports {
   pad(x: number, xp: number, n: number, h: number, w: number, ci: number, hp: number, wp: number, top: number, left: number): void;
   conv(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number, stride: number): void;
   padT(x: number, xt: number, n: number, h: number, w: number, ci: number, cit: number, hp: number, wp: number, top: number, left: number): void;
@@ -23,7 +22,7 @@ interface ConvExports {
 }
 
 type Shape4 = [number, number, number, number];
-type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
+export type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 
 /** A conv attribute (strides, dilations) as [rows, columns]; `fallback` where it is absent. */
 export function pair(v: unknown, fallback = 1): [number, number] {
@@ -36,12 +35,13 @@ export function nhwc(dataFormat: unknown): boolean {
   return dataFormat === undefined || dataFormat === 'NHWC' || dataFormat === 'channelsLast';
 }
 
-function kernels(backend: KernelBackend): ConvExports | null {
+/** conv-simd.wat's exports on `backend`'s memory (null off TF.js WASM or without SIMD). */
+export function convKernels(backend: KernelBackend): ConvExports | null {
   return heapKernels<ConvExports>(backend, CONV_SIMD_WASM);
 }
 
-/** x zero-padded into a scratch tensor of [n, hp, wp, ci]; the caller disposes it. */
-function padded(k: ConvExports, b: WasmBackendLike, x: TensorInfo, hp: number, wp: number, top: number, left: number): TensorInfo {
+/** x zero-padded into a scratch tensor of [n, hp, wp, ci] (rows and columns past hp, wp dropped); the caller disposes it. */
+export function padded(k: ConvExports, b: WasmBackendLike, x: TensorInfo, hp: number, wp: number, top: number, left: number): TensorInfo {
   const [n, h, w, ci] = x.shape as Shape4;
   const xp = b.makeOutput([n * hp * wp * ci], 'float32');
   k.pad(heapOffset(b, x), heapOffset(b, xp), n, h, w, ci, hp, wp, top, left);
@@ -64,7 +64,7 @@ export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: Tens
   if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
   const [kh, kw, ci, co] = filter.shape as Shape4;
   if (co % 8 !== 0 || x.shape[3] !== ci || x.shape[0] < 1 || !Number.isInteger(stride) || stride < 1) return null;
-  const k = kernels(backend);
+  const k = convKernels(backend);
   if (!k) return null;
   const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, stride, 1, pad, dimRoundingMode);
   const { outHeight: oh, outWidth: ow } = info;
@@ -93,7 +93,7 @@ export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy
   const [dh, dw] = pair(attrs.dilations, 1);
   if (x.dtype !== 'float32' || dy.dtype !== 'float32' || !nhwc(attrs.dataFormat) || x.shape.length !== 4 || dy.shape.length !== 4) return null;
   if (sh !== sw || dh !== 1 || dw !== 1 || ci < 1 || co % 8 !== 0 || x.shape[3] !== ci || dy.shape[3] !== co) return null;
-  const k = kernels(backend);
+  const k = convKernels(backend);
   if (!k) return null;
   const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, sh, 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
   const { outHeight: oh, outWidth: ow } = info;
@@ -115,20 +115,6 @@ export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy
   backend.disposeData(xt.dataId);
   backend.disposeData(dyt.dataId);
   return out;
-}
-
-function conv2dKernel({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
-  const { x, filter } = inputs;
-  const out = directConv2d(backend, x, filter, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, (attrs.stride as number | undefined) ?? 1);
-  if (!out) throw new Error(`${CONV2D_KERNEL}: needs float32 NHWC x [${x.shape.join(', ')}] and a filter [${filter.shape.join(', ')}] with x's channels and output channels a multiple of 8, on TF.js WASM with SIMD`);
-  return out;
-}
-
-/** Registers CONV2D_KERNEL on 'wasm' (idempotent) where our kernels run on `backend`; returns whether they do. */
-export function wasmConvAvailable(backend: KernelBackend): boolean {
-  if (!kernels(backend)) return false;
-  if (!getKernel(CONV2D_KERNEL, 'wasm')) registerKernel({ kernelName: CONV2D_KERNEL, backendName: 'wasm', kernelFunc: conv2dKernel as never });
-  return true;
 }
 
 /** Whether directConv2d takes a filter of this shape (it never dilates: the caller's conv must not). */

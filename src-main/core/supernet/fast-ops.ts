@@ -5,7 +5,8 @@ import { RELU_GRAD_KERNEL, RELU_KERNEL, wasmReluAvailable } from '../kernels/was
 import { INTERLEAVE_2X2_KERNEL, wasmInterleaveAvailable } from '../kernels/wasm-transpose';
 import { BN_TRAIN_GRAD_KERNEL, BN_TRAIN_KERNEL, wasmBatchNormAvailable } from '../kernels/wasm-batch-norm';
 import { onWasmKernels } from '../kernels/wasm-heap';
-import { CONV2D_KERNEL, directConvCovers, wasmConvAvailable } from '../kernels/wasm-conv';
+import { directConvCovers } from '../kernels/wasm-conv';
+import { CONV2D_KERNEL, wasmConvAvailable } from '../kernels/wasm-conv-kernel';
 
 /*
  * Operations shared by the NAS-Bench-201 and DARTS supernets, with hand-written gradients where

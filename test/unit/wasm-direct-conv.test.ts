@@ -88,10 +88,13 @@ describe('direct WASM SIMD convolutions (core/kernels/wasm-conv.ts) against TF.j
     [[2, 7, 5, 4], [3, 3, 4, 8], 2, 'same'],
     [[2, 9, 8, 12], [5, 5, 12, 24], 2, 'same'],
     [[1, 3, 2, 4], [3, 3, 4, 8], 1, 'same'],
-    // The stems: 1 (MNIST) and 3 (CIFAR) input channels, padded to 4 inside.
+    // The stems: 1 (MNIST) and 3 (CIFAR) input channels (patchFilterGrad: the sums of x padded to 4 channels).
     [[16, 28, 28, 1], [3, 3, 1, 8], 1, 'same'],
     [[3, 8, 8, 3], [3, 3, 3, 16], 1, 'same'],
     [[2, 7, 6, 6], [3, 3, 6, 8], 2, 'same'],
+    // Patch rows whose length is already a multiple of 4 (2×2 on 1 channel), and 2 channels.
+    [[2, 5, 5, 1], [2, 2, 1, 8], 1, 'valid'],
+    [[2, 6, 6, 2], [3, 3, 2, 16], 1, 'same'],
   ];
   for (const [xs, fs, s, pad] of gradCases) {
     it(`filter gradient x [${xs.join(', ')}], filter [${fs.join(', ')}], stride ${s}, ${pad}: the same float32 bits as the composed Conv2DBackpropFilter`, () => {

@@ -12,6 +12,10 @@
 ;;   filterGrad: dW[ky,kx,ci,co] = Σ_{y,x,n} xt[y·s+ky, x·s+kx, n, ci] · dyt[y,x,n,co] on padT's
 ;;               layouts (the n-loop contiguous), tiles of 4 input × 8 output channels (the
 ;;               composed version's correlation sums y, x, n in this order too)
+;;   patches:    the rows col[(y·ow + x)·n + b] = x's kh × kw × ci patch under output (b, y, x)
+;;               (zeros outside the image and past kh·kw·ci up to the row length), for a
+;;               filter gradient of few input channels as one filterGrad of depth kh·kw·ci
+;;               (its sums in the same y, x, n order: the same bits)
 (module
   (import "env" "memory" (memory 1))
   ;; pad: see above
@@ -229,5 +233,46 @@
     (br $lkx)))
     (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
     (br $lky)))
+  )
+;; patches: see above, from x zero-padded to [n, hp, wp, ci]; rowLen ≥ kh·kw·ci. Each run of
+  ;; kw·ci values is copied 4 at a time: a run's last copy may write up to 3 values past it,
+  ;; which the next run (or the row's zeros) then overwrites; the last row's may write 3 past
+  ;; the end of col and read 3 past the end of xp (the caller allocates both 4 values longer).
+  (func (export "patches") (param $xp i32) (param $col i32) (param $n i32) (param $hp i32) (param $wp i32) (param $ci i32) (param $oh i32) (param $ow i32) (param $kh i32) (param $kw i32) (param $st i32) (param $rowLen i32)
+    (local $y i32) (local $xx i32) (local $b i32) (local $ky i32) (local $dst i32) (local $end i32) (local $src i32) (local $run i32) (local $k i32) (local $rs i32) (local $ps i32)
+    (local.set $ps (i32.shl (local.get $ci) (i32.const 2)))
+    (local.set $rs (i32.mul (local.get $wp) (local.get $ps)))
+    (local.set $run (i32.mul (local.get $kw) (local.get $ps)))
+    (local.set $dst (local.get $col))
+    (block $dy (loop $ly (br_if $dy (i32.ge_u (local.get $y) (local.get $oh)))
+    (local.set $xx (i32.const 0))
+    (block $dx (loop $lx (br_if $dx (i32.ge_u (local.get $xx) (local.get $ow)))
+    (local.set $b (i32.const 0))
+    (block $db (loop $lb (br_if $db (i32.ge_u (local.get $b) (local.get $n)))
+      (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $rowLen) (i32.const 2))))
+      ;; the patch's top-left value: image b, row y·st, column x·st
+      (local.set $src (i32.add (local.get $xp) (i32.add
+        (i32.mul (i32.add (i32.mul (local.get $b) (local.get $hp)) (i32.mul (local.get $y) (local.get $st))) (local.get $rs))
+        (i32.mul (i32.mul (local.get $xx) (local.get $st)) (local.get $ps)))))
+      (local.set $ky (local.get $kh))
+      (loop $lky
+        (local.set $k (i32.const 0))
+        (loop $lk
+          (v128.store (i32.add (local.get $dst) (local.get $k)) (v128.load (i32.add (local.get $src) (local.get $k))))
+          (br_if $lk (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $run))))
+        (local.set $dst (i32.add (local.get $dst) (local.get $run)))
+        (local.set $src (i32.add (local.get $src) (local.get $rs)))
+        (br_if $lky (local.tee $ky (i32.sub (local.get $ky) (i32.const 1)))))
+      (block $dz (loop $lz (br_if $dz (i32.ge_u (local.get $dst) (local.get $end)))
+        (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $lz)))
+      (local.set $dst (local.get $end))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $lb)))
+    (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
+    (br $lx)))
+    (local.set $y (i32.add (local.get $y) (i32.const 1)))
+    (br $ly)))
   )
 )

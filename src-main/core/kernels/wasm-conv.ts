@@ -19,6 +19,7 @@ export interface ConvExports {
   conv(xp: number, w: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number, stride: number): void;
   padT(x: number, xt: number, n: number, h: number, w: number, ci: number, cit: number, hp: number, wp: number, top: number, left: number): void;
   filterGrad(xp: number, dy: number, out: number, n: number, oh: number, ow: number, hp: number, wp: number, ci: number, co: number, kh: number, kw: number, stride: number): void;
+  patches(xp: number, col: number, n: number, hp: number, wp: number, ci: number, oh: number, ow: number, kh: number, kw: number, stride: number, rowLen: number): void;
 }
 
 type Shape4 = [number, number, number, number];
@@ -81,10 +82,43 @@ export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: Tens
 }
 
 /**
+ * The filter gradient for input channels that are not a multiple of 4 (the stems' 1 or 3): x's
+ * kh·kw·ci patches as rows of a matrix (padded with zeros to a multiple of 4 columns), and one
+ * filterGrad of that depth over the n·oh·ow patches, in the order (y, x, n) the kernel sums in
+ * for every filter tap: the same products summed in the same order as the per-tap kernel on x
+ * padded to 4 channels, so the same bits, with 12 instead of 36 products per pixel and output
+ * channel for a 3×3 filter on one channel.
+ */
+function patchFilterGrad(k: ConvExports, b: WasmBackendLike, x: TensorInfo, dy: TensorInfo, filterShape: Shape4, stride: number, top: number, left: number, oh: number, ow: number): TensorInfo {
+  const [n, h, w, ci] = x.shape as Shape4;
+  const [kh, kw, , co] = filterShape;
+  const depth = kh * kw * ci, rowLen = 4 * Math.ceil(depth / 4);
+  const hp = Math.max(h + top, (oh - 1) * stride + kh), wp = Math.max(w + left, (ow - 1) * stride + kw);
+  // 4 values longer than their contents: patches' last 4-value copies may read and write past them.
+  const xp = b.makeOutput([n * hp * wp * ci + 4], 'float32');
+  k.pad(heapOffset(b, x), heapOffset(b, xp), n, h, w, ci, hp, wp, top, left);
+  const col = b.makeOutput([n * oh * ow * rowLen + 4], 'float32');
+  k.patches(heapOffset(b, xp), heapOffset(b, col), n, hp, wp, ci, oh, ow, kh, kw, stride, rowLen);
+  b.disposeData(xp.dataId);
+  const dyt = paddedPixelMajor(k, b, dy, co, oh, ow, 0, 0);
+  const out = b.makeOutput(filterShape, 'float32');
+  // Rows (ky, kx, c) of the result are the filter's [kh, kw, ci, co] layout: its first depth rows.
+  const full = rowLen === depth ? out : b.makeOutput([rowLen, co], 'float32');
+  k.filterGrad(heapOffset(b, col), heapOffset(b, dyt), heapOffset(b, full), n * oh * ow, 1, 1, 1, 1, rowLen, co, 1, 1, 1);
+  if (full !== out) {
+    b.typedArrayFromHeap(out).set(b.typedArrayFromHeap(full).subarray(0, depth * co));
+    b.disposeData(full.dataId);
+  }
+  b.disposeData(col.dataId);
+  b.disposeData(dyt.dataId);
+  return out;
+}
+
+/**
  * Conv2DBackpropFilter (NHWC, float32, dilation 1, output channels a multiple of 8) as our
  * kernel; null where that does not apply. Input channels that are not a multiple of 4 (the
- * stems' 1 or 3) are zero-padded to one: the extra rows of the result are computed and dropped,
- * the others are the same sums.
+ * stems' 1 or 3) go through patchFilterGrad: the same sums as zero-padding x to a multiple of 4
+ * channels and dropping the extra rows of the result.
  */
 export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy: TensorInfo, attrs: NamedAttrMap): TensorInfo | null {
   const filterShape = attrs.filterShape as Shape4;
@@ -99,14 +133,15 @@ export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy
   const { outHeight: oh, outWidth: ow } = info;
   if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== oh || dy.shape[2] !== ow || oh < 1 || ow < 1) return null;
   const b = backend as WasmBackendLike;
-  const [, h, w] = x.shape;
+  const [n, h, w] = x.shape;
+  if (ci % 4 !== 0) return patchFilterGrad(k, b, x, dy, filterShape, sh, info.padInfo.top, info.padInfo.left, oh, ow);
   const hp = Math.max(h + info.padInfo.top, (oh - 1) * sh + kh), wp = Math.max(w + info.padInfo.left, (ow - 1) * sh + kw);
   const cit = 4 * Math.ceil(ci / 4);
   const xt = paddedPixelMajor(k, b, x, cit, hp, wp, info.padInfo.top, info.padInfo.left);
   const dyt = paddedPixelMajor(k, b, dy, co, oh, ow, 0, 0);
   const out = b.makeOutput(filterShape, 'float32');
   const full = cit === ci ? out : b.makeOutput([kh, kw, cit, co], 'float32');
-  k.filterGrad(heapOffset(b, xt), heapOffset(b, dyt), heapOffset(b, full), x.shape[0], oh, ow, hp, wp, cit, co, kh, kw, sh);
+  k.filterGrad(heapOffset(b, xt), heapOffset(b, dyt), heapOffset(b, full), n, oh, ow, hp, wp, cit, co, kh, kw, sh);
   if (full !== out) {
     const src = b.typedArrayFromHeap(full), dst = b.typedArrayFromHeap(out);
     for (let t = 0; t < kh * kw; t++) dst.set(src.subarray(t * cit * co, t * cit * co + ci * co), t * ci * co);

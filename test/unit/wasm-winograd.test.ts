@@ -4,7 +4,7 @@ import { Rng } from '../../src-main/common/rng';
 import { directConv2d, directConv2dFilterGrad } from '../../src-main/core/kernels/wasm-conv';
 import { CONV2D_KERNEL, WINOGRAD_MIN_INPUT_CHANNELS, wasmConvAvailable } from '../../src-main/core/kernels/wasm-conv-kernel';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
-import { winogradConv2d, winogradCovers, winogradFilterGrad } from '../../src-main/core/kernels/wasm-winograd';
+import { winogradConv2d, winogradCovers, winogradFilterGrad, winogradTile, type WinogradTile } from '../../src-main/core/kernels/wasm-winograd';
 import { useBackend } from '../helpers/tf-backend';
 
 type Shape4 = [number, number, number, number];
@@ -80,8 +80,13 @@ describe('Winograd F(2×2, 3×3) convolutions on TF.js WASM (core/kernels/wasm-w
     [[1, 1, 1, 4], 8, 'same'],
     [[2, 9, 4, 12], 24, 'same'],
   ];
+  // Errors relative to Σ|terms| of each sum (float32's epsilon is 1.2e-7). F(2×2)'s transforms add
+  // and scale by ½ (exact): measured here as close as the direct sums (worst 2.1e-7 and 2.2e-7).
+  // F(4×4)'s have constants up to 8 and ⅙ (inexact): worst 2.7e-6, ≈ 13× the direct sums', still
+  // a few millionths of the terms' magnitude (F(4×4, 3×3) is the float32 Winograd cuDNN uses).
+  const bounds: Record<WinogradTile, { abs: number; vsDirect: number }> = { 2: { abs: 1e-6, vsDirect: 8 }, 4: { abs: 8e-6, vsDirect: 64 } };
   for (const [xs, co, pad] of cases) {
-    it(`x [${xs.join(', ')}] → ${co} channels (${typeof pad === 'string' ? pad : 'explicit pads'}): the conv and its filter gradient as close to the float64 sums as the direct kernels, no leaks`, () => {
+    it(`x [${xs.join(', ')}] → ${co} channels (${typeof pad === 'string' ? pad : 'explicit pads'}): the conv and its filter gradient, F(2×2) and F(4×4), close to the float64 sums, no leaks`, () => {
       const g = geometry(xs, co, pad);
       const rng = new Rng(17);
       const xv = rng.fillUniform(new Float32Array(xs.reduce((a, b) => a * b, 1)), -2, 2);
@@ -91,30 +96,39 @@ describe('Winograd F(2×2, 3×3) convolutions on TF.js WASM (core/kernels/wasm-w
       const x = tf.tensor4d(xv, xs), w = tf.tensor4d(wv, [3, 3, xs[3], co]), dy = tf.tensor4d(dyv, [g.n, g.oh, g.ow, co]);
       const attrs = { strides: [1, 1], pad, filterShape: [3, 3, xs[3], co], dataFormat: 'NHWC', dilations: [1, 1] };
       const b = tf.backend();
-      const ids = b.numDataIds();
-      const y = winogradConv2d(b, x, w, pad);
-      expect(y).not.toBeNull();
-      expect(b.numDataIds(), 'only the output is left').toBe(ids + 1);
-      expect(y!.shape).toEqual([g.n, g.oh, g.ow, co]);
-      const dw = winogradFilterGrad(b, x, dy, attrs);
-      expect(dw).not.toBeNull();
-      expect(b.numDataIds(), 'only the two outputs are left').toBe(ids + 2);
-      const yw = read(y!), dww = read(dw!);
       const yd = read(directConv2d(b, x, w, pad)!), dwd = read(directConv2dFilterGrad(b, x, dy, attrs)!);
-      const errs = { conv: worstError(yw, exact.y, exact.yScale), convDirect: worstError(yd, exact.y, exact.yScale), grad: worstError(dww, exact.dw, exact.dwScale), gradDirect: worstError(dwd, exact.dw, exact.dwScale) };
-      // Each sum within a few float32 epsilons (1.2e-7) of Σ|terms|: Winograd's transforms add
-      // and scale by ½ (exact), so a handful more roundings than the direct sum, never a
-      // cancellation that grows with the sizes.
-      expect(errs.conv, JSON.stringify(errs)).toBeLessThan(2e-6);
-      expect(errs.grad, JSON.stringify(errs)).toBeLessThan(2e-6);
-      expect(errs.conv, JSON.stringify(errs)).toBeLessThan(8 * errs.convDirect + 1e-7);
-      expect(errs.grad, JSON.stringify(errs)).toBeLessThan(8 * errs.gradDirect + 1e-7);
-      // Deterministic: the same inputs give the same bits.
-      expect(bits(read(winogradConv2d(b, x, w, pad)!), yw)).toBe(true);
-      expect(bits(read(winogradFilterGrad(b, x, dy, attrs)!), dww)).toBe(true);
+      const direct = { conv: worstError(yd, exact.y, exact.yScale), grad: worstError(dwd, exact.dw, exact.dwScale) };
+      for (const tile of [2, 4] as WinogradTile[]) {
+        const ids = b.numDataIds();
+        const y = winogradConv2d(b, x, w, pad, undefined, tile);
+        expect(y).not.toBeNull();
+        expect(b.numDataIds(), 'only the output is left').toBe(ids + 1);
+        expect(y!.shape).toEqual([g.n, g.oh, g.ow, co]);
+        const dw = winogradFilterGrad(b, x, dy, attrs, tile);
+        expect(dw).not.toBeNull();
+        expect(b.numDataIds(), 'only the two outputs are left').toBe(ids + 2);
+        const yw = read(y!), dww = read(dw!);
+        const errs = { tile, conv: worstError(yw, exact.y, exact.yScale), grad: worstError(dww, exact.dw, exact.dwScale), direct };
+        const bound = bounds[tile];
+        expect(errs.conv, JSON.stringify(errs)).toBeLessThan(bound.abs);
+        expect(errs.grad, JSON.stringify(errs)).toBeLessThan(bound.abs);
+        expect(errs.conv, JSON.stringify(errs)).toBeLessThan(bound.vsDirect * direct.conv + 1e-7);
+        expect(errs.grad, JSON.stringify(errs)).toBeLessThan(bound.vsDirect * direct.grad + 1e-7);
+        // Deterministic: the same inputs give the same bits.
+        expect(bits(read(winogradConv2d(b, x, w, pad, undefined, tile)!), yw)).toBe(true);
+        expect(bits(read(winogradFilterGrad(b, x, dy, attrs, tile)!), dww)).toBe(true);
+      }
       tf.dispose([x, w, dy]);
     });
   }
+
+  it('chooses F(4×4) where its 4-row tiles waste no more than F(2×2)\'s, F(2×2) elsewhere', () => {
+    expect(winogradTile(28, 28)).toBe(4);
+    expect(winogradTile(7, 7)).toBe(4);
+    expect(winogradTile(14, 14)).toBe(2);
+    expect(winogradTile(32, 32)).toBe(4);
+    expect(winogradTile(2, 2)).toBe(2);
+  });
 
   it('declines what it does not cover (the callers keep the direct kernels)', () => tf.tidy(() => {
     const b = tf.backend();

@@ -103,8 +103,8 @@ function filterGradOperands(s: Scratch, x: TensorInfo, dy: TensorInfo, attrs: Na
 }
 
 function conv2dBackpropFilter({ inputs, backend, attrs }: { inputs: Inputs; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
-  // Winograd F(2×2, 3×3) for stride-1 3×3 filters (wasm-winograd.ts: 0.37 vs 0.50 ms for the NB201
-  // demo's 28×28×8, 0.27 vs 0.46 at 7×7×32), else our direct kernel (wasm-conv.ts: the same float32
+  // Winograd for stride-1 3×3 filters (wasm-winograd.ts; per call, 16 images: 28×28×8 0.55 →
+  // 0.39 ms with F(4×4), 14×14×16 0.47 → 0.24 with F(2×2), 7×7×32 0.48 → 0.18 with F(4×4)), else our direct kernel (wasm-conv.ts: the same float32
   // bits as the composition, without its transposes), where they cover the shapes (null for NCHW,
   // which the composition then refuses by name).
   const { x, dy } = inputs;

@@ -4,15 +4,17 @@ import { winogradConv2d } from './wasm-winograd';
 
 /**
  * Our Conv2D kernel on TF.js WASM (core/supernet/fast-ops.ts runs the supernets' convs and their
- * input gradients on it): Winograd F(2×2, 3×3) (wasm-winograd.ts) for stride-1 3×3 convs with at
- * least 16 input channels, the direct SIMD conv (wasm-conv.ts) otherwise. At 8 input channels
- * Winograd's 16 products per tile are matrix products of depth 8, too short to pay for the
- * transforms: 0.457 vs 0.442 ms for the NB201 demo's [16, 28, 28, 8] ⊛ [3, 3, 8, 8]; at 16 and 32
- * channels 0.275 vs 0.445 and 0.275 vs 0.429 ms (bench/results/supernet-speed.md).
+ * input gradients on it): Winograd (wasm-winograd.ts: F(4×4, 3×3) or F(2×2, 3×3) by the output's
+ * size) for stride-1 3×3 convs with at least 16 input channels, the direct SIMD conv (wasm-conv.ts)
+ * otherwise. Per call, 16 images (bench/results/supernet-speed.md): [16, 14, 14, 16] ⊛ 3×3×16×16
+ * 0.49 → 0.27 ms (F(2×2)), [16, 7, 7, 32] ⊛ 3×3×32×32 0.43 → 0.21 (F(4×4)). At 8 input channels
+ * ([16, 28, 28, 8] ⊛ 3×3×8×8) F(4×4) is faster alone (0.42 vs 0.48 ms, F(2×2) 0.55) but slower
+ * inside a training step (0.47–0.48 vs 0.43–0.44 ms per call: its 0.9 MB of transformed tiles
+ * do not stay in cache there), so 8 channels keep the direct conv.
  */
 export const CONV2D_KERNEL = 'L2nasConv2D';
 
-/** Input channels from which a stride-1 3×3 conv runs as Winograd F(2×2, 3×3). */
+/** Input channels from which a stride-1 3×3 conv runs as Winograd. */
 export const WINOGRAD_MIN_INPUT_CHANNELS = 16;
 
 function conv2dKernel({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {

@@ -4,7 +4,8 @@
  * Assembles the project's hand-written WebAssembly (src-main/core/agent/*.wat, src-main/core/kernels/*.wat) into TypeScript
  * modules holding the bytes, so that the core layer (no node:fs) and the renderer bundle load
  * them without a file read. Run after editing a .wat: node scripts/build-wasm.cjs
- * (test/unit/wasm-bytes.test.ts fails while the committed bytes differ from the sources).
+ * (test/unit/flat-adam.test.ts fails while the committed bytes differ from the sources).
+ * winograd-simd.wat is generated: edit scripts/winograd-wat.cjs and run it first.
  */
 const fs = require('node:fs');
 const path = require('node:path');

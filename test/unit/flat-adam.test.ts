@@ -104,4 +104,10 @@ describe('the SIMD kernel bytes', () => {
       if (src.name === 'ADAM_SIMD_WASM') expect(Array.from(ADAM_SIMD_WASM)).toEqual(Array.from(bytes));
     }
   });
+
+  it('winograd-simd.wat is what scripts/winograd-wat.cjs generates', () => {
+    const root = path.join(__dirname, '..', '..');
+    const gen = createRequire(__filename)(path.join(root, 'scripts', 'winograd-wat.cjs')) as { winogradWat(): string; WAT: string };
+    expect(fs.readFileSync(path.join(root, gen.WAT), 'utf8')).toBe(gen.winogradWat());
+  });
 });

@@ -7,24 +7,14 @@ import { CONV2D_KERNEL, wasmConvAvailable } from '../../src-main/core/kernels/wa
 import { winogradCovers, winogradFilterGrad } from '../../src-main/core/kernels/wasm-winograd';
 import { composedConv2dBackpropFilter, registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
 import { conv2dSame } from '../../src-main/core/supernet/fast-ops';
-import { useBackend } from '../helpers/tf-backend';
+import { readOutput as read, sameBits as bits, useBackend } from '../helpers/tf-backend';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
-const bits = (a: Float32Array, b: Float32Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-
 function values(shape: number[], seed: number): tf.Tensor4D {
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor4d(new Rng(seed).fillUniform(new Float32Array(n), -2, 2), shape as Shape4);
-}
-
-/** The values of a kernel output, which is then freed. */
-function read(t: tf.TensorInfo): Float32Array {
-  const out = tf.engine().makeTensorFromTensorInfo(t) as tf.Tensor;
-  const v = (out.dataSync() as Float32Array).slice();
-  out.dispose();
-  return v;
 }
 
 describe('direct WASM SIMD convolutions (core/kernels/wasm-conv.ts) against TF.js WASM', () => {

@@ -12,7 +12,7 @@ import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv
 import { avgPool2x2, avgPool3x3ExcludePad, conv2dSame, relu, avgPool3x3ExcludePadTf, batchNormTrain, batchNormTrainTf } from '../../src-main/core/supernet/fast-ops';
 import { SgdMomentum } from '../../src-main/core/supernet/sgd-momentum';
 import { checkGradients } from '../helpers/finite-differences';
-import { useBackend } from '../helpers/tf-backend';
+import { sameBits as bits, useBackend } from '../helpers/tf-backend';
 
 type Shape4 = [number, number, number, number];
 type Bn = (x: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor4D;
@@ -97,8 +97,6 @@ describe('WASM SIMD batch norm (training mode) against the TF.js composition', (
     });
   }
 });
-
-const bits = (a: Float32Array, b: Float32Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /** Values of a tensor made inside fn, and the gradient of Σ fn(x)·r w.r.t. x. */
 function valueAndGrad(fn: (x: tf.Tensor4D) => tf.Tensor4D, xv: Float32Array, rv: Float32Array, shape: Shape4): [Float32Array, Float32Array] {

@@ -5,20 +5,10 @@ import { directConv2d, directConv2dFilterGrad } from '../../src-main/core/kernel
 import { CONV2D_KERNEL, WINOGRAD_MIN_INPUT_CHANNELS, wasmConvAvailable } from '../../src-main/core/kernels/wasm-conv-kernel';
 import { registerWasmConvGradients } from '../../src-main/core/kernels/wasm-conv-gradients';
 import { winogradConv2d, winogradCovers, winogradFilterGrad, winogradTile, type WinogradTile } from '../../src-main/core/kernels/wasm-winograd';
-import { useBackend } from '../helpers/tf-backend';
+import { readOutput as read, sameBits as bits, useBackend } from '../helpers/tf-backend';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-
-const bits = (a: Float32Array, b: Float32Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-
-/** The values of a kernel output, which is then freed. */
-function read(t: tf.TensorInfo): Float32Array {
-  const out = tf.engine().makeTensorFromTensorInfo(t) as tf.Tensor;
-  const v = (out.dataSync() as Float32Array).slice();
-  out.dispose();
-  return v;
-}
 
 interface Geometry {
   n: number; h: number; w: number; ci: number; co: number; oh: number; ow: number; top: number; left: number;

@@ -1,7 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DartsOp } from '../../common/spaces/darts';
+import { onWasmKernels } from '../kernels/wasm-heap';
+import { MAX_POOL_GRAD_KERNEL, wasmMaxPoolAvailable } from '../kernels/wasm-max-pool';
 import { avgPool3x3ExcludePad, batchNormTrain, conv2dSame } from './fast-ops';
 import type { ParamStore } from './param-store';
+
+const maxPoolKernelAvailable = onWasmKernels(wasmMaxPoolAvailable);
 
 /**
  * The DARTS operations (Liu et al. 2019, `operations.py`), NHWC, as pure functions of
@@ -145,6 +149,32 @@ function zeroInsert(dy: tf.Tensor4D, s: number): tf.Tensor4D {
   return tf.reshape(spread, [n, h * s, w * s, c]);
 }
 
+/**
+ * The gradient of the −∞-padded 'valid' 3×3 max pool: each window's dy to its first cell
+ * (row-major) equal to the max, as PyTorch's max pool picks its index, through equality masks
+ * with elementwise kernels (the same on every backend). Exported for the bit-for-bit test of the
+ * WASM kernel that replaces it there.
+ */
+export function maxPoolGradComposed(xpad: tf.Tensor4D, ys: tf.Tensor4D, dy: tf.Tensor4D, stride: Stride): tf.Tensor4D {
+  const [n, hp, wp, c] = xpad.shape;
+  const [, oh, ow] = ys.shape;
+  let taken = tf.cast(tf.zerosLike(ys), 'bool');
+  let dxp: tf.Tensor4D | null = null;
+  for (let a = 0; a < 3; a++) {
+    for (let b = 0; b < 3; b++) {
+      // Cell (a, b) of every window: rows a, a+s, …, a+s·(oh−1) of the padded input.
+      const cell = subsample(tf.slice(xpad, [0, a, b, 0], [n, (oh - 1) * stride + 1, (ow - 1) * stride + 1, c]), stride);
+      const hit = tf.logicalAnd(tf.equal(cell, ys), tf.logicalNot(taken));
+      taken = tf.logicalOr(taken, hit);
+      const back = zeroInsert(tf.where(hit, dy, tf.zerosLike(dy)), stride);
+      const placed = tf.pad(back, [[0, 0], [a, Math.max(0, hp - a - back.shape[1])], [b, Math.max(0, wp - b - back.shape[2])], [0, 0]]);
+      const fit = placed.shape[1] > hp || placed.shape[2] > wp ? tf.slice(placed, [0, 0, 0, 0], [n, hp, wp, c]) : placed;
+      dxp = dxp ? tf.add(dxp, fit) : fit;
+    }
+  }
+  return tf.slice(dxp as tf.Tensor4D, [0, 1, 1, 0], [n, hp - 2, wp - 2, c]);
+}
+
 function makeMaxPool3x3(stride: Stride): (x: tf.Tensor4D) => tf.Tensor4D {
   return tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
     const xp = padHW(x, 1, 1, -Infinity);
@@ -154,25 +184,11 @@ function makeMaxPool3x3(stride: Stride): (x: tf.Tensor4D) => tf.Tensor4D {
       value: y,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xpad, ys] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const [n, hp, wp, c] = xpad.shape;
-        const [, oh, ow] = ys.shape;
-        // Each window's gradient goes to its first cell (row-major) equal to the max, as
-        // PyTorch's max pool picks its index.
-        let taken = tf.cast(tf.zerosLike(ys), 'bool');
-        let dxp: tf.Tensor4D | null = null;
-        for (let a = 0; a < 3; a++) {
-          for (let b = 0; b < 3; b++) {
-            // Cell (a, b) of every window: rows a, a+s, …, a+s·(oh−1) of the padded input.
-            const cell = subsample(tf.slice(xpad, [0, a, b, 0], [n, (oh - 1) * stride + 1, (ow - 1) * stride + 1, c]), stride);
-            const hit = tf.logicalAnd(tf.equal(cell, ys), tf.logicalNot(taken));
-            taken = tf.logicalOr(taken, hit);
-            const back = zeroInsert(tf.where(hit, dy, tf.zerosLike(dy)), stride);
-            const placed = tf.pad(back, [[0, 0], [a, Math.max(0, hp - a - back.shape[1])], [b, Math.max(0, wp - b - back.shape[2])], [0, 0]]);
-            const fit = placed.shape[1] > hp || placed.shape[2] > wp ? tf.slice(placed, [0, 0, 0, 0], [n, hp, wp, c]) : placed;
-            dxp = dxp ? tf.add(dxp, fit) : fit;
-          }
+        // On TF.js WASM one kernel (core/kernels/wasm-max-pool.ts) with the composition's bits.
+        if (xpad.shape[3] % 4 === 0 && dy.dtype === 'float32' && maxPoolKernelAvailable()) {
+          return tf.engine().runKernel(MAX_POOL_GRAD_KERNEL, { xp: xpad, y: ys, dy }, { stride } as never) as tf.Tensor4D;
         }
-        return tf.slice(dxp as tf.Tensor4D, [0, 1, 1, 0], [n, hp - 2, wp - 2, c]);
+        return maxPoolGradComposed(xpad, ys, dy, stride);
       },
     };
   }) as never) as never;

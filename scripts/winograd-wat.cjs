@@ -78,20 +78,8 @@ const F4 = {
  */
 function twoD(inR, inC, outR, outC, f, load, store, columnsFirst = false) {
   const st = [];
-  if (columnsFirst) {
-    for (let c = 0; c < inC; c++) {
-      for (let r = 0; r < inR; r++) st.push(`${I}${set(`x${r}`, load(r, c))}`);
-      const [s, o] = f([...Array(inR).keys()].map((r) => `x${r}`), 'q');
-      st.push(...s.map((x) => I + x));
-      for (let r = 0; r < outR; r++) st.push(`${I}${set(`t${r}_${c}`, o[r])}`);
-    }
-    for (let r = 0; r < outR; r++) {
-      const [s, o] = f([...Array(inC).keys()].map((c) => `t${r}_${c}`), 'q');
-      st.push(...s.map((x) => I + x));
-      for (let c = 0; c < outC; c++) st.push(`${I}${store(r, c, o[c])}`);
-    }
-    return st;
-  }
+  // Columns first is rows first on the transposed tile: the same expressions for every output.
+  if (columnsFirst) return twoD(inC, inR, outC, outR, f, (r, c) => load(c, r), (r, c, e) => store(c, r, e));
   for (let r = 0; r < inR; r++) {
     for (let c = 0; c < inC; c++) st.push(`${I}${set(`x${c}`, load(r, c))}`);
     const [s, o] = f([...Array(inC).keys()].map((c) => `x${c}`), 'q');
@@ -119,7 +107,7 @@ function variant(t, suffix) {
   const taps = range(9).map((k) => `g${k}`);
   const setTaps = taps.map((x, k) => `(local.set $${x} (i32.mul (i32.const ${k}) (local.get $size)))`).join(' ');
   const values = (inR, inC, outR, outC, colsFirst = false) => v128([...Object.keys(CONSTANTS), 'qa', 'qb', 'qc', 'qd', ...range(Math.max(inR, inC)).map((i) => `x${i}`),
-    ...(colsFirst ? range(outR).flatMap((r) => range(inC).map((c) => `t${r}_${c}`)) : range(inR).flatMap((r) => range(outC).map((c) => `t${r}_${c}`)))]);
+    ...(colsFirst ? range(inC).flatMap((c) => range(outR).map((r) => `t${c}_${r}`)) : range(inR).flatMap((r) => range(outC).map((c) => `t${r}_${c}`)))]);
   const storePlane = (r, c, e) => `(v128.store (i32.add (local.get $dst) (local.get $o${r}_${c})) ${e})`;
   const loadPlane = (r, c) => `(v128.load (i32.add (local.get $src) (local.get $o${r}_${c})))`;
   const rows = range(a).map((r) => `r${r}`), cols = range(a).slice(1).map((c) => `c${c}`);

@@ -41,19 +41,23 @@ export function convKernels(backend: KernelBackend): ConvExports | null {
   return heapKernels<ConvExports>(backend, CONV_SIMD_WASM);
 }
 
-/** x zero-padded into a scratch tensor of [n, hp, wp, ci] (rows and columns past hp, wp dropped); the caller disposes it. */
-export function padded(k: ConvExports, b: WasmBackendLike, x: TensorInfo, hp: number, wp: number, top: number, left: number): TensorInfo {
+/**
+ * x zero-padded into a scratch tensor of [n, hp, wp, ci] (rows and columns past hp, wp dropped),
+ * `slack` values longer; the caller disposes it.
+ */
+export function padded(k: ConvExports, b: WasmBackendLike, x: TensorInfo, hp: number, wp: number, top: number, left: number, slack = 0): TensorInfo {
   const [n, h, w, ci] = x.shape as Shape4;
-  const xp = b.makeOutput([n * hp * wp * ci], 'float32');
+  const xp = b.makeOutput([n * hp * wp * ci + slack], 'float32');
   k.pad(heapOffset(b, x), heapOffset(b, xp), n, h, w, ci, hp, wp, top, left);
   return xp;
 }
 
-/** x zero-padded into a scratch tensor laid out [hp, wp, n, cit] (cit ≥ ci, zeros past ci); the caller disposes it. */
-function paddedPixelMajor(k: ConvExports, b: WasmBackendLike, x: TensorInfo, cit: number, hp: number, wp: number, top: number, left: number): TensorInfo {
+/** x zero-padded into a scratch tensor laid out [hp, wp, n, ci]; the caller disposes it. */
+function paddedPixelMajor(k: ConvExports, b: WasmBackendLike, x: TensorInfo, hp: number, wp: number, top: number, left: number): TensorInfo {
   const [n, h, w, ci] = x.shape as Shape4;
-  const xt = b.makeOutput([n * hp * wp * cit], 'float32');
-  k.padT(heapOffset(b, x), heapOffset(b, xt), n, h, w, ci, cit, hp, wp, top, left);
+  const xt = b.makeOutput([n * hp * wp * ci], 'float32');
+  // padT can also widen each pixel to more channels (zeros past ci); every caller now keeps ci.
+  k.padT(heapOffset(b, x), heapOffset(b, xt), n, h, w, ci, ci, hp, wp, top, left);
   return xt;
 }
 
@@ -81,6 +85,16 @@ export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: Tens
   return out;
 }
 
+/** Where a filter gradient's x is read: padded to hp × wp (top, left), for an oh × ow dy. */
+interface FilterGradGeometry {
+  hp: number;
+  wp: number;
+  top: number;
+  left: number;
+  oh: number;
+  ow: number;
+}
+
 /**
  * The filter gradient for input channels that are not a multiple of 4 (the stems' 1 or 3): x's
  * kh·kw·ci patches as rows of a matrix (padded with zeros to a multiple of 4 columns), and one
@@ -89,18 +103,17 @@ export function directConv2d(backend: KernelBackend, x: TensorInfo, filter: Tens
  * padded to 4 channels, so the same bits, with 12 instead of 36 products per pixel and output
  * channel for a 3×3 filter on one channel.
  */
-function patchFilterGrad(k: ConvExports, b: WasmBackendLike, x: TensorInfo, dy: TensorInfo, filterShape: Shape4, stride: number, top: number, left: number, oh: number, ow: number): TensorInfo {
-  const [n, h, w, ci] = x.shape as Shape4;
+function patchFilterGrad(k: ConvExports, b: WasmBackendLike, x: TensorInfo, dy: TensorInfo, filterShape: Shape4, stride: number, g: FilterGradGeometry): TensorInfo {
+  const [n, , , ci] = x.shape as Shape4;
   const [kh, kw, , co] = filterShape;
+  const { hp, wp, oh, ow } = g;
   const depth = kh * kw * ci, rowLen = 4 * Math.ceil(depth / 4);
-  const hp = Math.max(h + top, (oh - 1) * stride + kh), wp = Math.max(w + left, (ow - 1) * stride + kw);
   // 4 values longer than their contents: patches' last 4-value copies may read and write past them.
-  const xp = b.makeOutput([n * hp * wp * ci + 4], 'float32');
-  k.pad(heapOffset(b, x), heapOffset(b, xp), n, h, w, ci, hp, wp, top, left);
+  const xp = padded(k, b, x, hp, wp, g.top, g.left, 4);
   const col = b.makeOutput([n * oh * ow * rowLen + 4], 'float32');
   k.patches(heapOffset(b, xp), heapOffset(b, col), n, hp, wp, ci, oh, ow, kh, kw, stride, rowLen);
   b.disposeData(xp.dataId);
-  const dyt = paddedPixelMajor(k, b, dy, co, oh, ow, 0, 0);
+  const dyt = paddedPixelMajor(k, b, dy, oh, ow, 0, 0);
   const out = b.makeOutput(filterShape, 'float32');
   // Rows (ky, kx, c) of the result are the filter's [kh, kw, ci, co] layout: its first depth rows.
   const full = rowLen === depth ? out : b.makeOutput([rowLen, co], 'float32');
@@ -134,19 +147,13 @@ export function directConv2dFilterGrad(backend: KernelBackend, x: TensorInfo, dy
   if (dy.shape[0] !== x.shape[0] || dy.shape[1] !== oh || dy.shape[2] !== ow || oh < 1 || ow < 1) return null;
   const b = backend as WasmBackendLike;
   const [n, h, w] = x.shape;
-  if (ci % 4 !== 0) return patchFilterGrad(k, b, x, dy, filterShape, sh, info.padInfo.top, info.padInfo.left, oh, ow);
-  const hp = Math.max(h + info.padInfo.top, (oh - 1) * sh + kh), wp = Math.max(w + info.padInfo.left, (ow - 1) * sh + kw);
-  const cit = 4 * Math.ceil(ci / 4);
-  const xt = paddedPixelMajor(k, b, x, cit, hp, wp, info.padInfo.top, info.padInfo.left);
-  const dyt = paddedPixelMajor(k, b, dy, co, oh, ow, 0, 0);
+  const { top, left } = info.padInfo;
+  const g: FilterGradGeometry = { hp: Math.max(h + top, (oh - 1) * sh + kh), wp: Math.max(w + left, (ow - 1) * sh + kw), top, left, oh, ow };
+  if (ci % 4 !== 0) return patchFilterGrad(k, b, x, dy, filterShape, sh, g);
+  const xt = paddedPixelMajor(k, b, x, g.hp, g.wp, top, left);
+  const dyt = paddedPixelMajor(k, b, dy, oh, ow, 0, 0);
   const out = b.makeOutput(filterShape, 'float32');
-  const full = cit === ci ? out : b.makeOutput([kh, kw, cit, co], 'float32');
-  k.filterGrad(heapOffset(b, xt), heapOffset(b, dyt), heapOffset(b, full), n, oh, ow, hp, wp, cit, co, kh, kw, sh);
-  if (full !== out) {
-    const src = b.typedArrayFromHeap(full), dst = b.typedArrayFromHeap(out);
-    for (let t = 0; t < kh * kw; t++) dst.set(src.subarray(t * cit * co, t * cit * co + ci * co), t * ci * co);
-    backend.disposeData(full.dataId);
-  }
+  k.filterGrad(heapOffset(b, xt), heapOffset(b, dyt), heapOffset(b, out), n, oh, ow, g.hp, g.wp, ci, co, kh, kw, sh);
   backend.disposeData(xt.dataId);
   backend.disposeData(dyt.dataId);
   return out;
